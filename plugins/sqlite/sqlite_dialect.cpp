@@ -1,0 +1,323 @@
+// SQLite dialect plugin: embedded databases in real files (or :memory:).
+//
+// SQLite's DDL is transactional, so a run in one transaction is atomic:
+// capabilities include STRATA_CAP_TRANSACTIONAL_DDL whatever other tools
+// assume. Runs on one database are serialised by SQLite's own write lock:
+// begin() is BEGIN IMMEDIATE, which waits (busy timeout) for another writer.
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "strata/dialect_abi.h"
+
+namespace {
+
+struct Conn {
+  sqlite3* db = nullptr;
+  int busy_timeout_ms = 60000;
+};
+
+char* dup(const std::string& s) {
+  char* p = static_cast<char*>(std::malloc(s.size() + 1));
+  if (p) std::memcpy(p, s.c_str(), s.size() + 1);
+  return p;
+}
+
+strata_status make_error(strata_error** out, strata_status status, const std::string& message,
+                         int64_t native = 0, int64_t offset = -1, int64_t length = -1,
+                         int64_t completed = 0) {
+  if (out) {
+    auto* e = static_cast<strata_error*>(std::calloc(1, sizeof(strata_error)));
+    if (e) {
+      e->struct_size = sizeof(strata_error);
+      e->status = status;
+      e->message = dup(message);
+      e->sqlstate = dup("");
+      e->native_code = native;
+      e->statement_offset = offset;
+      e->statement_length = length;
+      e->statements_completed = completed;
+    }
+    *out = e;
+  }
+  return status;
+}
+
+strata_status status_of(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return STRATA_LOCK_TIMEOUT;
+    default: return STRATA_ERROR;
+  }
+}
+
+strata_status db_error(strata_error** out, sqlite3* db, int rc, int64_t offset = -1,
+                       int64_t length = -1, int64_t completed = 0) {
+  std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  return make_error(out, status_of(rc), msg, db ? sqlite3_extended_errcode(db) : rc, offset,
+                    length, completed);
+}
+
+// Skips whitespace and SQL comments; returns the first byte of real text.
+const char* skip_space(const char* p, const char* end) {
+  while (p < end) {
+    if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v') {
+      ++p;
+    } else if (p + 1 < end && p[0] == '-' && p[1] == '-') {
+      while (p < end && *p != '\n') ++p;
+    } else if (p + 1 < end && p[0] == '/' && p[1] == '*') {
+      const char* close = p + 2;
+      while (close + 1 < end && !(close[0] == '*' && close[1] == '/')) ++close;
+      p = close + 1 < end ? close + 2 : end;
+    } else {
+      break;
+    }
+  }
+  return p;
+}
+
+void error_free(strata_error* e) {
+  if (!e) return;
+  std::free(const_cast<char*>(e->message));
+  std::free(const_cast<char*>(e->sqlstate));
+  std::free(e);
+}
+
+void string_list_free(strata_string_list* list) {
+  if (!list) return;
+  for (size_t i = 0; i < list->count; ++i) std::free(list->items[i]);
+  std::free(list->items);
+  std::free(list);
+}
+
+strata_status connect(const strata_connect_params* params, strata_conn** out, strata_error** error) {
+  try {
+    *out = nullptr;
+    if (!params->database)
+      return make_error(error, STRATA_ERROR, "no database file in URL " +
+                                                 std::string(params->url_masked ? params->url_masked : ""));
+    auto conn = new Conn();
+    int rc = sqlite3_open_v2(params->database, &conn->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+      std::string msg = std::string("cannot open ") + params->database + ": " +
+                        (conn->db ? sqlite3_errmsg(conn->db) : sqlite3_errstr(rc));
+      sqlite3_close(conn->db);
+      delete conn;
+      return make_error(error, STRATA_CONNECTION_BROKEN, msg, rc);
+    }
+    if (params->lock_timeout_seconds >= 0)
+      conn->busy_timeout_ms = static_cast<int>(params->lock_timeout_seconds * 1000);
+    sqlite3_busy_timeout(conn->db, conn->busy_timeout_ms);
+    sqlite3_extended_result_codes(conn->db, 1);
+    // Check now that this is a database file, not at the first statement.
+    rc = sqlite3_exec(conn->db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+      std::string msg = std::string("cannot use ") + params->database + ": " + sqlite3_errmsg(conn->db);
+      sqlite3_close(conn->db);
+      delete conn;
+      return make_error(error, STRATA_CONNECTION_BROKEN, msg, rc);
+    }
+    *out = reinterpret_cast<strata_conn*>(conn);
+    return STRATA_OK;
+  } catch (const std::exception& e) {
+    return make_error(error, STRATA_ERROR, e.what());
+  } catch (...) {
+    return make_error(error, STRATA_ERROR, "unknown error in sqlite plugin");
+  }
+}
+
+void disconnect(strata_conn* c) {
+  auto* conn = reinterpret_cast<Conn*>(c);
+  if (!conn) return;
+  if (conn->db && !sqlite3_get_autocommit(conn->db))
+    sqlite3_exec(conn->db, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close_v2(conn->db);
+  delete conn;
+}
+
+strata_status execute(strata_conn* c, const char* sql, size_t length, strata_exec_info* info,
+                      strata_error** error) {
+  try {
+    auto* conn = reinterpret_cast<Conn*>(c);
+    const char* const begin = sql;
+    const char* const end = sql + length;
+    const char* p = begin;
+    int64_t completed = 0;
+    int64_t rows = -1;
+    while (true) {
+      p = skip_space(p, end);
+      if (p >= end) break;
+      sqlite3_stmt* stmt = nullptr;
+      const char* tail = nullptr;
+      int rc = sqlite3_prepare_v2(conn->db, p, static_cast<int>(end - p), &stmt, &tail);
+      if (rc != SQLITE_OK) {
+        sqlite3_finalize(stmt);
+        return db_error(error, conn->db, rc, p - begin, -1, completed);
+      }
+      if (!stmt) {  // only comments or a lone ';'
+        p = tail;
+        continue;
+      }
+      while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      }
+      if (rc != SQLITE_DONE) {
+        // sqlite3_errmsg must be read before finalize resets it.
+        auto status = db_error(error, conn->db, rc, p - begin, tail - p, completed);
+        sqlite3_finalize(stmt);
+        return status;
+      }
+      rows = sqlite3_stmt_readonly(stmt) ? -1 : sqlite3_changes(conn->db);
+      sqlite3_finalize(stmt);
+      ++completed;
+      p = tail;
+    }
+    if (info) {
+      info->statements_completed = completed;
+      info->rows_affected = rows;
+    }
+    return STRATA_OK;
+  } catch (const std::bad_alloc&) {
+    return make_error(error, STRATA_ERROR, "out of memory");
+  } catch (...) {
+    return make_error(error, STRATA_ERROR, "unknown error in sqlite plugin");
+  }
+}
+
+strata_status query_column(strata_conn* c, const char* sql, strata_string_list** out,
+                           strata_error** error) {
+  try {
+    auto* conn = reinterpret_cast<Conn*>(c);
+    *out = nullptr;
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(conn->db, sql, -1, &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      return db_error(error, conn->db, rc);
+    }
+    std::vector<std::string> values;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      auto* text = sqlite3_column_text(stmt, 0);
+      values.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
+    }
+    if (rc != SQLITE_DONE) {
+      auto status = db_error(error, conn->db, rc);
+      sqlite3_finalize(stmt);
+      return status;
+    }
+    sqlite3_finalize(stmt);
+    auto* list = static_cast<strata_string_list*>(std::calloc(1, sizeof(strata_string_list)));
+    list->count = values.size();
+    list->items = static_cast<char**>(std::calloc(values.size() + 1, sizeof(char*)));
+    for (size_t i = 0; i < values.size(); ++i) list->items[i] = dup(values[i]);
+    *out = list;
+    return STRATA_OK;
+  } catch (...) {
+    return make_error(error, STRATA_ERROR, "unknown error in sqlite plugin");
+  }
+}
+
+strata_status table_exists(strata_conn* c, const char* schema, const char* table, int* exists,
+                           strata_error** error) {
+  try {
+    auto* conn = reinterpret_cast<Conn*>(c);
+    if (schema && *schema)
+      return make_error(error, STRATA_UNSUPPORTED,
+                        "SQLite has no schemas: remove version_table_schema for this database");
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(conn->db,
+                                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", -1,
+                                &stmt, nullptr);
+    if (rc != SQLITE_OK) return db_error(error, conn->db, rc);
+    sqlite3_bind_text(stmt, 1, table, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(stmt);
+    *exists = rc == SQLITE_ROW;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+      auto status = db_error(error, conn->db, rc);
+      sqlite3_finalize(stmt);
+      return status;
+    }
+    sqlite3_finalize(stmt);
+    return STRATA_OK;
+  } catch (...) {
+    return make_error(error, STRATA_ERROR, "unknown error in sqlite plugin");
+  }
+}
+
+strata_status simple(strata_conn* c, const char* sql, strata_error** error) {
+  auto* conn = reinterpret_cast<Conn*>(c);
+  int rc = sqlite3_exec(conn->db, sql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return db_error(error, conn->db, rc);
+  return STRATA_OK;
+}
+
+// IMMEDIATE takes the write lock now, so two runners cannot both read the
+// version table and then both apply the same revisions.
+strata_status begin(strata_conn* c, strata_error** error) { return simple(c, "BEGIN IMMEDIATE", error); }
+strata_status commit(strata_conn* c, strata_error** error) { return simple(c, "COMMIT", error); }
+
+strata_status rollback(strata_conn* c, strata_error** error) {
+  auto* conn = reinterpret_cast<Conn*>(c);
+  if (sqlite3_get_autocommit(conn->db)) return STRATA_OK;  // nothing open
+  return simple(c, "ROLLBACK", error);
+}
+
+// SQLite has no session locks; the write lock taken by begin() serialises
+// runners. lock() only sets how long begin() waits for another writer.
+strata_status lock(strata_conn* c, const char*, double timeout_seconds, strata_error**) {
+  auto* conn = reinterpret_cast<Conn*>(c);
+  int ms = timeout_seconds < 0 ? 24 * 3600 * 1000 : static_cast<int>(timeout_seconds * 1000);
+  sqlite3_busy_timeout(conn->db, ms);
+  return STRATA_OK;
+}
+
+strata_status unlock(strata_conn*, const char*, strata_error**) { return STRATA_OK; }
+
+size_t quote_identifier(const char* identifier, char* out, size_t capacity) {
+  std::string q = "\"";
+  for (const char* p = identifier; *p; ++p) {
+    if (*p == '"') q += '"';
+    q += *p;
+  }
+  q += '"';
+  if (q.size() < capacity) std::memcpy(out, q.c_str(), q.size() + 1);
+  return q.size();
+}
+
+const std::string& description() {
+  static const std::string d = std::string("SQLite ") + sqlite3_libversion();
+  return d;
+}
+
+}  // namespace
+
+extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(void) {
+  static const strata_dialect_api api = [] {
+    strata_dialect_api a{};
+    a.struct_size = sizeof(strata_dialect_api);
+    a.abi_major = STRATA_DIALECT_ABI_MAJOR;
+    a.abi_minor = STRATA_DIALECT_ABI_MINOR;
+    a.name = "sqlite";
+    a.description = description().c_str();
+    a.capabilities = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_AUTOCOMMIT;
+    a.error_free = error_free;
+    a.string_list_free = string_list_free;
+    a.connect = connect;
+    a.disconnect = disconnect;
+    a.execute = execute;
+    a.query_column = query_column;
+    a.table_exists = table_exists;
+    a.begin = begin;
+    a.commit = commit;
+    a.rollback = rollback;
+    a.lock = lock;
+    a.unlock = unlock;
+    a.quote_identifier = quote_identifier;
+    return a;
+  }();
+  return &api;
+}

@@ -1,0 +1,608 @@
+#include "strata/cli/cli.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "strata/cli/format.hpp"
+#include "strata/config/config.hpp"
+#include "strata/dialect/dialect.hpp"
+#include "strata/runner/runner.hpp"
+#include "strata/script/revision.hpp"
+#include "strata/util/error.hpp"
+#include "strata/util/strings.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace strata::cli {
+namespace {
+
+constexpr const char* kUsage = "usage: strata [GLOBAL OPTIONS] COMMAND [ARGS]";
+
+/// Global options, valid before or after the command name.
+struct Globals {
+  std::string config = "alembic.toml";
+  std::vector<std::string> dbs;
+  int jobs = 0;
+  bool quiet = false;
+  bool verbose = false;
+};
+
+po::options_description global_options(Globals& g) {
+  po::options_description d("Global options");
+  d.add_options()
+      ("config,c", po::value(&g.config)->value_name("PATH"), "configuration file (default: ./alembic.toml)")
+      ("db", po::value(&g.dbs)->value_name("NAME")->composing(),
+       "run on this database only (repeatable; default: every database in the config)")
+      ("jobs,j", po::value(&g.jobs)->value_name("N"),
+       "databases run at once (default: [alembic] jobs, else min(databases, 8))")
+      ("quiet,q", po::bool_switch(&g.quiet), "print only results and errors")
+      ("verbose,v", po::bool_switch(&g.verbose), "more detail (history -v, current -v, heads -v, ...)")
+      ("help,h", "show help (strata COMMAND --help for a command)");
+  return d;
+}
+
+/// Everything a command handler needs.
+struct Context {
+  Globals globals;
+  po::variables_map vm;
+  std::vector<std::string> positional;
+  std::ostream& out;
+  std::ostream& err;
+  runner::Output output;
+
+  Context(std::ostream& o, std::ostream& e) : out(o), err(e), output(o, e) {}
+
+  config::Config load() const { return config::load_config(globals.config); }
+
+  /// The databases selected with --db (all when none given), in config order.
+  std::vector<const config::DatabaseConfig*> selected(const config::Config& cfg) const {
+    std::vector<const config::DatabaseConfig*> out;
+    if (globals.dbs.empty()) {
+      for (auto& db : cfg.databases) out.push_back(&db);
+      return out;
+    }
+    for (auto& name : globals.dbs) {
+      auto* db = cfg.find_database(name);
+      if (!db) {
+        std::vector<std::string> names;
+        for (auto& d : cfg.databases) names.push_back(d.name);
+        throw UserError("--db " + name + ": no such database in " + cfg.path + " (configured: " +
+                        util::join(names, ", ") + ")");
+      }
+      if (std::find(out.begin(), out.end(), db) == out.end()) out.push_back(db);
+    }
+    std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->line < b->line; });
+    return out;
+  }
+
+  int jobs(const config::Config& cfg) const { return globals.jobs > 0 ? globals.jobs : cfg.jobs; }
+  std::string prefix(const std::vector<const config::DatabaseConfig*>& dbs,
+                     const config::DatabaseConfig& db) const {
+    return dbs.size() > 1 ? db.name : "";
+  }
+};
+
+struct Command {
+  const char* name;
+  const char* args;     // positional arguments, for usage
+  const char* summary;
+  std::function<void(po::options_description&)> options;
+  std::function<int(Context&)> handler;
+};
+
+int exit_of(const std::vector<runner::TargetResult>& results) {
+  for (auto& r : results)
+    if (!r.ok) return static_cast<int>(ExitCode::Failure);
+  return 0;
+}
+
+void report_failures(Context& ctx, const std::vector<runner::TargetResult>& results) {
+  std::vector<std::string> failed;
+  for (auto& r : results)
+    if (!r.ok) failed.push_back(r.database);
+  if (!failed.empty() && results.size() > 1)
+    ctx.err << "strata: " << failed.size() << " of " << results.size()
+            << " databases failed: " << util::join(failed, ", ") << "\n";
+}
+
+std::string require_one(Context& ctx, const char* what) {
+  if (ctx.positional.size() != 1)
+    throw UserError(std::string("expected exactly one ") + what + " (see strata COMMAND --help)");
+  return ctx.positional[0];
+}
+
+// ------------------------------------------------------------ run commands
+
+int run_action(Context& ctx, runner::Request req) {
+  auto cfg = ctx.load();
+  auto dbs = ctx.selected(cfg);
+  ctx.output.set_quiet(ctx.globals.quiet);
+  ctx.output.set_verbose(ctx.globals.verbose);
+  dialect::PluginRegistry plugins(cfg.plugin_path);
+  runner::Runner r(cfg, plugins, ctx.output);
+  auto results = r.run(dbs, req, ctx.jobs(cfg));
+  report_failures(ctx, results);
+  return exit_of(results);
+}
+
+double lock_timeout(const Context& ctx) {
+  return ctx.vm.count("lock-timeout") ? ctx.vm["lock-timeout"].as<double>() : -1;
+}
+
+void add_lock_timeout(po::options_description& d) {
+  d.add_options()("lock-timeout", po::value<double>()->value_name("SECONDS"),
+                  "wait at most this long for another run on the same database (default: no limit)");
+}
+
+int cmd_upgrade(Context& ctx) {
+  runner::Request req;
+  req.action = runner::Action::Upgrade;
+  req.target = require_one(ctx, "target revision (e.g. head)");
+  req.lock_timeout_seconds = lock_timeout(ctx);
+  return run_action(ctx, req);
+}
+
+int cmd_downgrade(Context& ctx) {
+  runner::Request req;
+  req.action = runner::Action::Downgrade;
+  req.target = require_one(ctx, "target revision (e.g. -1 or base)");
+  req.lock_timeout_seconds = lock_timeout(ctx);
+  return run_action(ctx, req);
+}
+
+int cmd_stamp(Context& ctx) {
+  runner::Request req;
+  req.action = runner::Action::Stamp;
+  if (ctx.positional.empty()) throw UserError("stamp needs at least one revision (e.g. head)");
+  req.stamp_targets = ctx.positional;
+  req.purge = ctx.vm.count("purge") && ctx.vm["purge"].as<bool>();
+  req.lock_timeout_seconds = lock_timeout(ctx);
+  return run_action(ctx, req);
+}
+
+int cmd_current(Context& ctx) {
+  if (!ctx.positional.empty()) throw UserError("current takes no arguments");
+  runner::Request req;
+  req.action = runner::Action::Current;
+  req.check_heads = ctx.vm.count("check-heads") && ctx.vm["check-heads"].as<bool>();
+  return run_action(ctx, req);
+}
+
+// -------------------------------------------------------- offline commands
+
+/// Runs `fn` for every selected database's chain, prefixing output lines
+/// with the database name when several are selected.
+int for_each_chain(Context& ctx,
+                   const std::function<void(const config::DatabaseConfig&, const runner::Chain&,
+                                            const std::string& prefix)>& fn) {
+  auto cfg = ctx.load();
+  auto dbs = ctx.selected(cfg);
+  auto chains = runner::load_chains(dbs);
+  for (auto* db : dbs) fn(*db, *chains[db->location], ctx.prefix(dbs, *db));
+  return 0;
+}
+
+std::set<std::string> current_rows(Context& ctx, const config::DatabaseConfig& db) {
+  auto cfg = ctx.load();
+  dialect::PluginRegistry plugins(cfg.plugin_path);
+  std::ostringstream sink;
+  runner::Output quiet(sink, ctx.err);
+  runner::Runner r(cfg, plugins, quiet);
+  runner::Request req;
+  req.action = runner::Action::Current;
+  auto results = r.run({&db}, req, 1);
+  if (!results[0].ok) throw DatabaseError("cannot read the current revision of '" + db.name + "'");
+  return {results[0].from_rows.begin(), results[0].from_rows.end()};
+}
+
+int cmd_history(Context& ctx) {
+  if (!ctx.positional.empty()) throw UserError("history takes no positional arguments; use -r START:END");
+  std::string range = ctx.vm.count("rev-range") ? ctx.vm["rev-range"].as<std::string>() : "";
+  bool indicate = ctx.vm.count("indicate-current") && ctx.vm["indicate-current"].as<bool>();
+  return for_each_chain(ctx, [&](const config::DatabaseConfig& db, const runner::Chain& chain,
+                                 const std::string& prefix) {
+    const auto& g = *chain.graph;
+    std::set<std::string> current;
+    bool need_current = indicate || range.find("current") != std::string::npos;
+    if (need_current) current = current_rows(ctx, db);
+    std::vector<planner::Index> cur_idx;
+    for (auto& c : current)
+      if (auto i = g.find(c)) cur_idx.push_back(*i);
+    std::vector<bool> in_range(g.size(), true);
+    if (!range.empty()) {
+      auto colon = range.find(':');
+      if (colon == std::string::npos)
+        throw UserError("history -r expects START:END (either side may be empty), got '" + range + "'");
+      std::string start = range.substr(0, colon), end = range.substr(colon + 1);
+      auto resolve = [&](const std::string& t) {
+        if (t == "current") return cur_idx;
+        return g.resolve_target(t, cur_idx, false);
+      };
+      if (!start.empty() && start != "base") {
+        auto from = resolve(start);
+        auto d = g.descendants(from);
+        for (planner::Index i = 0; i < g.size(); ++i) in_range[i] = in_range[i] && d[i];
+      }
+      if (!end.empty() && end != "heads" && end != "head") {
+        auto to = resolve(end);
+        auto a = g.closure(to);
+        for (planner::Index i = 0; i < g.size(); ++i) in_range[i] = in_range[i] && a[i];
+      }
+    }
+    for (auto i : newest_first(g)) {
+      if (!in_range[i]) continue;
+      if (ctx.globals.verbose) ctx.output.result(prefix, verbose_entry(g, i, current));
+      else ctx.output.result(prefix, history_line(g, i, current));
+    }
+  });
+}
+
+int cmd_heads(Context& ctx) {
+  bool resolve_deps = ctx.vm.count("resolve-dependencies") && ctx.vm["resolve-dependencies"].as<bool>();
+  return for_each_chain(ctx, [&](const config::DatabaseConfig&, const runner::Chain& chain,
+                                 const std::string& prefix) {
+    const auto& g = *chain.graph;
+    for (auto h : g.heads()) {
+      if (resolve_deps && !g.node(h).dependents.empty()) continue;
+      ctx.output.result(prefix, ctx.globals.verbose ? verbose_entry(g, h) : short_line(g, h));
+    }
+  });
+}
+
+int cmd_branches(Context& ctx) {
+  return for_each_chain(ctx, [&](const config::DatabaseConfig&, const runner::Chain& chain,
+                                 const std::string& prefix) {
+    const auto& g = *chain.graph;
+    for (auto i : newest_first(g)) {
+      const auto& n = g.node(i);
+      if (n.children.size() < 2) continue;
+      if (ctx.globals.verbose) {
+        ctx.output.result(prefix, verbose_entry(g, i));
+        continue;
+      }
+      std::string text = history_line(g, i);
+      std::string pad(g.id(i).size() + 4, ' ');
+      for (auto c : n.children) text += "\n" + pad + "-> " + short_line(g, c) + ", " + g.rev(c).message;
+      ctx.output.result(prefix, text);
+    }
+  });
+}
+
+int cmd_show(Context& ctx) {
+  if (ctx.positional.empty()) throw UserError("show needs a revision (id, prefix, head, label)");
+  return for_each_chain(ctx, [&](const config::DatabaseConfig&, const runner::Chain& chain,
+                                 const std::string& prefix) {
+    const auto& g = *chain.graph;
+    for (auto& rev : ctx.positional)
+      for (auto i : g.resolve_target(rev, {}, false)) ctx.output.result(prefix, verbose_entry(g, i));
+  });
+}
+
+/// The one database `revision`/`merge` write to.
+const config::DatabaseConfig& single_db(Context& ctx, const config::Config& cfg, const char* cmd) {
+  auto dbs = ctx.selected(cfg);
+  if (dbs.size() != 1) {
+    std::vector<std::string> names;
+    for (auto* d : dbs) names.push_back(d->name);
+    throw UserError(std::string(cmd) + ": several databases are configured (" + util::join(names, ", ") +
+                    "); pick the chain with --db NAME");
+  }
+  return *dbs[0];
+}
+
+std::string write_revision(Context& ctx, const std::string& folder, const script::NewRevision& rev) {
+  fs::create_directories(folder);
+  fs::path path = fs::path(folder) / script::revision_file_name(rev);
+  if (fs::exists(path)) throw UserError(path.string() + ": already exists");
+  std::ofstream f(path);
+  f << script::render_revision(rev);
+  f.close();
+  if (!f) throw UserError(path.string() + ": cannot write");
+  // Read it back: what was written must parse.
+  script::parse_revision(util::read_file(path.string()), path.string());
+  ctx.out << "Generating " << path.string() << " ...  done\n";
+  return path.string();
+}
+
+std::string new_id(Context& ctx, const planner::RevisionGraph& g) {
+  std::string id = ctx.vm.count("rev-id") ? ctx.vm["rev-id"].as<std::string>() : util::random_revision_id();
+  if (id.empty() || id.size() > 32 || id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
+    throw UserError("--rev-id '" + id + "' is not a valid revision id (1-32 letters, digits, '_' or '-')");
+  if (g.find(id)) throw UserError("Revision " + id + " is already present in " + g.location());
+  return id;
+}
+
+std::vector<std::string> multi(const Context& ctx, const char* name) {
+  std::vector<std::string> out;
+  if (ctx.vm.count(name))
+    for (auto& v : ctx.vm[name].as<std::vector<std::string>>())
+      for (auto& part : util::split_list(v)) out.push_back(part);
+  return out;
+}
+
+int cmd_revision(Context& ctx) {
+  if (!ctx.positional.empty()) throw UserError("revision takes no positional arguments (use -m MESSAGE)");
+  auto cfg = ctx.load();
+  const auto& db = single_db(ctx, cfg, "revision");
+  auto chain = runner::load_chain(db.location);
+  const auto& g = *chain->graph;
+  script::NewRevision rev;
+  rev.id = new_id(ctx, g);
+  rev.message = ctx.vm.count("message") ? ctx.vm["message"].as<std::string>() : "";
+  std::string head = ctx.vm.count("head") ? ctx.vm["head"].as<std::string>() : "head";
+  bool splice = ctx.vm.count("splice") && ctx.vm["splice"].as<bool>();
+  rev.branch_labels = multi(ctx, "branch-label");
+  for (auto& label : rev.branch_labels)
+    if (g.labelled(label))
+      throw UserError("Branch name '" + label + "' in revision " + rev.id +
+                      " already used by revision " + g.id(*g.labelled(label)));
+  if (head == "base") {
+    // A new base: a second root in the chain.
+  } else if (head == "head" && g.heads().size() > 1) {
+    throw UserError("Multiple heads are present; please specify the head revision on which the "
+                    "new revision should be based (--head), or perform a merge ('strata merge heads')");
+  } else {
+    for (auto p : g.resolve_target(head, {}, false)) {
+      if (!g.node(p).children.empty() && !splice)
+        throw UserError("Revision " + g.id(p) +
+                        " is not a head revision; please specify --splice to create a new "
+                        "branch from this revision");
+      rev.down_revisions.push_back(g.id(p));
+    }
+  }
+  for (auto& d : multi(ctx, "depends-on")) rev.depends_on.push_back(g.id(g.resolve_id(d)));
+  rev.upgrade_sql = "";
+  rev.downgrade_sql = "";
+  std::string folder = ctx.vm.count("version-path") ? ctx.vm["version-path"].as<std::string>() : db.location;
+  write_revision(ctx, folder, rev);
+  return 0;
+}
+
+int cmd_merge(Context& ctx) {
+  if (ctx.positional.empty()) throw UserError("merge needs the revisions to merge (e.g. heads)");
+  auto cfg = ctx.load();
+  const auto& db = single_db(ctx, cfg, "merge");
+  auto chain = runner::load_chain(db.location);
+  const auto& g = *chain->graph;
+  script::NewRevision rev;
+  rev.id = new_id(ctx, g);
+  rev.message = ctx.vm.count("message") ? ctx.vm["message"].as<std::string>() : "";
+  rev.branch_labels = multi(ctx, "branch-label");
+  for (auto& t : ctx.positional)
+    for (auto p : g.resolve_target(t, {}, false))
+      if (std::find(rev.down_revisions.begin(), rev.down_revisions.end(), g.id(p)) == rev.down_revisions.end())
+        rev.down_revisions.push_back(g.id(p));
+  if (rev.down_revisions.size() < 2)
+    throw UserError("merge needs at least two revisions to merge; got " +
+                    (rev.down_revisions.empty() ? std::string("none") : util::join(rev.down_revisions, ", ")));
+  write_revision(ctx, db.location, rev);
+  return 0;
+}
+
+const char* kExampleToml = R"(# Strata configuration (Alembic-compatible names).
+[alembic]
+version_locations = ["%DIR%/main"]
+# version_table = "alembic_version"
+# version_table_schema = "public"
+# transaction_per_migration = false
+# jobs = 4
+# plugin_path = ["/opt/strata/plugins"]
+
+[databases.main]
+url = "${DATABASE_URL:-sqlite:///main.db}"
+# location = "%DIR%/main"   # default: the version location named like the database
+)";
+
+int cmd_init(Context& ctx) {
+  std::string dir = require_one(ctx, "folder for the revision chains (e.g. migrations)");
+  fs::path folder(dir);
+  if (fs::exists(folder) && !fs::is_empty(folder))
+    throw UserError("Directory " + dir + " already exists and is not empty");
+  fs::path toml = fs::path(ctx.globals.config);
+  if (fs::exists(toml)) throw UserError(toml.string() + " already exists; not overwriting it");
+  fs::create_directories(folder / "main");
+  std::ofstream readme(folder / "main" / "README");
+  readme << "Revision files of the 'main' database. Create one with:\n"
+            "  strata revision -m \"create users table\"\n";
+  std::string text = kExampleToml;
+  // The config's relative paths resolve against its own folder.
+  std::string rel = fs::relative(fs::absolute(folder), fs::absolute(toml).parent_path()).string();
+  for (size_t p; (p = text.find("%DIR%")) != std::string::npos;) text.replace(p, 5, rel);
+  std::ofstream(toml) << text;
+  ctx.out << "Creating directory " << (folder / "main").string() << " ...  done\n";
+  ctx.out << "Generating " << toml.string() << " ...  done\n";
+  ctx.out << "Please edit the database URLs in " << toml.string() << " before proceeding.\n";
+  return 0;
+}
+
+// ------------------------------------------------------------- the table
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"init", "DIR", "Create a new alembic.toml and a revision folder in DIR.", nullptr, cmd_init},
+      {"revision", "", "Create a new revision file.",
+       [](po::options_description& d) {
+         d.add_options()
+             ("message,m", po::value<std::string>()->value_name("MSG"), "message (also names the file)")
+             ("rev-id", po::value<std::string>()->value_name("ID"), "revision id to use instead of a random one")
+             ("head", po::value<std::string>()->value_name("REV"), "revision to base the new one on (default: head; 'base' starts a new root)")
+             ("branch-label", po::value<std::vector<std::string>>()->value_name("LABEL")->composing(), "branch label for the new revision (repeatable)")
+             ("depends-on", po::value<std::vector<std::string>>()->value_name("REV")->composing(), "revision the new one depends on (repeatable)")
+             ("splice", po::bool_switch(), "allow --head to name a non-head revision (starts a branch)")
+             ("version-path", po::value<std::string>()->value_name("DIR"), "folder to write the file to (default: the database's location)");
+       },
+       cmd_revision},
+      {"upgrade", "TARGET", "Upgrade to a later revision (head, heads, ID, +N, LABEL@head).",
+       add_lock_timeout, cmd_upgrade},
+      {"downgrade", "TARGET", "Revert to an earlier revision (-1, ID, base).", add_lock_timeout,
+       cmd_downgrade},
+      {"current", "", "Show the current revision(s) of each database.",
+       [](po::options_description& d) {
+         d.add_options()("check-heads", po::bool_switch(), "exit 1 unless every database is at all heads");
+       },
+       cmd_current},
+      {"history", "", "List revisions, newest first.",
+       [](po::options_description& d) {
+         d.add_options()
+             ("rev-range,r", po::value<std::string>()->value_name("START:END"), "only revisions in this range (current allowed)")
+             ("indicate-current,i", po::bool_switch(), "mark the databases' current revisions");
+       },
+       cmd_history},
+      {"heads", "", "Show the head revisions of each chain.",
+       [](po::options_description& d) {
+         d.add_options()("resolve-dependencies", po::bool_switch(), "treat Depends On as Revises");
+       },
+       cmd_heads},
+      {"branches", "", "Show branch points.", nullptr, cmd_branches},
+      {"show", "REV", "Show one revision in detail.", nullptr, cmd_show},
+      {"stamp", "REV...", "Set the version table to REV without running any SQL.",
+       [](po::options_description& d) {
+         d.add_options()("purge", po::bool_switch(), "empty the version table first (ignores unknown ids)");
+         add_lock_timeout(d);
+       },
+       cmd_stamp},
+      {"merge", "REV...", "Create a revision that merges REV... (e.g. heads).",
+       [](po::options_description& d) {
+         d.add_options()
+             ("message,m", po::value<std::string>()->value_name("MSG"), "message")
+             ("rev-id", po::value<std::string>()->value_name("ID"), "revision id to use")
+             ("branch-label", po::value<std::vector<std::string>>()->value_name("LABEL")->composing(), "branch label");
+       },
+       cmd_merge},
+  };
+  return table;
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+void print_main_help(std::ostream& out, const po::options_description& globals) {
+  out << kUsage << "\n\n"
+      << "Strata runs Alembic-style revision chains against several databases at once.\n\n"
+      << "Commands:\n";
+  for (auto& c : commands()) {
+    std::string head = std::string("  ") + c.name;
+    out << head << std::string(head.size() < 14 ? 14 - head.size() : 1, ' ') << c.summary << "\n";
+  }
+  out << "\n" << globals << "\n"
+      << "Exit status: 0 success, 1 a database or migration failed, 2 usage, config or script error.\n";
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  Context ctx(out, err);
+  auto globals = global_options(ctx.globals);
+  try {
+    // Find the command name: the first argument that is neither an option
+    // nor the value of a global option that takes one.
+    size_t cmd_pos = args.size();
+    for (size_t i = 0; i < args.size(); ++i) {
+      const auto& a = args[i];
+      if (a == "--") break;
+      if (a.empty() || a[0] != '-') {
+        cmd_pos = i;
+        break;
+      }
+      bool takes_value = a == "-c" || a == "--config" || a == "--db" || a == "-j" || a == "--jobs";
+      if (takes_value) ++i;
+    }
+    if (cmd_pos == args.size()) {
+      std::vector<std::string> before(args.begin(), args.end());
+      po::variables_map vm;
+      po::store(po::command_line_parser(before).options(globals).run(), vm);
+      print_main_help(vm.count("help") ? out : err, globals);
+      return vm.count("help") ? 0 : static_cast<int>(ExitCode::Usage);
+    }
+    const std::string name = args[cmd_pos];
+    const Command* cmd = nullptr;
+    for (auto& c : commands())
+      if (name == c.name) cmd = &c;
+    if (!cmd) {
+      std::string best;
+      size_t best_d = 3;
+      for (auto& c : commands())
+        if (auto d = edit_distance(name, c.name); d < best_d) best_d = d, best = c.name;
+      throw UserError("unknown command '" + name + "'" +
+                      (best.empty() ? "" : "; did you mean '" + best + "'?") +
+                      " (strata --help lists the commands)");
+    }
+    po::options_description own(std::string("Options of ") + cmd->name);
+    if (cmd->options) cmd->options(own);
+    po::options_description all;
+    all.add(own).add(globals);
+    all.add_options()("positional", po::value<std::vector<std::string>>(&ctx.positional));
+    po::positional_options_description pos;
+    pos.add("positional", -1);
+    std::vector<std::string> rest(args.begin(), args.begin() + cmd_pos);
+    rest.insert(rest.end(), args.begin() + cmd_pos + 1, args.end());
+    // Relative targets such as -1 look like options: "strata downgrade -1".
+    po::store(po::command_line_parser(rest)
+                  .options(all)
+                  .positional(pos)
+                  .style(po::command_line_style::default_style &
+                         ~po::command_line_style::allow_guessing)
+                  .extra_style_parser([](std::vector<std::string>& a) {
+                    std::vector<po::option> result;
+                    if (!a.empty() && a[0].size() > 1 && a[0][0] == '-' &&
+                        std::isdigit(static_cast<unsigned char>(a[0][1]))) {
+                      po::option o;
+                      o.string_key = "positional";
+                      o.value.push_back(a[0]);
+                      o.original_tokens.push_back(a[0]);
+                      o.position_key = 0;
+                      result.push_back(o);
+                      a.erase(a.begin());
+                    }
+                    return result;
+                  })
+                  .run(),
+              ctx.vm);
+    po::notify(ctx.vm);
+    if (ctx.vm.count("help")) {
+      out << "usage: strata " << cmd->name << (cmd->options ? " [OPTIONS]" : "")
+          << (*cmd->args ? std::string(" ") + cmd->args : "") << "\n\n"
+          << cmd->summary << "\n\n";
+      if (cmd->options) out << own << "\n";
+      out << globals << "\n";
+      return 0;
+    }
+    if (ctx.globals.jobs < 0) throw UserError("-j/--jobs must be at least 1");
+    return cmd->handler(ctx);
+  } catch (const po::error& e) {
+    err << "strata: error: " << e.what() << "\n" << kUsage << " (strata --help)\n";
+    return static_cast<int>(ExitCode::Usage);
+  } catch (const UserError& e) {
+    err << "strata: error: " << config::mask_passwords(e.what()) << "\n";
+    return static_cast<int>(ExitCode::Usage);
+  } catch (const dialect::PluginError& e) {
+    err << "strata: error: " << e.what() << "\n";
+    return static_cast<int>(ExitCode::Usage);
+  } catch (const DatabaseError& e) {
+    err << "strata: error: " << config::mask_passwords(e.what()) << "\n";
+    return static_cast<int>(ExitCode::Failure);
+  } catch (const std::exception& e) {
+    err << "strata: error: " << config::mask_passwords(e.what()) << "\n";
+    return static_cast<int>(ExitCode::Failure);
+  }
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,255 @@
+#include "strata/dialect/dialect.hpp"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+#ifndef STRATA_INSTALL_PLUGIN_DIR
+#define STRATA_INSTALL_PLUGIN_DIR "/usr/local/lib/strata"
+#endif
+
+namespace strata::dialect {
+
+DialectError::DialectError(strata_status status_, std::string message, std::string sqlstate_,
+                           int64_t native_code_, int64_t statement_offset_,
+                           int64_t statements_completed_)
+    : std::runtime_error(std::move(message)),
+      status(status_),
+      sqlstate(std::move(sqlstate_)),
+      native_code(native_code_),
+      statement_offset(statement_offset_),
+      statements_completed(statements_completed_) {}
+
+// ---------------------------------------------------------------- loading
+
+namespace {
+
+std::string executable_dir() {
+  std::error_code ec;
+  auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  return exe.parent_path().string();
+}
+
+std::string version_string(uint32_t major, uint32_t minor) {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+}  // namespace
+
+PluginRegistry::PluginRegistry(std::vector<std::string> config_paths)
+    : config_paths_(std::move(config_paths)) {}
+
+std::vector<std::string> PluginRegistry::search_path() const {
+  std::vector<std::string> dirs;
+  if (const char* env = std::getenv("STRATA_PLUGIN_PATH")) {
+    std::string s(env);
+    size_t start = 0;
+    while (start <= s.size()) {
+      size_t colon = s.find(':', start);
+      if (colon == std::string::npos) colon = s.size();
+      if (colon > start) dirs.push_back(s.substr(start, colon - start));
+      start = colon + 1;
+    }
+  }
+  for (auto& p : config_paths_) dirs.push_back(p);
+  if (auto exe = executable_dir(); !exe.empty())
+    dirs.push_back((fs::path(exe).parent_path() / "lib" / "strata").string());
+  dirs.push_back(STRATA_INSTALL_PLUGIN_DIR);
+  return dirs;
+}
+
+Plugin PluginRegistry::load_file(const std::string& path, const std::string& expected_name) {
+  // RTLD_LOCAL keeps each plugin's client library symbols to itself.
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char* err = dlerror();
+    throw PluginError("cannot load dialect plugin " + path + ": " + (err ? err : "unknown error"));
+  }
+  auto entry = reinterpret_cast<strata_dialect_entry_fn>(dlsym(handle, STRATA_DIALECT_ENTRY_NAME));
+  if (!entry)
+    throw PluginError("dialect plugin " + path + " does not export " STRATA_DIALECT_ENTRY_NAME
+                      " (not a Strata dialect plugin, or built for another ABI major version; "
+                      "this strata speaks ABI " +
+                      version_string(STRATA_DIALECT_ABI_MAJOR, STRATA_DIALECT_ABI_MINOR) + ")");
+  const strata_dialect_api* api = entry();
+  if (!api) throw PluginError("dialect plugin " + path + " returned no API table");
+  // Read the version before trusting the size: a table of another major may
+  // be laid out differently after these three fields.
+  if (api->abi_major != STRATA_DIALECT_ABI_MAJOR)
+    throw PluginError("dialect plugin " + path + " speaks ABI " +
+                      version_string(api->abi_major, api->abi_minor) + ", this strata speaks " +
+                      version_string(STRATA_DIALECT_ABI_MAJOR, STRATA_DIALECT_ABI_MINOR) +
+                      " (major versions differ): rebuild the plugin against this strata");
+  if (api->abi_minor > STRATA_DIALECT_ABI_MINOR)
+    throw PluginError("dialect plugin " + path + " speaks ABI " +
+                      version_string(api->abi_major, api->abi_minor) +
+                      ", newer than this strata's " +
+                      version_string(STRATA_DIALECT_ABI_MAJOR, STRATA_DIALECT_ABI_MINOR) +
+                      ": upgrade strata or use the plugin built with it");
+  if (api->struct_size < sizeof(strata_dialect_api))
+    throw PluginError("dialect plugin " + path + " has an API table of " +
+                      std::to_string(api->struct_size) + " bytes, expected at least " +
+                      std::to_string(sizeof(strata_dialect_api)) + " for ABI " +
+                      version_string(api->abi_major, api->abi_minor));
+  if (!api->name || expected_name != api->name)
+    throw PluginError("dialect plugin " + path + " provides dialect '" +
+                      (api->name ? api->name : "(null)") + "', expected '" + expected_name + "'");
+  const void* required[] = {
+      reinterpret_cast<const void*>(api->error_free),     reinterpret_cast<const void*>(api->string_list_free),
+      reinterpret_cast<const void*>(api->connect),        reinterpret_cast<const void*>(api->disconnect),
+      reinterpret_cast<const void*>(api->execute),        reinterpret_cast<const void*>(api->query_column),
+      reinterpret_cast<const void*>(api->table_exists),   reinterpret_cast<const void*>(api->begin),
+      reinterpret_cast<const void*>(api->commit),         reinterpret_cast<const void*>(api->rollback),
+      reinterpret_cast<const void*>(api->lock),           reinterpret_cast<const void*>(api->unlock),
+      reinterpret_cast<const void*>(api->quote_identifier)};
+  for (auto* fn : required)
+    if (!fn) throw PluginError("dialect plugin " + path + " leaves a required function empty");
+  Plugin p;
+  p.name = expected_name;
+  p.path = path;
+  p.api = api;
+  // The handle is deliberately never closed (see class comment).
+  return p;
+}
+
+const Plugin& PluginRegistry::get(const std::string& dialect) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  for (auto& p : loaded_)
+    if (p->name == dialect) return *p;
+  const std::string file = "strata-dialect-" + dialect + ".so";
+  auto dirs = search_path();
+  for (auto& dir : dirs) {
+    fs::path candidate = fs::path(dir) / file;
+    std::error_code ec;
+    if (fs::exists(candidate, ec)) {
+      loaded_.push_back(std::make_unique<Plugin>(load_file(candidate.string(), dialect)));
+      return *loaded_.back();
+    }
+  }
+  std::string searched;
+  for (auto& d : dirs) searched += "\n  " + d;
+  throw PluginError("no dialect plugin for '" + dialect + "': " + file + " not found in:" +
+                    searched + "\n(set STRATA_PLUGIN_PATH or plugin_path in alembic.toml)");
+}
+
+// ------------------------------------------------------------- connection
+
+std::string Plugin::quote(const std::string& identifier) const {
+  std::string out(identifier.size() * 2 + 3, '\0');
+  size_t n = api->quote_identifier(identifier.c_str(), out.data(), out.size());
+  if (n >= out.size()) {
+    out.assign(n + 1, '\0');
+    n = api->quote_identifier(identifier.c_str(), out.data(), out.size());
+  }
+  out.resize(n);
+  return out;
+}
+
+void Connection::raise(strata_status status, strata_error* error) const {
+  std::string message = "unknown error";
+  std::string sqlstate;
+  int64_t native = 0, offset = -1, completed = 0;
+  if (error) {
+    if (error->message) message = error->message;
+    if (error->sqlstate) sqlstate = error->sqlstate;
+    native = error->native_code;
+    offset = error->statement_offset;
+    completed = error->statements_completed;
+    plugin_.api->error_free(error);
+  }
+  throw DialectError(status, message, sqlstate, native, offset, completed);
+}
+
+void Connection::check(strata_status status, strata_error* error) const {
+  if (status != STRATA_OK) raise(status, error);
+  if (error) plugin_.api->error_free(error);
+}
+
+Connection::Connection(const Plugin& plugin, const ConnectOptions& o) : plugin_(plugin) {
+  std::vector<const char*> keys, values;
+  for (auto& [k, v] : o.query) {
+    keys.push_back(k.c_str());
+    values.push_back(v.c_str());
+  }
+  auto opt = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
+  strata_connect_params params{};
+  params.struct_size = sizeof(params);
+  params.url_masked = o.url_masked.c_str();
+  params.scheme = o.dialect.c_str();
+  params.user = opt(o.user);
+  params.password = o.has_password ? o.password.c_str() : nullptr;
+  params.host = opt(o.host);
+  params.port = o.port;
+  params.database = opt(o.database);
+  params.query_count = keys.size();
+  params.query_keys = keys.data();
+  params.query_values = values.data();
+  params.lock_timeout_seconds = o.lock_timeout_seconds;
+  strata_error* err = nullptr;
+  check(plugin_.api->connect(&params, &conn_, &err), err);
+}
+
+Connection::~Connection() {
+  if (conn_) plugin_.api->disconnect(conn_);
+}
+
+ExecResult Connection::execute(const std::string& sql) {
+  strata_exec_info info{};
+  info.struct_size = sizeof(info);
+  info.rows_affected = -1;
+  strata_error* err = nullptr;
+  check(plugin_.api->execute(conn_, sql.data(), sql.size(), &info, &err), err);
+  return {info.statements_completed, info.rows_affected};
+}
+
+std::vector<std::string> Connection::query_column(const std::string& sql) {
+  strata_string_list* list = nullptr;
+  strata_error* err = nullptr;
+  check(plugin_.api->query_column(conn_, sql.c_str(), &list, &err), err);
+  std::vector<std::string> out;
+  if (list) {
+    for (size_t i = 0; i < list->count; ++i) out.emplace_back(list->items[i] ? list->items[i] : "");
+    plugin_.api->string_list_free(list);
+  }
+  return out;
+}
+
+bool Connection::table_exists(const std::string* schema, const std::string& table) {
+  int exists = 0;
+  strata_error* err = nullptr;
+  check(plugin_.api->table_exists(conn_, schema ? schema->c_str() : nullptr, table.c_str(), &exists, &err),
+        err);
+  return exists != 0;
+}
+
+void Connection::begin() {
+  strata_error* err = nullptr;
+  check(plugin_.api->begin(conn_, &err), err);
+}
+
+void Connection::commit() {
+  strata_error* err = nullptr;
+  check(plugin_.api->commit(conn_, &err), err);
+}
+
+void Connection::rollback() {
+  strata_error* err = nullptr;
+  check(plugin_.api->rollback(conn_, &err), err);
+}
+
+void Connection::lock(const std::string& key, double timeout_seconds) {
+  strata_error* err = nullptr;
+  check(plugin_.api->lock(conn_, key.c_str(), timeout_seconds, &err), err);
+}
+
+void Connection::unlock(const std::string& key) {
+  strata_error* err = nullptr;
+  check(plugin_.api->unlock(conn_, key.c_str(), &err), err);
+}
+
+}  // namespace strata::dialect

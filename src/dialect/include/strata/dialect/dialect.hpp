@@ -1,0 +1,107 @@
+#pragma once
+// The host side of the dialect plugin ABI: finding and loading plugins, and
+// a C++ wrapper around a connection that turns statuses into exceptions.
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "strata/dialect_abi.h"
+
+namespace strata::dialect {
+
+/// A failure reported by a plugin. Carries the classification the runner
+/// reacts to (statement error, connection broken, commit in doubt, ...).
+class DialectError : public std::runtime_error {
+ public:
+  DialectError(strata_status status, std::string message, std::string sqlstate = "",
+               int64_t native_code = 0, int64_t statement_offset = -1,
+               int64_t statements_completed = 0);
+  strata_status status;
+  std::string sqlstate;
+  int64_t native_code;
+  int64_t statement_offset;
+  int64_t statements_completed;
+};
+
+/// A loaded plugin. Handles stay open until the process exits: client
+/// libraries inside plugins cannot be unloaded safely.
+struct Plugin {
+  std::string name;
+  std::string path;
+  const strata_dialect_api* api = nullptr;
+  bool has(uint64_t capability) const { return (api->capabilities & capability) != 0; }
+  /// `identifier` quoted for this dialect (needs no connection).
+  std::string quote(const std::string& identifier) const;
+};
+
+/// Thrown when a plugin cannot be found or is refused. The message names the
+/// file and, for version mismatches, both versions.
+class PluginError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Finds and loads dialect plugins, once per dialect; thread-safe.
+///
+/// Search order for "strata-dialect-<name>.so":
+///   1. STRATA_PLUGIN_PATH (colon-separated folders)
+///   2. plugin_path from alembic.toml
+///   3. <folder of the strata binary>/../lib/strata (build tree and install)
+///   4. the install's plugin folder (compiled in)
+class PluginRegistry {
+ public:
+  explicit PluginRegistry(std::vector<std::string> config_paths = {});
+  /// Loads (or returns the already loaded) plugin for `dialect`.
+  const Plugin& get(const std::string& dialect);
+  /// Loads one plugin file and checks it provides `expected_name`.
+  static Plugin load_file(const std::string& path, const std::string& expected_name);
+  std::vector<std::string> search_path() const;
+
+ private:
+  std::vector<std::string> config_paths_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Plugin>> loaded_;
+};
+
+/// Parameters for Connection::open, in C++ form.
+struct ConnectOptions {
+  std::string url_masked, dialect, scheme, user, password, host, database;
+  bool has_password = false;
+  unsigned port = 0;
+  std::vector<std::pair<std::string, std::string>> query;
+  double lock_timeout_seconds = -1;
+};
+
+struct ExecResult {
+  int64_t statements_completed = 0;
+  int64_t rows_affected = -1;
+};
+
+/// An open connection; closes (rolling back) on destruction.
+class Connection {
+ public:
+  Connection(const Plugin& plugin, const ConnectOptions& options);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  const Plugin& plugin() const { return plugin_; }
+  ExecResult execute(const std::string& sql);
+  std::vector<std::string> query_column(const std::string& sql);
+  bool table_exists(const std::string* schema, const std::string& table);
+  void begin();
+  void commit();
+  void rollback();
+  void lock(const std::string& key, double timeout_seconds);
+  void unlock(const std::string& key);
+
+ private:
+  [[noreturn]] void raise(strata_status status, strata_error* error) const;
+  void check(strata_status status, strata_error* error) const;
+  const Plugin& plugin_;
+  strata_conn* conn_ = nullptr;
+};
+
+}  // namespace strata::dialect

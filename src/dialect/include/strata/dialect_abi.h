@@ -1,0 +1,185 @@
+/*
+ * Strata dialect plugin ABI.
+ *
+ * A dialect plugin is a shared object that Strata opens with dlopen at run
+ * time. It exports exactly one symbol, STRATA_DIALECT_ENTRY_NAME, a function
+ * returning a pointer to a static strata_dialect_api table.
+ *
+ * Rules of the boundary (they keep plugins built by other compilers and
+ * standard libraries working):
+ *  - Plain C only. No C++ type, exception or allocation crosses it.
+ *  - Every function catches everything and reports through a strata_status
+ *    plus, on failure, a strata_error that the plugin allocates and the host
+ *    hands back to error_free.
+ *  - The table starts with its size and ABI version and only ever grows at
+ *    the end. A new function means a new minor version; changing or removing
+ *    anything means a new major version and a new entry symbol name.
+ *  - The host refuses a plugin of another major version or of a newer minor
+ *    version than it knows, and a plugin whose name differs from the dialect
+ *    its file name promised.
+ *
+ * All strings are UTF-8 and NUL-terminated unless a length is passed.
+ */
+#ifndef STRATA_DIALECT_ABI_H
+#define STRATA_DIALECT_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define STRATA_DIALECT_ABI_MAJOR 1
+#define STRATA_DIALECT_ABI_MINOR 0
+#define STRATA_DIALECT_ENTRY strata_dialect_v1
+#define STRATA_DIALECT_ENTRY_NAME "strata_dialect_v1"
+
+#if defined(__GNUC__)
+#define STRATA_DIALECT_EXPORT __attribute__((visibility("default")))
+#else
+#define STRATA_DIALECT_EXPORT
+#endif
+
+/* Outcome of every call, classified by what the host must do next. */
+typedef enum strata_status {
+  STRATA_OK = 0,
+  /* The statement or call failed; the connection is usable. In an open
+   * transaction the host rolls back. */
+  STRATA_ERROR = 1,
+  /* The connection is gone; nothing more can be done on it. Anything not
+   * committed is lost (rolled back server-side). */
+  STRATA_CONNECTION_BROKEN = 2,
+  /* The connection broke during COMMIT: whether the transaction committed
+   * is unknown. The host must tell the user to check. */
+  STRATA_COMMIT_IN_DOUBT = 3,
+  /* The dialect does not support this call or option. */
+  STRATA_UNSUPPORTED = 4,
+  /* A lock could not be acquired within the timeout. */
+  STRATA_LOCK_TIMEOUT = 5
+} strata_status;
+
+/* Capability flags (strata_dialect_api.capabilities). */
+/* DDL takes part in transactions: a failed run rolls back completely. */
+#define STRATA_CAP_TRANSACTIONAL_DDL (1u << 0)
+/* version_table_schema names a schema (PostgreSQL) or database (MySQL). */
+#define STRATA_CAP_SCHEMAS (1u << 1)
+/* lock()/unlock() take a server-side session lock that dies with the
+ * connection (advisory lock, GET_LOCK). Without it lock() only arranges
+ * waiting for the database's own write lock. */
+#define STRATA_CAP_SESSION_LOCKS (1u << 2)
+/* Statements can run outside a transaction (CREATE INDEX CONCURRENTLY). */
+#define STRATA_CAP_AUTOCOMMIT (1u << 3)
+
+/* Error details. Allocated by the plugin, released with error_free. */
+typedef struct strata_error {
+  uint32_t struct_size;   /* sizeof(strata_error) as the plugin knows it */
+  strata_status status;
+  const char* message;    /* server's or plugin's message; never a password */
+  const char* sqlstate;   /* five-character SQLSTATE, or "" */
+  int64_t native_code;    /* server error number, or 0 */
+  /* For execute(): where the failing statement starts and how long it is,
+   * in bytes from the start of the script passed in; -1 when unknown. */
+  int64_t statement_offset;
+  int64_t statement_length;
+  /* For execute(): how many statements of the script completed before the
+   * failure. */
+  int64_t statements_completed;
+} strata_error;
+
+/* A parsed connection URL (SQLAlchemy form). The host owns every string;
+ * they stay valid for the duration of the connect() call only. Absent parts
+ * are NULL (strings) or 0 (port). */
+typedef struct strata_connect_params {
+  uint32_t struct_size;
+  const char* url_masked;      /* for messages: password replaced by *** */
+  const char* scheme;          /* dialect name, driver suffix removed */
+  const char* user;
+  const char* password;
+  const char* host;
+  uint32_t port;
+  /* Database name; for SQLite the resolved file path or ":memory:". */
+  const char* database;
+  size_t query_count;          /* query parameters, already percent-decoded */
+  const char* const* query_keys;
+  const char* const* query_values;
+  /* Seconds to wait for locks held by others (busy timeout, lock_timeout);
+   * negative = the dialect's default. */
+  double lock_timeout_seconds;
+} strata_connect_params;
+
+/* Opaque connection owned by the plugin. */
+typedef struct strata_conn strata_conn;
+
+/* Result of execute(). */
+typedef struct strata_exec_info {
+  uint32_t struct_size;
+  int64_t statements_completed;
+  /* Rows changed by the last statement (INSERT/UPDATE/DELETE), or -1. */
+  int64_t rows_affected;
+} strata_exec_info;
+
+/* A list of strings returned by a query. Allocated by the plugin, released
+ * with string_list_free. */
+typedef struct strata_string_list {
+  size_t count;
+  char** items;
+} strata_string_list;
+
+typedef struct strata_dialect_api {
+  uint32_t struct_size;      /* sizeof(strata_dialect_api) as built */
+  uint32_t abi_major;        /* STRATA_DIALECT_ABI_MAJOR */
+  uint32_t abi_minor;        /* STRATA_DIALECT_ABI_MINOR */
+  const char* name;          /* "sqlite", "postgresql", "mysql" */
+  const char* description;   /* human readable, with client library version */
+  uint64_t capabilities;     /* STRATA_CAP_* */
+
+  void (*error_free)(strata_error* error);
+  void (*string_list_free)(strata_string_list* list);
+
+  /* Opens a connection. On failure *out is NULL and *error is set. */
+  strata_status (*connect)(const strata_connect_params* params, strata_conn** out,
+                           strata_error** error);
+  /* Closes the connection, rolling back anything uncommitted. NULL is ok. */
+  void (*disconnect)(strata_conn* conn);
+
+  /* Runs a script of zero or more statements separated the dialect's way,
+   * in order, stopping at the first failure. On failure the error tells
+   * where the failing statement starts (statement_offset). */
+  strata_status (*execute)(strata_conn* conn, const char* sql, size_t sql_length,
+                           strata_exec_info* info, strata_error** error);
+  /* Runs one query and returns the first column of every row as text
+   * (NULL values become empty strings). */
+  strata_status (*query_column)(strata_conn* conn, const char* sql, strata_string_list** out,
+                                strata_error** error);
+  /* Sets *exists to 1 when the table exists (schema may be NULL). */
+  strata_status (*table_exists)(strata_conn* conn, const char* schema, const char* table,
+                                int* exists, strata_error** error);
+
+  /* Transactions. begin() takes the database's write lock where the
+   * dialect has one (SQLite BEGIN IMMEDIATE). */
+  strata_status (*begin)(strata_conn* conn, strata_error** error);
+  strata_status (*commit)(strata_conn* conn, strata_error** error);
+  strata_status (*rollback)(strata_conn* conn, strata_error** error);
+
+  /* Serialises migration runs on one database. `key` is derived from the
+   * version table's name. Waits up to timeout_seconds (negative: forever),
+   * then returns STRATA_LOCK_TIMEOUT. */
+  strata_status (*lock)(strata_conn* conn, const char* key, double timeout_seconds,
+                        strata_error** error);
+  strata_status (*unlock)(strata_conn* conn, const char* key, strata_error** error);
+
+  /* Writes `identifier` quoted for this dialect into out (capacity bytes,
+   * NUL-terminated) and returns the length needed, without the NUL. If the
+   * return value >= capacity nothing useful was written: call again. */
+  size_t (*quote_identifier)(const char* identifier, char* out, size_t capacity);
+} strata_dialect_api;
+
+/* The one exported symbol. */
+typedef const strata_dialect_api* (*strata_dialect_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STRATA_DIALECT_ABI_H */

@@ -1,0 +1,45 @@
+#include "strata/runner/version_table.hpp"
+
+namespace strata::runner {
+
+VersionTable::VersionTable(const dialect::Plugin& plugin, std::string table,
+                           std::optional<std::string> schema)
+    : plugin_(plugin), table_(std::move(table)), schema_(std::move(schema)) {
+  qualified_ = (schema_ ? name(*schema_) + "." : "") + name(table_);
+}
+
+// Like SQLAlchemy, quote only names that need it, so a mixed-case or odd
+// name means the same table Alembic created, and a plain name stays plain.
+std::string VersionTable::name(const std::string& identifier) const {
+  bool plain = !identifier.empty() && !(identifier[0] >= '0' && identifier[0] <= '9');
+  for (char c : identifier)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) plain = false;
+  return plain ? identifier : plugin_.quote(identifier);
+}
+
+std::string VersionTable::create_sql() const {
+  return "CREATE TABLE " + qualified_ + " (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT " +
+         name(table_ + "_pkc") + " PRIMARY KEY (version_num)\n)";
+}
+
+std::string VersionTable::select_sql() const { return "SELECT version_num FROM " + qualified_; }
+
+std::string VersionTable::op_sql(const planner::VersionOp& op) const {
+  // Revision ids are restricted to [A-Za-z0-9_-] by the parser: safe literals.
+  switch (op.kind) {
+    case planner::VersionOp::Insert:
+      return "INSERT INTO " + qualified_ + " (version_num) VALUES ('" + op.to + "')";
+    case planner::VersionOp::Update:
+      return "UPDATE " + qualified_ + " SET version_num='" + op.to + "' WHERE " + qualified_ +
+             ".version_num = '" + op.from + "'";
+    case planner::VersionOp::Delete:
+      return "DELETE FROM " + qualified_ + " WHERE " + qualified_ + ".version_num = '" + op.from + "'";
+  }
+  return "";
+}
+
+std::string VersionTable::lock_key() const {
+  return "strata:" + (schema_ ? *schema_ + "." : std::string()) + table_;
+}
+
+}  // namespace strata::runner
