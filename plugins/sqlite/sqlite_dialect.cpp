@@ -5,6 +5,7 @@
 // assume. Runs on one database are serialised by SQLite's own write lock:
 // begin() is BEGIN IMMEDIATE, which waits (busy timeout) for another writer.
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -100,6 +101,16 @@ strata_status connect(const strata_connect_params* params, strata_conn** out, st
     if (!params->database)
       return make_error(error, STRATA_ERROR, "no database file in URL " +
                                                  std::string(params->url_masked ? params->url_masked : ""));
+    std::string path = params->database;
+    if (path != ":memory:") {
+      // SQLite's own message ("unable to open database file") hides the cause.
+      auto slash = path.rfind('/');
+      std::string folder = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+      struct stat st {};
+      if (stat(folder.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        return make_error(error, STRATA_CONNECTION_BROKEN,
+                          "cannot open " + path + ": folder " + folder + " does not exist");
+    }
     auto conn = new Conn();
     int rc = sqlite3_open_v2(params->database, &conn->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);

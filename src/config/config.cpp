@@ -37,8 +37,15 @@ EnvLookup parse_dotenv(const std::string& text, const std::string& file) {
       throw UserError(located(file, line_no, "expected KEY=VALUE"));
     std::string key(util::trim(line.substr(0, eq)));
     std::string_view value = util::trim(line.substr(eq + 1));
-    if (value.size() >= 2 && (value[0] == '"' || value[0] == '\'') && value.back() == value[0]) {
-      value = value.substr(1, value.size() - 2);
+    if (!value.empty() && (value[0] == '"' || value[0] == '\'')) {
+      // A quoted value ends at its closing quote; a comment may follow.
+      auto close = value.find(value[0], 1);
+      if (close == std::string_view::npos)
+        throw UserError(located(file, line_no, "unterminated quote in value of " + key));
+      auto rest = util::trim(value.substr(close + 1));
+      if (!rest.empty() && rest[0] != '#')
+        throw UserError(located(file, line_no, "unexpected text after the quoted value of " + key));
+      value = value.substr(1, close - 1);
     } else if (auto hash = value.find(" #"); hash != std::string_view::npos) {
       value = util::trim(value.substr(0, hash));
     }

@@ -40,8 +40,20 @@ std::string canonical_dialect(const std::string& scheme) {
   return scheme;  // unknown schemes are looked up as plugins of that name
 }
 
-// Masks the password in a URL we could not parse completely.
-std::string mask_raw(const std::string& text) { return mask_passwords(text); }
+// Masks the password of one URL we may not be able to parse: whatever sits
+// between the first ':' of the user-info and its last '@' (the parser also
+// splits at the last '@'), with or without a scheme.
+std::string mask_raw(const std::string& text) {
+  size_t start = text.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  size_t end = text.find_first_of("/?", start);
+  if (end == std::string::npos) end = text.size();
+  size_t at = text.rfind('@', end == 0 ? 0 : end - 1);
+  if (at == std::string::npos || at < start) return text;
+  size_t colon = text.find(':', start);
+  if (colon == std::string::npos || colon > at) return text;
+  return text.substr(0, colon + 1) + "***" + text.substr(at);
+}
 
 unsigned parse_port(const std::string& port, const std::string& masked_url) {
   if (port.empty() || port.size() > 5 ||
@@ -55,7 +67,8 @@ unsigned parse_port(const std::string& port, const std::string& masked_url) {
 
 std::string mask_passwords(const std::string& text) {
   // scheme://user:password@  ->  scheme://user:***@
-  static const std::regex re(R"(([A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*):[^@\s]*@)");
+  // Greedy up to the last '@' before the path, as the parser splits.
+  static const std::regex re(R"(([A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*):[^\s/]*@)");
   return std::regex_replace(text, re, "$1:***@");
 }
 

@@ -191,7 +191,8 @@ Connection::Connection(const Plugin& plugin, const ConnectOptions& o) : plugin_(
   params.query_values = values.data();
   params.lock_timeout_seconds = o.lock_timeout_seconds;
   strata_error* err = nullptr;
-  check(plugin_.api->connect(&params, &conn_, &err), err);
+  strata_status st = plugin_.api->connect(&params, &conn_, &err);
+  check(st, err);
 }
 
 Connection::~Connection() {
@@ -203,14 +204,16 @@ ExecResult Connection::execute(const std::string& sql) {
   info.struct_size = sizeof(info);
   info.rows_affected = -1;
   strata_error* err = nullptr;
-  check(plugin_.api->execute(conn_, sql.data(), sql.size(), &info, &err), err);
+  strata_status st = plugin_.api->execute(conn_, sql.data(), sql.size(), &info, &err);
+  check(st, err);
   return {info.statements_completed, info.rows_affected};
 }
 
 std::vector<std::string> Connection::query_column(const std::string& sql) {
   strata_string_list* list = nullptr;
   strata_error* err = nullptr;
-  check(plugin_.api->query_column(conn_, sql.c_str(), &list, &err), err);
+  strata_status st = plugin_.api->query_column(conn_, sql.c_str(), &list, &err);
+  check(st, err);
   std::vector<std::string> out;
   if (list) {
     for (size_t i = 0; i < list->count; ++i) out.emplace_back(list->items[i] ? list->items[i] : "");
@@ -222,34 +225,39 @@ std::vector<std::string> Connection::query_column(const std::string& sql) {
 bool Connection::table_exists(const std::string* schema, const std::string& table) {
   int exists = 0;
   strata_error* err = nullptr;
-  check(plugin_.api->table_exists(conn_, schema ? schema->c_str() : nullptr, table.c_str(), &exists, &err),
-        err);
+  strata_status st = plugin_.api->table_exists(conn_, schema ? schema->c_str() : nullptr, table.c_str(), &exists, &err);
+  check(st, err);
   return exists != 0;
 }
 
 void Connection::begin() {
   strata_error* err = nullptr;
-  check(plugin_.api->begin(conn_, &err), err);
+  strata_status st = plugin_.api->begin(conn_, &err);
+  check(st, err);
 }
 
 void Connection::commit() {
   strata_error* err = nullptr;
-  check(plugin_.api->commit(conn_, &err), err);
+  strata_status st = plugin_.api->commit(conn_, &err);
+  check(st, err);
 }
 
 void Connection::rollback() {
   strata_error* err = nullptr;
-  check(plugin_.api->rollback(conn_, &err), err);
+  strata_status st = plugin_.api->rollback(conn_, &err);
+  check(st, err);
 }
 
 void Connection::lock(const std::string& key, double timeout_seconds) {
   strata_error* err = nullptr;
-  check(plugin_.api->lock(conn_, key.c_str(), timeout_seconds, &err), err);
+  strata_status st = plugin_.api->lock(conn_, key.c_str(), timeout_seconds, &err);
+  check(st, err);
 }
 
 void Connection::unlock(const std::string& key) {
   strata_error* err = nullptr;
-  check(plugin_.api->unlock(conn_, key.c_str(), &err), err);
+  strata_status st = plugin_.api->unlock(conn_, key.c_str(), &err);
+  check(st, err);
 }
 
 }  // namespace strata::dialect

@@ -438,9 +438,13 @@ Plan RevisionGraph::plan_stamp(const std::vector<std::string>& row_ids,
                                const std::string& database) const {
   std::vector<Index> rows = purge ? std::vector<Index>{} : rows_to_indexes(row_ids, database);
   std::vector<Index> wanted;
-  for (auto& t : targets)
-    for (auto i : resolve_target(t, rows, false))
+  bool to_base = false;  // "base" among the targets: no current row survives
+  for (auto& t : targets) {
+    auto resolved = resolve_target(t, rows, false);
+    if (resolved.empty()) to_base = true;
+    for (auto i : resolved)
       if (!contains(wanted, i)) wanted.push_back(i);
+  }
   // Keep only the maximal revisions of what was asked for.
   std::vector<Index> keep_wanted;
   for (auto w : wanted) {
@@ -453,7 +457,7 @@ Plan RevisionGraph::plan_stamp(const std::vector<std::string>& row_ids,
   auto up = closure(keep_wanted), down = descendants(keep_wanted);
   std::vector<Index> new_rows;
   for (auto r : rows)
-    if (!up[r] && !down[r]) new_rows.push_back(r);
+    if (!to_base && !up[r] && !down[r]) new_rows.push_back(r);
   for (auto w : keep_wanted) new_rows.push_back(w);
 
   Plan plan;

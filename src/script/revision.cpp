@@ -145,7 +145,7 @@ Revision parse_revision(std::string_view text, const std::string& path) {
         } else if (key == "message") {
           rev.message = value;
         } else if (key == "branch labels") {
-          rev.branch_labels = util::split_list(value);
+          if (util::to_lower(value) != "none") rev.branch_labels = util::split_list(value);
         } else if (key == "depends on") {
           if (util::to_lower(value) != "none") rev.depends_on = util::split_list(value);
         } else if (key == "transactional") {

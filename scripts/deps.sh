@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Strata needs, only those missing.
+#   scripts/deps.sh build   - to build and run strata
+#   scripts/deps.sh test    - also what the test suite needs
+set -euo pipefail
+
+build_pkgs=(build-essential cmake pkg-config libboost-program-options-dev libboost-dev
+            libsqlite3-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev)
+test_pkgs=(libgtest-dev libgmock-dev sqlite3)
+
+want=("${build_pkgs[@]}")
+if [ "${1:-build}" = test ]; then want+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+
+echo "strata: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

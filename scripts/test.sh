@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds Strata, and runs the whole test suite
+# twice: a normal build, then AddressSanitizer + UndefinedBehaviorSanitizer.
+# Exits non-zero when anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh test
+jobs=$(nproc)
+
+run_suite() {  # run_suite BUILD_DIR [CMAKE ARGS...]
+  local dir=$1; shift
+  echo "== building in $dir ($*)"
+  cmake -S . -B "$dir" -DSTRATA_BUILD_TESTS=ON "$@" >/dev/null
+  cmake --build "$dir" -j"$jobs"
+  echo "== testing in $dir"
+  (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 300)
+}
+
+run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# The sanitizers abort on the first report so a memory error fails the run.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON
+echo "== all tests passed (normal and sanitizer builds)"

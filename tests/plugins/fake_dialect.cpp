@@ -1,0 +1,263 @@
+// In-memory fake dialect for the runner's unit tests. Databases live in a
+// process-wide map keyed by the URL's database name. It understands only
+// what the runner sends: the version table's CREATE/SELECT/INSERT/UPDATE/
+// DELETE, plus any other statement, which it records. A statement containing
+// FAIL fails, reporting its offset. query_column("LOG") returns every call
+// made on that database, so a test can check the transaction pattern.
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "strata/dialect_abi.h"
+
+namespace {
+
+struct State {
+  bool has_table = false;
+  std::vector<std::string> rows;
+  std::vector<std::string> applied;  // non-version statements
+};
+
+struct Db {
+  State state;
+  State snapshot;
+  bool in_tx = false;
+  std::vector<std::string> log;
+};
+
+std::mutex g_mutex;
+std::map<std::string, Db>& dbs() {
+  static std::map<std::string, Db> m;
+  return m;
+}
+
+struct Conn {
+  std::string name;
+};
+
+char* dup(const std::string& s) {
+  char* p = static_cast<char*>(std::malloc(s.size() + 1));
+  std::memcpy(p, s.c_str(), s.size() + 1);
+  return p;
+}
+
+strata_status fail(strata_error** out, strata_status st, const std::string& msg, int64_t offset = -1,
+                   int64_t completed = 0) {
+  auto* e = static_cast<strata_error*>(std::calloc(1, sizeof(strata_error)));
+  e->struct_size = sizeof(strata_error);
+  e->status = st;
+  e->message = dup(msg);
+  e->sqlstate = dup("XX000");
+  e->native_code = 42;
+  e->statement_offset = offset;
+  e->statement_length = -1;
+  e->statements_completed = completed;
+  *out = e;
+  return st;
+}
+
+void error_free(strata_error* e) {
+  if (!e) return;
+  std::free(const_cast<char*>(e->message));
+  std::free(const_cast<char*>(e->sqlstate));
+  std::free(e);
+}
+
+void string_list_free(strata_string_list* l) {
+  if (!l) return;
+  for (size_t i = 0; i < l->count; ++i) std::free(l->items[i]);
+  std::free(l->items);
+  std::free(l);
+}
+
+strata_status connect(const strata_connect_params* p, strata_conn** out, strata_error** err) {
+  if (!p->database) return fail(err, STRATA_CONNECTION_BROKEN, "no database name");
+  if (std::string(p->database) == "unreachable")
+    return fail(err, STRATA_CONNECTION_BROKEN, "connection refused");
+  std::lock_guard<std::mutex> g(g_mutex);
+  dbs()[p->database].log.push_back("connect");
+  *out = reinterpret_cast<strata_conn*>(new Conn{p->database});
+  return STRATA_OK;
+}
+
+Db& db_of(strata_conn* c) { return dbs()[reinterpret_cast<Conn*>(c)->name]; }
+
+void disconnect(strata_conn* c) {
+  if (!c) return;
+  {
+    std::lock_guard<std::mutex> g(g_mutex);
+    Db& db = db_of(c);
+    if (db.in_tx) {
+      db.state = db.snapshot;
+      db.in_tx = false;
+    }
+    db.log.push_back("disconnect");
+  }
+  delete reinterpret_cast<Conn*>(c);
+}
+
+std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+strata_status execute(strata_conn* c, const char* sql, size_t len, strata_exec_info* info,
+                      strata_error** err) {
+  std::lock_guard<std::mutex> g(g_mutex);
+  Db& db = db_of(c);
+  std::string text(sql, len);
+  static const std::regex insert_re(R"(^INSERT INTO \S+ \(version_num\) VALUES \('([^']*)'\)$)");
+  static const std::regex update_re(R"(^UPDATE \S+ SET version_num='([^']*)' WHERE \S+ = '([^']*)'$)");
+  static const std::regex delete_re(R"(^DELETE FROM \S+ WHERE \S+ = '([^']*)'$)");
+  static const std::regex delete_all_re(R"(^DELETE FROM \S+$)");
+  size_t start = 0;
+  int64_t completed = 0, rows = -1;
+  while (start < text.size()) {
+    size_t semi = text.find(';', start);
+    if (semi == std::string::npos) semi = text.size();
+    std::string raw = text.substr(start, semi - start);
+    std::string stmt = trim(raw);
+    size_t offset = start + raw.find_first_not_of(" \t\r\n");
+    start = semi + 1;
+    if (stmt.empty()) continue;
+    db.log.push_back("exec:" + stmt);
+    std::smatch m;
+    if (stmt.find("FAIL") != std::string::npos) {
+      return fail(err, STRATA_ERROR, "fake failure in: " + stmt, static_cast<int64_t>(offset), completed);
+    } else if (stmt.rfind("CREATE TABLE", 0) == 0 && stmt.find("version_num") != std::string::npos) {
+      db.state.has_table = true;
+    } else if (std::regex_match(stmt, m, insert_re)) {
+      db.state.rows.push_back(m[1]);
+      rows = 1;
+    } else if (std::regex_match(stmt, m, update_re)) {
+      rows = 0;
+      for (auto& r : db.state.rows)
+        if (r == m[2].str()) r = m[1], ++rows;
+    } else if (std::regex_match(stmt, m, delete_re)) {
+      size_t before = db.state.rows.size();
+      db.state.rows.erase(std::remove(db.state.rows.begin(), db.state.rows.end(), m[1].str()), db.state.rows.end());
+      rows = static_cast<int64_t>(before - db.state.rows.size());
+    } else if (std::regex_match(stmt, m, delete_all_re)) {
+      rows = static_cast<int64_t>(db.state.rows.size());
+      db.state.rows.clear();
+    } else {
+      db.state.applied.push_back(stmt);
+      rows = -1;
+    }
+    ++completed;
+  }
+  if (info) info->statements_completed = completed, info->rows_affected = rows;
+  return STRATA_OK;
+}
+
+strata_status query_column(strata_conn* c, const char* sql, strata_string_list** out, strata_error**) {
+  std::lock_guard<std::mutex> g(g_mutex);
+  Db& db = db_of(c);
+  std::vector<std::string> values;
+  std::string q(sql);
+  if (q == "LOG") values = db.log;
+  else if (q == "APPLIED") values = db.state.applied;
+  else {
+    db.log.push_back("query:" + q);
+    values = db.state.rows;
+  }
+  auto* l = static_cast<strata_string_list*>(std::calloc(1, sizeof(strata_string_list)));
+  l->count = values.size();
+  l->items = static_cast<char**>(std::calloc(values.size() + 1, sizeof(char*)));
+  for (size_t i = 0; i < values.size(); ++i) l->items[i] = dup(values[i]);
+  *out = l;
+  return STRATA_OK;
+}
+
+strata_status table_exists(strata_conn* c, const char*, const char*, int* exists, strata_error**) {
+  std::lock_guard<std::mutex> g(g_mutex);
+  *exists = db_of(c).state.has_table;
+  return STRATA_OK;
+}
+
+strata_status begin(strata_conn* c, strata_error** err) {
+  std::lock_guard<std::mutex> g(g_mutex);
+  Db& db = db_of(c);
+  if (db.in_tx) return fail(err, STRATA_ERROR, "transaction already open");
+  db.snapshot = db.state;
+  db.in_tx = true;
+  db.log.push_back("begin");
+  return STRATA_OK;
+}
+
+strata_status commit(strata_conn* c, strata_error** err) {
+  std::lock_guard<std::mutex> g(g_mutex);
+  Db& db = db_of(c);
+  if (!db.in_tx) return fail(err, STRATA_ERROR, "no transaction open");
+  db.in_tx = false;
+  db.log.push_back("commit");
+  return STRATA_OK;
+}
+
+strata_status rollback(strata_conn* c, strata_error**) {
+  std::lock_guard<std::mutex> g(g_mutex);
+  Db& db = db_of(c);
+  if (db.in_tx) {
+#if FAKE_TRANSACTIONAL
+    db.state = db.snapshot;
+#endif
+    db.in_tx = false;
+  }
+  db.log.push_back("rollback");
+  return STRATA_OK;
+}
+
+strata_status lock(strata_conn* c, const char* key, double, strata_error**) {
+  std::lock_guard<std::mutex> g(g_mutex);
+  db_of(c).log.push_back(std::string("lock:") + key);
+  return STRATA_OK;
+}
+
+strata_status unlock(strata_conn* c, const char* key, strata_error**) {
+  std::lock_guard<std::mutex> g(g_mutex);
+  db_of(c).log.push_back(std::string("unlock:") + key);
+  return STRATA_OK;
+}
+
+size_t quote(const char* id, char* out, size_t cap) {
+  std::string q = std::string("`") + id + "`";
+  if (q.size() < cap) std::memcpy(out, q.c_str(), q.size() + 1);
+  return q.size();
+}
+
+}  // namespace
+
+extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(void) {
+  static const strata_dialect_api api = [] {
+    strata_dialect_api a{};
+    a.struct_size = sizeof(a);
+    a.abi_major = STRATA_DIALECT_ABI_MAJOR;
+    a.abi_minor = STRATA_DIALECT_ABI_MINOR;
+    a.name = FAKE_NAME;
+    a.description = "in-memory fake dialect for tests";
+    a.capabilities = STRATA_CAP_AUTOCOMMIT | STRATA_CAP_SESSION_LOCKS |
+                     (FAKE_TRANSACTIONAL ? STRATA_CAP_TRANSACTIONAL_DDL : 0);
+    a.error_free = error_free;
+    a.string_list_free = string_list_free;
+    a.connect = connect;
+    a.disconnect = disconnect;
+    a.execute = execute;
+    a.query_column = query_column;
+    a.table_exists = table_exists;
+    a.begin = begin;
+    a.commit = commit;
+    a.rollback = rollback;
+    a.lock = lock;
+    a.unlock = unlock;
+    a.quote_identifier = quote;
+    return a;
+  }();
+  return &api;
+}

@@ -1,0 +1,53 @@
+#pragma once
+// Helpers shared by Strata's tests: temporary folders, files, running the
+// strata binary, reading SQLite databases with the sqlite3 C API.
+#include <string>
+#include <vector>
+
+namespace strata::test {
+
+/// A fresh folder under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  /// Writes `text` to path()/relative (creating folders); returns the full path.
+  std::string write(const std::string& relative, const std::string& text) const;
+  std::string operator/(const std::string& relative) const { return path_ + "/" + relative; }
+
+ private:
+  std::string path_;
+};
+
+/// Result of running a command.
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Runs the built strata binary with `args` in folder `cwd`,
+/// with extra environment "K=V" entries. Captures stdout and stderr.
+RunResult run_strata(const std::vector<std::string>& args, const std::string& cwd,
+                     const std::vector<std::string>& env = {});
+
+/// Runs `sql` on the SQLite file and returns every row, columns joined by '|'.
+std::vector<std::string> sqlite_rows(const std::string& db_path, const std::string& sql);
+/// Names of the user tables in the SQLite file, sorted.
+std::vector<std::string> sqlite_tables(const std::string& db_path);
+
+/// A minimal revision file text.
+std::string revision_text(const std::string& id, const std::string& revises,
+                          const std::string& upgrade, const std::string& downgrade,
+                          const std::string& extra_headers = "");
+
+/// The repository's source folder.
+std::string source_dir();
+/// Folder of the fake and broken test plugins.
+std::string test_plugin_dir();
+/// Folder of the real plugins in the build tree.
+std::string build_plugin_dir();
+}  // namespace strata::test

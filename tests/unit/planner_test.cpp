@@ -1,0 +1,744 @@
+// Unit tests for the revision graph and the plans it produces. The graphs
+// are built in memory: no files, no database.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "strata/planner/graph.hpp"
+#include "strata/script/revision.hpp"
+#include "strata/util/error.hpp"
+
+using strata::UserError;
+using strata::planner::describe;
+using strata::planner::Index;
+using strata::planner::Plan;
+using strata::planner::RevisionGraph;
+using strata::planner::Step;
+using strata::planner::VersionOp;
+using strata::script::Revision;
+using strata::script::ScriptDirectory;
+using strata::script::Section;
+
+namespace {
+
+using Strings = std::vector<std::string>;
+using StringSet = std::set<std::string>;
+
+Revision make_rev(const std::string& id, Strings down, Strings labels = {}, Strings deps = {}) {
+  Revision r;
+  r.id = id;
+  r.down_revisions = std::move(down);
+  r.branch_labels = std::move(labels);
+  r.depends_on = std::move(deps);
+  r.message = "revision " + id;
+  r.path = "versions/" + id + ".sql";
+  r.id_line = 1;
+  Section up;
+  up.sql = "-- upgrade " + id + "\n";
+  up.first_line = 7;
+  r.upgrade.push_back(up);
+  Section down_section;
+  down_section.sql = "-- downgrade " + id + "\n";
+  down_section.first_line = 10;
+  r.downgrade.push_back(down_section);
+  return r;
+}
+
+// Owns the ScriptDirectory the graph points into.
+struct Fixture {
+  ScriptDirectory dir;
+  RevisionGraph graph;
+  explicit Fixture(std::vector<Revision> revs)
+      : dir{"versions", std::move(revs)}, graph(dir) {}
+};
+
+std::unique_ptr<Fixture> build(std::vector<Revision> revs) {
+  return std::make_unique<Fixture>(std::move(revs));
+}
+
+// The graph constructor's error message ("" when it succeeds).
+std::string build_error(std::vector<Revision> revs) {
+  ScriptDirectory dir{"versions", std::move(revs)};
+  try {
+    RevisionGraph g(dir);
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "RevisionGraph accepted an invalid graph";
+  return "";
+}
+
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected a UserError";
+  return "";
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+Strings step_ids(const RevisionGraph& g, const Plan& p) {
+  Strings out;
+  for (auto& s : p.steps) out.push_back(g.id(s.rev));
+  return out;
+}
+
+Strings ops_text(const std::vector<VersionOp>& ops) {
+  Strings out;
+  for (auto& op : ops) out.push_back(describe(op));
+  return out;
+}
+
+size_t pos(const Strings& order, const std::string& id) {
+  auto it = std::find(order.begin(), order.end(), id);
+  EXPECT_NE(it, order.end()) << id << " is not in the plan";
+  return static_cast<size_t>(it - order.begin());
+}
+
+// Applies `ops` to a simulated version table, checking each op is valid
+// against what is there (UPDATE/DELETE of an existing row, INSERT of a new one).
+void apply_ops(StringSet& rows, const std::vector<VersionOp>& ops) {
+  for (auto& op : ops) {
+    switch (op.kind) {
+      case VersionOp::Insert:
+        EXPECT_EQ(rows.count(op.to), 0u) << describe(op) << ": row already present";
+        rows.insert(op.to);
+        break;
+      case VersionOp::Update:
+        EXPECT_EQ(rows.count(op.from), 1u) << describe(op) << ": no such row";
+        EXPECT_EQ(rows.count(op.to), 0u) << describe(op) << ": row already present";
+        rows.erase(op.from);
+        rows.insert(op.to);
+        break;
+      case VersionOp::Delete:
+        EXPECT_EQ(rows.count(op.from), 1u) << describe(op) << ": no such row";
+        rows.erase(op.from);
+        break;
+    }
+  }
+}
+
+// Replays every step's ops from `start` and checks they end at final_rows.
+void expect_ops_consistent(const Plan& p, const Strings& start) {
+  StringSet rows(start.begin(), start.end());
+  for (auto& s : p.steps) apply_ops(rows, s.ops);
+  apply_ops(rows, p.stamp_ops);
+  EXPECT_EQ(rows, StringSet(p.final_rows.begin(), p.final_rows.end()));
+  EXPECT_EQ(p.final_rows.size(), StringSet(p.final_rows.begin(), p.final_rows.end()).size())
+      << "final_rows has duplicates";
+}
+
+StringSet as_set(const Strings& v) { return StringSet(v.begin(), v.end()); }
+
+// A linear chain; the ids share prefixes so partial ids can be ambiguous.
+const std::string L1 = "1111aaaa", L2 = "2222bbbb", L3 = "2233cccc", L4 = "3333dddd";
+
+std::unique_ptr<Fixture> linear() {
+  return build({make_rev(L1, {}), make_rev(L2, {L1}), make_rev(L3, {L2}), make_rev(L4, {L3})});
+}
+
+// A base; B and C revise A; M merges B and C; D revises M.
+const std::string A = "aaaa0000", B = "bbbb0000", C = "cccc0000", M = "eeee0000", D = "dddd0000";
+
+std::vector<Revision> diamond_revs() {
+  return {make_rev(A, {}), make_rev(B, {A}), make_rev(C, {A}), make_rev(M, {B, C}), make_rev(D, {M})};
+}
+
+// A base; B (label "left") and C (label "right") revise A; B2 revises B.
+// Two heads: B2 and C.
+const std::string B2 = "bbbb2222";
+
+std::unique_ptr<Fixture> two_heads() {
+  return build({make_rev(A, {}), make_rev(B, {A}, {"left"}), make_rev(C, {A}, {"right"}),
+                make_rev(B2, {B})});
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- linear
+
+TEST(Planner, UpgradeHeadFromBaseAppliesTheChainInOrderInsertingThenUpdating) {
+  auto f = linear();
+  Plan p = f->graph.plan_upgrade({}, "head", "db");
+  EXPECT_EQ(step_ids(f->graph, p), (Strings{L1, L2, L3, L4}));
+  for (auto& s : p.steps) EXPECT_TRUE(s.upgrade);
+  ASSERT_EQ(p.steps.size(), 4u);
+  EXPECT_EQ(ops_text(p.steps[0].ops), Strings{"INSERT " + L1});
+  EXPECT_EQ(ops_text(p.steps[1].ops), Strings{"UPDATE " + L1 + " -> " + L2});
+  EXPECT_EQ(ops_text(p.steps[2].ops), Strings{"UPDATE " + L2 + " -> " + L3});
+  EXPECT_EQ(ops_text(p.steps[3].ops), Strings{"UPDATE " + L3 + " -> " + L4});
+  EXPECT_EQ(p.final_rows, Strings{L4});
+  EXPECT_TRUE(p.stamp_ops.empty());
+  expect_ops_consistent(p, {});
+}
+
+TEST(Planner, GraphReportsHeadsBasesAndLookups) {
+  auto f = linear();
+  const auto& g = f->graph;
+  EXPECT_EQ(g.size(), 4u);
+  EXPECT_EQ(g.location(), "versions");
+  ASSERT_EQ(g.heads().size(), 1u);
+  EXPECT_EQ(g.id(g.heads()[0]), L4);
+  ASSERT_EQ(g.bases().size(), 1u);
+  EXPECT_EQ(g.id(g.bases()[0]), L1);
+  ASSERT_TRUE(g.find(L2).has_value());
+  EXPECT_EQ(g.id(*g.find(L2)), L2);
+  EXPECT_FALSE(g.find("2222").has_value());  // find is exact only
+  EXPECT_EQ(g.id(g.resolve_id("2222")), L2);
+}
+
+TEST(Planner, UpgradeHeadFromAMiddleRevisionAppliesOnlyTheRest) {
+  auto f = linear();
+  Plan p = f->graph.plan_upgrade({L2}, "head", "db");
+  EXPECT_EQ(step_ids(f->graph, p), (Strings{L3, L4}));
+  ASSERT_EQ(p.steps.size(), 2u);
+  EXPECT_EQ(ops_text(p.steps[0].ops), Strings{"UPDATE " + L2 + " -> " + L3});
+  EXPECT_EQ(p.final_rows, Strings{L4});
+  expect_ops_consistent(p, {L2});
+}
+
+TEST(Planner, UpgradeWhenAlreadyAtHeadDoesNothing) {
+  auto f = linear();
+  Plan p = f->graph.plan_upgrade({L4}, "head", "db");
+  EXPECT_TRUE(p.steps.empty());
+  EXPECT_EQ(p.final_rows, Strings{L4});
+}
+
+TEST(Planner, UpgradePlusOneAndPlusTwoFromBase) {
+  auto f = linear();
+  Plan one = f->graph.plan_upgrade({}, "+1", "db");
+  EXPECT_EQ(step_ids(f->graph, one), Strings{L1});
+  ASSERT_EQ(one.steps.size(), 1u);
+  EXPECT_EQ(ops_text(one.steps[0].ops), Strings{"INSERT " + L1});
+  EXPECT_EQ(one.final_rows, Strings{L1});
+
+  Plan two = f->graph.plan_upgrade({}, "+2", "db");
+  EXPECT_EQ(step_ids(f->graph, two), (Strings{L1, L2}));
+  EXPECT_EQ(two.final_rows, Strings{L2});
+  expect_ops_consistent(two, {});
+}
+
+TEST(Planner, UpgradePlusOneAndPlusTwoFromACurrentRevision) {
+  auto f = linear();
+  Plan one = f->graph.plan_upgrade({L2}, "+1", "db");
+  EXPECT_EQ(step_ids(f->graph, one), Strings{L3});
+  EXPECT_EQ(one.final_rows, Strings{L3});
+
+  Plan two = f->graph.plan_upgrade({L2}, "+2", "db");
+  EXPECT_EQ(step_ids(f->graph, two), (Strings{L3, L4}));
+  EXPECT_EQ(two.final_rows, Strings{L4});
+}
+
+TEST(Planner, UpgradePastTheHeadByRelativeStepsIsAnError) {
+  auto f = linear();
+  std::string msg = error_of([&] { f->graph.plan_upgrade({L3}, "+2", "db"); });
+  EXPECT_TRUE(contains(msg, "+2")) << msg;
+  EXPECT_TRUE(contains(msg, "didn't produce")) << msg;
+}
+
+TEST(Planner, RelativeToANamedRevisionPlusAndMinus) {
+  auto f = linear();
+  Plan plus = f->graph.plan_upgrade({L1}, L2 + "+1", "db");
+  EXPECT_EQ(step_ids(f->graph, plus), (Strings{L2, L3}));
+  EXPECT_EQ(plus.final_rows, Strings{L3});
+
+  Plan minus = f->graph.plan_upgrade({}, L3 + "-1", "db");
+  EXPECT_EQ(step_ids(f->graph, minus), (Strings{L1, L2}));
+  EXPECT_EQ(minus.final_rows, Strings{L2});
+
+  // A partial id works as the anchor too.
+  Plan partial = f->graph.plan_upgrade({}, "1111+2", "db");
+  EXPECT_EQ(partial.final_rows, Strings{L3});
+
+  Plan down = f->graph.plan_downgrade({L4}, L4 + "-2", "db");
+  EXPECT_EQ(step_ids(f->graph, down), (Strings{L4, L3}));
+  EXPECT_EQ(down.final_rows, Strings{L2});
+}
+
+TEST(Planner, DowngradeMinusOneStepsBackOneRevision) {
+  auto f = linear();
+  Plan p = f->graph.plan_downgrade({L4}, "-1", "db");
+  EXPECT_EQ(step_ids(f->graph, p), Strings{L4});
+  ASSERT_EQ(p.steps.size(), 1u);
+  EXPECT_FALSE(p.steps[0].upgrade);
+  EXPECT_EQ(ops_text(p.steps[0].ops), Strings{"UPDATE " + L4 + " -> " + L3});
+  EXPECT_EQ(p.final_rows, Strings{L3});
+}
+
+TEST(Planner, DowngradeMinusTwoStepsBackTwoRevisions) {
+  auto f = linear();
+  Plan p = f->graph.plan_downgrade({L4}, "-2", "db");
+  EXPECT_EQ(step_ids(f->graph, p), (Strings{L4, L3}));
+  EXPECT_EQ(p.final_rows, Strings{L2});
+  expect_ops_consistent(p, {L4});
+}
+
+TEST(Planner, DowngradeMinusOneFromTheFirstRevisionGoesToBase) {
+  auto f = linear();
+  Plan p = f->graph.plan_downgrade({L1}, "-1", "db");
+  EXPECT_EQ(step_ids(f->graph, p), Strings{L1});
+  ASSERT_EQ(p.steps.size(), 1u);
+  EXPECT_EQ(ops_text(p.steps[0].ops), Strings{"DELETE " + L1});
+  EXPECT_TRUE(p.final_rows.empty());
+}
+
+TEST(Planner, DowngradeMinusOneAtBaseIsAnError) {
+  auto f = linear();
+  std::string msg = error_of([&] { f->graph.plan_downgrade({}, "-1", "db"); });
+  EXPECT_TRUE(contains(msg, "-1")) << msg;
+}
+
+TEST(Planner, DowngradeBaseUndoesEverythingAndDeletesTheLastRow) {
+  auto f = linear();
+  Plan p = f->graph.plan_downgrade({L4}, "base", "db");
+  EXPECT_EQ(step_ids(f->graph, p), (Strings{L4, L3, L2, L1}));
+  for (auto& s : p.steps) EXPECT_FALSE(s.upgrade);
+  ASSERT_EQ(p.steps.size(), 4u);
+  EXPECT_EQ(ops_text(p.steps[0].ops), Strings{"UPDATE " + L4 + " -> " + L3});
+  EXPECT_EQ(ops_text(p.steps[3].ops), Strings{"DELETE " + L1});
+  EXPECT_TRUE(p.final_rows.empty());
+  expect_ops_consistent(p, {L4});
+}
+
+TEST(Planner, DowngradeToAFullId) {
+  auto f = linear();
+  Plan p = f->graph.plan_downgrade({L4}, L2, "db");
+  EXPECT_EQ(step_ids(f->graph, p), (Strings{L4, L3}));
+  EXPECT_EQ(p.final_rows, Strings{L2});
+  expect_ops_consistent(p, {L4});
+}
+
+TEST(Planner, DowngradeToAUniquePartialId) {
+  auto f = linear();
+  Plan p = f->graph.plan_downgrade({L4}, "1111", "db");
+  EXPECT_EQ(step_ids(f->graph, p), (Strings{L4, L3, L2}));
+  EXPECT_EQ(p.final_rows, Strings{L1});
+
+  // "222" only matches 2222bbbb, though "22" matches two revisions.
+  Plan q = f->graph.plan_downgrade({L4}, "222", "db");
+  EXPECT_EQ(q.final_rows, Strings{L2});
+}
+
+TEST(Planner, AmbiguousPartialIdListsTheCandidates) {
+  auto f = linear();
+  std::string msg = error_of([&] { f->graph.plan_downgrade({L4}, "22", "db"); });
+  EXPECT_TRUE(contains(msg, "'22'")) << msg;
+  EXPECT_TRUE(contains(msg, L2)) << msg;
+  EXPECT_TRUE(contains(msg, L3)) << msg;
+  EXPECT_FALSE(contains(msg, L1)) << msg;
+
+  std::string direct = error_of([&] { f->graph.resolve_id("22"); });
+  EXPECT_TRUE(contains(direct, L2 + ", " + L3)) << direct;
+}
+
+TEST(Planner, UnknownRevisionIdIsAnError) {
+  auto f = linear();
+  std::string msg = error_of([&] { f->graph.plan_upgrade({}, "9999", "db"); });
+  EXPECT_TRUE(contains(msg, "'9999'")) << msg;
+  EXPECT_TRUE(contains(msg, "versions")) << msg;
+  std::string down = error_of([&] { f->graph.plan_downgrade({L4}, "beef", "db"); });
+  EXPECT_TRUE(contains(down, "'beef'")) << down;
+}
+
+TEST(Planner, DowngradeToARevisionThatIsNotAppliedIsAnError) {
+  auto f = linear();
+  std::string msg = error_of([&] { f->graph.plan_downgrade({L2}, L4, "db"); });
+  EXPECT_TRUE(contains(msg, L4)) << msg;
+  EXPECT_TRUE(contains(msg, "not a valid downgrade target")) << msg;
+
+  std::string at_base = error_of([&] { f->graph.plan_downgrade({}, L1, "db"); });
+  EXPECT_TRUE(contains(at_base, "not a valid downgrade target")) << at_base;
+}
+
+TEST(Planner, UnknownVersionRowIsAnErrorNamingTheDatabase) {
+  auto f = linear();
+  std::string msg = error_of([&] { f->graph.rows_to_indexes({L1, "feedbeef"}, "prod-eu"); });
+  EXPECT_TRUE(contains(msg, "prod-eu")) << msg;
+  EXPECT_TRUE(contains(msg, "feedbeef")) << msg;
+
+  std::string up = error_of([&] { f->graph.plan_upgrade({"feedbeef"}, "head", "reporting"); });
+  EXPECT_TRUE(contains(up, "reporting")) << up;
+  std::string down = error_of([&] { f->graph.plan_downgrade({"feedbeef"}, "base", "reporting"); });
+  EXPECT_TRUE(contains(down, "reporting")) << down;
+
+  auto ok = f->graph.rows_to_indexes({L3}, "db");
+  ASSERT_EQ(ok.size(), 1u);
+  EXPECT_EQ(f->graph.id(ok[0]), L3);
+}
+
+// ---------------------------------------------------------------- branch + merge
+
+TEST(Planner, UpgradeThroughBranchAndMergeFollowsAlembicVersionRows) {
+  auto f = build(diamond_revs());
+  const auto& g = f->graph;
+  Plan p = g.plan_upgrade({}, "head", "db");
+  Strings order = step_ids(g, p);
+  ASSERT_EQ(order.size(), 5u);
+  EXPECT_EQ(as_set(order), (StringSet{A, B, C, M, D}));
+  EXPECT_LT(pos(order, A), pos(order, B));
+  EXPECT_LT(pos(order, A), pos(order, C));
+  EXPECT_LT(pos(order, B), pos(order, M));
+  EXPECT_LT(pos(order, C), pos(order, M));
+  EXPECT_LT(pos(order, M), pos(order, D));
+
+  EXPECT_EQ(ops_text(p.steps[pos(order, A)].ops), Strings{"INSERT " + A});
+  // The first branch revision replaces A; the second finds A gone and inserts.
+  const std::string first = pos(order, B) < pos(order, C) ? B : C;
+  const std::string second = first == B ? C : B;
+  EXPECT_EQ(ops_text(p.steps[pos(order, first)].ops), Strings{"UPDATE " + A + " -> " + first});
+  EXPECT_EQ(ops_text(p.steps[pos(order, second)].ops), Strings{"INSERT " + second});
+
+  // The merge deletes one row and updates the other to M.
+  const auto& merge_ops = p.steps[pos(order, M)].ops;
+  ASSERT_EQ(merge_ops.size(), 2u);
+  int deletes = 0, updates = 0;
+  StringSet merged_from;
+  for (auto& op : merge_ops) {
+    if (op.kind == VersionOp::Delete) ++deletes;
+    if (op.kind == VersionOp::Update) {
+      ++updates;
+      EXPECT_EQ(op.to, M);
+    }
+    merged_from.insert(op.from);
+  }
+  EXPECT_EQ(deletes, 1);
+  EXPECT_EQ(updates, 1);
+  EXPECT_EQ(merged_from, (StringSet{B, C}));
+
+  EXPECT_EQ(ops_text(p.steps[pos(order, D)].ops), Strings{"UPDATE " + M + " -> " + D});
+  EXPECT_EQ(p.final_rows, Strings{D});
+  expect_ops_consistent(p, {});
+}
+
+TEST(Planner, BranchAndMergeInFileOrderGivesTheDocumentedSequence) {
+  auto f = build(diamond_revs());
+  Plan p = f->graph.plan_upgrade({}, "head", "db");
+  EXPECT_EQ(step_ids(f->graph, p), (Strings{A, B, C, M, D}));
+  ASSERT_EQ(p.steps.size(), 5u);
+  EXPECT_EQ(ops_text(p.steps[1].ops), Strings{"UPDATE " + A + " -> " + B});
+  EXPECT_EQ(ops_text(p.steps[2].ops), Strings{"INSERT " + C});
+}
+
+TEST(Planner, UpgradeOrderRespectsParentsWhateverTheFileOrder) {
+  auto revs = diamond_revs();
+  std::reverse(revs.begin(), revs.end());  // D, M, C, B, A
+  auto f = build(std::move(revs));
+  Plan p = f->graph.plan_upgrade({}, "heads", "db");
+  Strings order = step_ids(f->graph, p);
+  ASSERT_EQ(order.size(), 5u);
+  EXPECT_LT(pos(order, A), pos(order, B));
+  EXPECT_LT(pos(order, A), pos(order, C));
+  EXPECT_LT(pos(order, B), pos(order, M));
+  EXPECT_LT(pos(order, C), pos(order, M));
+  EXPECT_LT(pos(order, M), pos(order, D));
+  EXPECT_EQ(p.final_rows, Strings{D});
+  expect_ops_consistent(p, {});
+}
+
+TEST(Planner, UpgradeFromOneBranchOfTheDiamondAppliesTheOtherBranchAndTheMerge) {
+  auto f = build(diamond_revs());
+  Plan p = f->graph.plan_upgrade({B}, "head", "db");
+  Strings order = step_ids(f->graph, p);
+  EXPECT_EQ(order, (Strings{C, M, D}));
+  ASSERT_EQ(p.steps.size(), 3u);
+  // A is applied (under B) but not a row, so C is inserted.
+  EXPECT_EQ(ops_text(p.steps[0].ops), Strings{"INSERT " + C});
+  EXPECT_EQ(p.final_rows, Strings{D});
+  expect_ops_consistent(p, {B});
+}
+
+TEST(Planner, DowngradeFromMergeDescendantToBaseRevisionRemovesChildrenFirst) {
+  auto f = build(diamond_revs());
+  Plan p = f->graph.plan_downgrade({D}, A, "db");
+  Strings order = step_ids(f->graph, p);
+  ASSERT_EQ(order.size(), 4u);
+  EXPECT_EQ(as_set(order), (StringSet{D, M, B, C}));
+  for (auto& s : p.steps) EXPECT_FALSE(s.upgrade);
+  EXPECT_LT(pos(order, D), pos(order, M));
+  EXPECT_LT(pos(order, M), pos(order, B));
+  EXPECT_LT(pos(order, M), pos(order, C));
+  EXPECT_EQ(ops_text(p.steps[pos(order, D)].ops), Strings{"UPDATE " + D + " -> " + M});
+  // Undoing the merge turns one row back into two.
+  const auto& unmerge = p.steps[pos(order, M)].ops;
+  ASSERT_EQ(unmerge.size(), 2u);
+  EXPECT_EQ(p.final_rows, Strings{A});
+  expect_ops_consistent(p, {D});
+}
+
+TEST(Planner, DowngradeMergeToOneBranchKeepsThatBranch) {
+  auto f = build(diamond_revs());
+  Plan p = f->graph.plan_downgrade({D}, B, "db");
+  Strings order = step_ids(f->graph, p);
+  // Only M and D descend from B; C is not B's descendant, so it stays applied.
+  EXPECT_EQ(order, (Strings{D, M}));
+  EXPECT_EQ(as_set(p.final_rows), (StringSet{B, C}));
+  expect_ops_consistent(p, {D});
+}
+
+TEST(Planner, DowngradeBaseFromTheMergeDescendantEmptiesTheTable) {
+  auto f = build(diamond_revs());
+  Plan p = f->graph.plan_downgrade({D}, "base", "db");
+  Strings order = step_ids(f->graph, p);
+  ASSERT_EQ(order.size(), 5u);
+  EXPECT_EQ(order.back(), A);
+  EXPECT_LT(pos(order, B), pos(order, A));
+  EXPECT_LT(pos(order, C), pos(order, A));
+  EXPECT_TRUE(p.final_rows.empty());
+  expect_ops_consistent(p, {D});
+}
+
+TEST(Planner, HeadWithTwoHeadsIsAnErrorSuggestingHeadsAndLabelAtHead) {
+  auto f = two_heads();
+  std::string msg = error_of([&] { f->graph.plan_upgrade({}, "head", "db"); });
+  EXPECT_TRUE(contains(msg, "'heads'")) << msg;
+  EXPECT_TRUE(contains(msg, "@head")) << msg;
+  EXPECT_EQ(f->graph.heads().size(), 2u);
+}
+
+TEST(Planner, HeadsUpgradesEveryBranch) {
+  auto f = two_heads();
+  Plan p = f->graph.plan_upgrade({}, "heads", "db");
+  Strings order = step_ids(f->graph, p);
+  EXPECT_EQ(as_set(order), (StringSet{A, B, B2, C}));
+  EXPECT_EQ(order.size(), 4u);
+  EXPECT_LT(pos(order, A), pos(order, B));
+  EXPECT_LT(pos(order, B), pos(order, B2));
+  EXPECT_LT(pos(order, A), pos(order, C));
+  EXPECT_EQ(as_set(p.final_rows), (StringSet{B2, C}));
+  expect_ops_consistent(p, {});
+}
+
+TEST(Planner, LabelAtHeadUpgradesOnlyThatBranch) {
+  auto f = two_heads();
+  Plan p = f->graph.plan_upgrade({}, "left@head", "db");
+  EXPECT_EQ(step_ids(f->graph, p), (Strings{A, B, B2}));
+  EXPECT_EQ(p.final_rows, Strings{B2});
+  expect_ops_consistent(p, {});
+}
+
+TEST(Planner, BranchLabelAloneResolvesToTheLabelledRevision) {
+  auto f = two_heads();
+  ASSERT_TRUE(f->graph.labelled("right").has_value());
+  EXPECT_EQ(f->graph.id(*f->graph.labelled("right")), C);
+  EXPECT_FALSE(f->graph.labelled("nope").has_value());
+
+  Plan p = f->graph.plan_upgrade({}, "right", "db");
+  EXPECT_EQ(step_ids(f->graph, p), (Strings{A, C}));
+  EXPECT_EQ(p.final_rows, Strings{C});
+
+  // From the other branch's head, the labelled branch is a new row.
+  Plan q = f->graph.plan_upgrade({B2}, "right", "db");
+  EXPECT_EQ(step_ids(f->graph, q), Strings{C});
+  ASSERT_EQ(q.steps.size(), 1u);
+  EXPECT_EQ(ops_text(q.steps[0].ops), Strings{"INSERT " + C});
+  EXPECT_EQ(as_set(q.final_rows), (StringSet{B2, C}));
+}
+
+TEST(Planner, LabelAtHeadWithTwoHeadsBelowIsAnError) {
+  auto f = build({make_rev(A, {}, {"trunk"}), make_rev(B, {A}), make_rev(C, {A})});
+  std::string msg = error_of([&] { f->graph.plan_upgrade({}, "trunk@head", "db"); });
+  EXPECT_TRUE(contains(msg, B)) << msg;
+  EXPECT_TRUE(contains(msg, C)) << msg;
+}
+
+TEST(Planner, DowngradeOnOneBranchLeavesTheOtherBranchRow) {
+  auto f = two_heads();
+  Plan p = f->graph.plan_downgrade({B2, C}, "left@-1", "db");
+  EXPECT_EQ(step_ids(f->graph, p), Strings{B2});
+  EXPECT_EQ(as_set(p.final_rows), (StringSet{B, C}));
+  expect_ops_consistent(p, {B2, C});
+}
+
+// ---------------------------------------------------------------- depends on
+
+// Branch one: P1 <- P2. Branch two: Q1 <- X, where X also depends on P2.
+const std::string P1 = "p1000000", P2 = "p2000000", Q1 = "q1000000", X = "x0000000";
+
+std::vector<Revision> dependency_revs(Strings x_deps = {P2}) {
+  return {make_rev(P1, {}, {"one"}), make_rev(P2, {P1}), make_rev(Q1, {}, {"two"}),
+          make_rev(X, {Q1}, {}, std::move(x_deps))};
+}
+
+TEST(Planner, UpgradingToARevisionAppliesItsDependencyOnAnotherBranchFirst) {
+  auto f = build(dependency_revs());
+  Plan p = f->graph.plan_upgrade({}, X, "db");
+  Strings order = step_ids(f->graph, p);
+  EXPECT_EQ(as_set(order), (StringSet{P1, P2, Q1, X}));
+  EXPECT_EQ(order.size(), 4u);
+  EXPECT_LT(pos(order, P1), pos(order, P2));
+  EXPECT_LT(pos(order, P2), pos(order, X));
+  EXPECT_LT(pos(order, Q1), pos(order, X));
+  EXPECT_EQ(order.back(), X);
+  // Like Alembic, a dependency counts as a down revision for the version
+  // table: X replaces both P2 and Q1.
+  EXPECT_EQ(p.final_rows, Strings{X});
+  expect_ops_consistent(p, {});
+}
+
+TEST(Planner, DependencyAlreadyAppliedIsNotReapplied) {
+  auto f = build(dependency_revs());
+  Plan p = f->graph.plan_upgrade({P2}, X, "db");
+  EXPECT_EQ(step_ids(f->graph, p), (Strings{Q1, X}));
+  EXPECT_EQ(p.final_rows, Strings{X});
+  expect_ops_consistent(p, {P2});
+}
+
+TEST(Planner, DependsOnMayNameABranchLabel) {
+  auto f = build(dependency_revs({"one"}));
+  Plan p = f->graph.plan_upgrade({}, X, "db");
+  Strings order = step_ids(f->graph, p);
+  EXPECT_EQ(as_set(order), (StringSet{P1, Q1, X}));
+  EXPECT_LT(pos(order, P1), pos(order, X));
+}
+
+TEST(Planner, DowngradingADependencyFirstDowngradesItsDependents) {
+  auto f = build(dependency_revs());
+  Plan p = f->graph.plan_downgrade({X}, P1, "db");
+  Strings order = step_ids(f->graph, p);
+  EXPECT_EQ(order, (Strings{X, P2}));
+  EXPECT_EQ(as_set(p.final_rows), (StringSet{P1, Q1}));
+  expect_ops_consistent(p, {X});
+}
+
+// ---------------------------------------------------------------- validation
+
+TEST(Planner, RevisesNamingAnUnknownRevisionIsAnErrorAtItsFile) {
+  std::string msg = build_error({make_rev(A, {}), make_rev(B, {"ffff9999"})});
+  EXPECT_TRUE(contains(msg, "versions/" + B + ".sql:1:")) << msg;
+  EXPECT_TRUE(contains(msg, "ffff9999")) << msg;
+  EXPECT_TRUE(contains(msg, "Revises")) << msg;
+}
+
+TEST(Planner, DependsOnNamingAnUnknownRevisionIsAnError) {
+  std::string msg = build_error({make_rev(A, {}), make_rev(B, {A}, {}, {"ffff9999"})});
+  EXPECT_TRUE(contains(msg, "versions/" + B + ".sql:1:")) << msg;
+  EXPECT_TRUE(contains(msg, "ffff9999")) << msg;
+}
+
+TEST(Planner, CycleIsAnErrorListingTheRevisionsInOrder) {
+  // A revises C, B revises A, C revises B.
+  std::string msg = build_error({make_rev(A, {C}), make_rev(B, {A}), make_rev(C, {B})});
+  EXPECT_TRUE(contains(msg, "cycle")) << msg;
+  EXPECT_TRUE(contains(msg, A + " -> " + C + " -> " + B + " -> " + A)) << msg;
+}
+
+TEST(Planner, CycleThroughDependsOnIsDetected) {
+  std::string msg = build_error({make_rev(A, {}, {}, {B}), make_rev(B, {A})});
+  EXPECT_TRUE(contains(msg, "cycle")) << msg;
+  EXPECT_TRUE(contains(msg, " -> ")) << msg;
+}
+
+TEST(Planner, RevisionRevisingItselfIsAnError) {
+  std::string msg = build_error({make_rev(A, {A})});
+  EXPECT_TRUE(contains(msg, "versions/" + A + ".sql:1:")) << msg;
+}
+
+TEST(Planner, SameBranchLabelOnTwoRevisionsIsAnError) {
+  std::string msg =
+      build_error({make_rev(A, {}, {"feature"}), make_rev(B, {A}), make_rev(C, {A}, {"feature"})});
+  EXPECT_TRUE(contains(msg, "'feature'")) << msg;
+  EXPECT_TRUE(contains(msg, A)) << msg;
+  EXPECT_TRUE(contains(msg, "versions/" + C + ".sql:1:")) << msg;
+}
+
+TEST(Planner, BranchLabelEqualToARevisionIdIsAnError) {
+  std::string msg = build_error({make_rev(A, {}), make_rev(B, {A}, {A})});
+  EXPECT_TRUE(contains(msg, A)) << msg;
+  EXPECT_TRUE(contains(msg, "revision id")) << msg;
+}
+
+TEST(Planner, DuplicateRevisionIdInTheDirectoryIsAnError) {
+  std::string msg = build_error({make_rev(A, {}), make_rev(A, {})});
+  EXPECT_TRUE(contains(msg, "duplicate")) << msg;
+  EXPECT_TRUE(contains(msg, A)) << msg;
+}
+
+// ---------------------------------------------------------------- stamp
+
+TEST(Planner, StampToARevisionReplacesTheRowWithoutSteps) {
+  auto f = linear();
+  Plan p = f->graph.plan_stamp({L1}, {L3}, false, "db");
+  EXPECT_TRUE(p.steps.empty());
+  EXPECT_EQ(ops_text(p.stamp_ops), Strings{"UPDATE " + L1 + " -> " + L3});
+  EXPECT_EQ(p.final_rows, Strings{L3});
+
+  Plan back = f->graph.plan_stamp({L4}, {L2}, false, "db");
+  EXPECT_TRUE(back.steps.empty());
+  EXPECT_EQ(ops_text(back.stamp_ops), Strings{"UPDATE " + L4 + " -> " + L2});
+  EXPECT_EQ(back.final_rows, Strings{L2});
+}
+
+TEST(Planner, StampFromAnEmptyTableInserts) {
+  auto f = linear();
+  Plan p = f->graph.plan_stamp({}, {"head"}, false, "db");
+  EXPECT_TRUE(p.steps.empty());
+  EXPECT_EQ(ops_text(p.stamp_ops), Strings{"INSERT " + L4});
+  EXPECT_EQ(p.final_rows, Strings{L4});
+}
+
+TEST(Planner, StampToTheCurrentRevisionChangesNothing) {
+  auto f = linear();
+  Plan p = f->graph.plan_stamp({L2}, {L2}, false, "db");
+  EXPECT_TRUE(p.stamp_ops.empty());
+  EXPECT_EQ(p.final_rows, Strings{L2});
+}
+
+TEST(Planner, StampWithPurgeDeletesEveryRowEvenUnknownOnesThenInserts) {
+  auto f = linear();
+  Plan p = f->graph.plan_stamp({"deadbeef"}, {L2}, true, "db");
+  EXPECT_TRUE(p.steps.empty());
+  EXPECT_EQ(ops_text(p.stamp_ops), (Strings{"DELETE deadbeef", "INSERT " + L2}));
+  EXPECT_EQ(p.final_rows, Strings{L2});
+  expect_ops_consistent(p, {"deadbeef"});
+
+  // Without purge an unknown row is an error naming the database.
+  std::string msg = error_of([&] { f->graph.plan_stamp({"deadbeef"}, {L2}, false, "stage"); });
+  EXPECT_TRUE(contains(msg, "stage")) << msg;
+}
+
+TEST(Planner, StampBaseDeletesTheRows) {
+  auto f = linear();
+  Plan p = f->graph.plan_stamp({L3}, {"base"}, false, "db");
+  EXPECT_TRUE(p.steps.empty());
+  EXPECT_EQ(ops_text(p.stamp_ops), Strings{"DELETE " + L3});
+  EXPECT_TRUE(p.final_rows.empty());
+}
+
+TEST(Planner, StampBaseWithTwoBranchRowsDeletesBoth) {
+  auto f = two_heads();
+  Plan p = f->graph.plan_stamp({B2, C}, {"base"}, false, "db");
+  EXPECT_TRUE(p.final_rows.empty());
+  expect_ops_consistent(p, {B2, C});
+}
+
+TEST(Planner, StampOnAnUnrelatedBranchKeepsTheOtherRow) {
+  auto f = two_heads();
+  Plan p = f->graph.plan_stamp({C}, {B2}, false, "db");
+  EXPECT_EQ(ops_text(p.stamp_ops), Strings{"INSERT " + B2});
+  EXPECT_EQ(as_set(p.final_rows), (StringSet{B2, C}));
+}
+
+TEST(Planner, StampHeadsWritesOneRowPerHead) {
+  auto f = two_heads();
+  Plan p = f->graph.plan_stamp({}, {"heads"}, false, "db");
+  EXPECT_TRUE(p.steps.empty());
+  EXPECT_EQ(as_set(p.final_rows), (StringSet{B2, C}));
+  EXPECT_EQ(p.stamp_ops.size(), 2u);
+  expect_ops_consistent(p, {});
+}
+
+TEST(Planner, StampOfARevisionAndItsAncestorKeepsOnlyTheDescendant) {
+  auto f = linear();
+  Plan p = f->graph.plan_stamp({}, {L2, L4}, false, "db");
+  EXPECT_EQ(p.final_rows, Strings{L4});
+}

@@ -1,0 +1,105 @@
+// The loader's refusals, each proven with a deliberately broken plugin.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "strata/dialect/dialect.hpp"
+#include "test_support.hpp"
+
+using strata::dialect::PluginError;
+using strata::dialect::PluginRegistry;
+
+namespace {
+
+std::string plugin(const std::string& variant) {
+  return strata::test::test_plugin_dir() + "/strata-dialect-" + variant + ".so";
+}
+
+// Loads and returns the refusal message ("" when it loaded).
+std::string refusal(const std::string& variant, const std::string& expected_name = "broken") {
+  try {
+    PluginRegistry::load_file(plugin(variant), expected_name);
+  } catch (const PluginError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST(PluginLoader, LoadsTheRealSqlitePlugin) {
+  auto p = PluginRegistry::load_file(strata::test::build_plugin_dir() + "/strata-dialect-sqlite.so", "sqlite");
+  EXPECT_EQ(p.name, "sqlite");
+  EXPECT_TRUE(p.has(STRATA_CAP_TRANSACTIONAL_DDL));
+  EXPECT_EQ(p.api->abi_major, static_cast<uint32_t>(STRATA_DIALECT_ABI_MAJOR));
+  EXPECT_EQ(p.quote("we\"ird"), "\"we\"\"ird\"");
+}
+
+TEST(PluginLoader, RefusesAnotherMajorVersionNamingFileAndBothVersions) {
+  auto msg = refusal("brokenmajor");
+  EXPECT_TRUE(has(msg, plugin("brokenmajor"))) << msg;
+  EXPECT_TRUE(has(msg, "ABI 2.0")) << msg;
+  EXPECT_TRUE(has(msg, "speaks 1.0")) << msg;
+}
+
+TEST(PluginLoader, RefusesANewerMinorVersion) {
+  auto msg = refusal("brokenminor");
+  EXPECT_TRUE(has(msg, plugin("brokenminor"))) << msg;
+  EXPECT_TRUE(has(msg, "ABI 1.1")) << msg;
+  EXPECT_TRUE(has(msg, "newer than this strata's 1.0")) << msg;
+}
+
+TEST(PluginLoader, RefusesAPluginForAnotherDialect) {
+  auto msg = refusal("brokenname");
+  EXPECT_TRUE(has(msg, "provides dialect 'somethingelse', expected 'broken'")) << msg;
+}
+
+TEST(PluginLoader, RefusesATooSmallApiTable) {
+  auto msg = refusal("brokensize");
+  EXPECT_TRUE(has(msg, "API table of 16 bytes")) << msg;
+}
+
+TEST(PluginLoader, RefusesAnEmptyRequiredFunction) {
+  auto msg = refusal("brokennull");
+  EXPECT_TRUE(has(msg, "leaves a required function empty")) << msg;
+}
+
+TEST(PluginLoader, RefusesALibraryWithoutTheEntrySymbol) {
+  auto msg = refusal("brokennosymbol");
+  EXPECT_TRUE(has(msg, "does not export strata_dialect_v1")) << msg;
+  EXPECT_TRUE(has(msg, plugin("brokennosymbol"))) << msg;
+}
+
+TEST(PluginLoader, RefusesAFileThatIsNotALibrary) {
+  auto msg = refusal("notelf");
+  EXPECT_TRUE(has(msg, "cannot load dialect plugin " + plugin("notelf"))) << msg;
+}
+
+TEST(PluginLoader, MissingPluginListsTheSearchedFolders) {
+  PluginRegistry reg({"/nonexistent/from-config"});
+  try {
+    reg.get("nosuchdialect");
+    FAIL() << "expected a PluginError";
+  } catch (const PluginError& e) {
+    std::string msg = e.what();
+    EXPECT_TRUE(has(msg, "strata-dialect-nosuchdialect.so not found")) << msg;
+    EXPECT_TRUE(has(msg, "/nonexistent/from-config")) << msg;
+    EXPECT_TRUE(has(msg, "STRATA_PLUGIN_PATH")) << msg;
+  }
+}
+
+TEST(PluginLoader, SearchesStrataPluginPathFirstAndCachesPlugins) {
+  setenv("STRATA_PLUGIN_PATH", (strata::test::test_plugin_dir() + ":/nonexistent").c_str(), 1);
+  PluginRegistry reg;
+  auto dirs = reg.search_path();
+  ASSERT_GE(dirs.size(), 2u);
+  EXPECT_EQ(dirs[0], strata::test::test_plugin_dir());
+  EXPECT_EQ(dirs[1], "/nonexistent");
+  const auto& a = reg.get("fake");
+  const auto& b = reg.get("fake");
+  EXPECT_EQ(&a, &b);
+  EXPECT_EQ(a.path, strata::test::test_plugin_dir() + "/strata-dialect-fake.so");
+  unsetenv("STRATA_PLUGIN_PATH");
+}

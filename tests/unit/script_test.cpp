@@ -1,0 +1,687 @@
+// Unit tests for revision files: parsing, loading a folder, rendering.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "strata/script/revision.hpp"
+#include "strata/util/error.hpp"
+#include "test_support.hpp"
+
+using strata::UserError;
+using strata::script::canonical_dialect;
+using strata::script::load_script_directory;
+using strata::script::NewRevision;
+using strata::script::parse_revision;
+using strata::script::render_revision;
+using strata::script::Revision;
+using strata::script::revision_file_name;
+using strata::script::Section;
+using strata::test::revision_text;
+using strata::test::TempDir;
+
+namespace {
+
+using Strings = std::vector<std::string>;
+
+// Parses `text` expecting a UserError; returns its message ("" when none).
+std::string parse_error(const std::string& text, const std::string& path = "rev.sql") {
+  try {
+    parse_revision(text, path);
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "parse_revision accepted:\n" << text;
+  return "";
+}
+
+std::string load_error(const std::string& location) {
+  try {
+    load_script_directory(location);
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "load_script_directory accepted " << location;
+  return "";
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+bool is_blank(const std::string& s) {
+  return s.find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- headers
+
+TEST(Script, ParsesEveryHeaderKey) {
+  const std::string text =
+      "-- Revision ID: 1a2b3c4d5e6f\n"
+      "-- Revises: 0f0e0d0c0b0a\n"
+      "-- Create Date: 2026-11-20 09:12:44.120381\n"
+      "-- Message: add users: with a colon\n"
+      "-- Branch Labels: users, accounts\n"
+      "-- Depends On: aaaa1111, bbbb2222\n"
+      "-- Transactional: false\n"
+      "\n"
+      "-- +upgrade\n"
+      "CREATE TABLE users (id INT);\n"
+      "\n"
+      "-- +downgrade\n"
+      "DROP TABLE users;\n";
+  Revision r = parse_revision(text, "dir/1a2b3c4d5e6f_add_users.sql");
+  EXPECT_EQ(r.id, "1a2b3c4d5e6f");
+  EXPECT_EQ(r.id_line, 1);
+  EXPECT_EQ(r.path, "dir/1a2b3c4d5e6f_add_users.sql");
+  EXPECT_EQ(r.down_revisions, Strings{"0f0e0d0c0b0a"});
+  EXPECT_EQ(r.create_date, "2026-11-20 09:12:44.120381");
+  EXPECT_EQ(r.message, "add users: with a colon");
+  EXPECT_EQ(r.branch_labels, (Strings{"users", "accounts"}));
+  EXPECT_EQ(r.depends_on, (Strings{"aaaa1111", "bbbb2222"}));
+  EXPECT_FALSE(r.transactional);
+  ASSERT_EQ(r.upgrade.size(), 1u);
+  ASSERT_EQ(r.downgrade.size(), 1u);
+  EXPECT_EQ(r.upgrade[0].dialect, "");
+  EXPECT_TRUE(contains(r.upgrade[0].sql, "CREATE TABLE users (id INT);"));
+  EXPECT_TRUE(contains(r.downgrade[0].sql, "DROP TABLE users;"));
+  EXPECT_FALSE(contains(r.upgrade[0].sql, "DROP TABLE"));
+}
+
+TEST(Script, EmptyRevisesMakesABaseAndDefaultsAreTransactionalWithNoLabels) {
+  Revision r = parse_revision(revision_text("base01", "", "SELECT 1;", "SELECT 2;"), "b.sql");
+  EXPECT_EQ(r.id, "base01");
+  EXPECT_TRUE(r.down_revisions.empty());
+  EXPECT_TRUE(r.branch_labels.empty());
+  EXPECT_TRUE(r.depends_on.empty());
+  EXPECT_TRUE(r.transactional);
+  EXPECT_EQ(r.message, "revision base01");
+}
+
+TEST(Script, RevisesNoneAndDependsOnNoneMeanEmpty) {
+  Revision r = parse_revision(
+      revision_text("base02", "None", "SELECT 1;", "<none>", "-- Depends On: None\n"), "b.sql");
+  EXPECT_TRUE(r.down_revisions.empty());
+  EXPECT_TRUE(r.depends_on.empty());
+}
+
+TEST(Script, RevisesWithOneParent) {
+  Revision r = parse_revision(revision_text("child1", "parent1", "SELECT 1;", "SELECT 2;"), "c.sql");
+  EXPECT_EQ(r.down_revisions, Strings{"parent1"});
+}
+
+TEST(Script, CommaSeparatedRevisesIsAMergeKeepingOrderAndTrimmingSpaces) {
+  Revision r = parse_revision(revision_text("merge1", "aaa1 ,  bbb2,ccc3", "", "<none>"), "m.sql");
+  EXPECT_EQ(r.down_revisions, (Strings{"aaa1", "bbb2", "ccc3"}));
+}
+
+TEST(Script, TransactionalAcceptsTrueAndFalseSpellingsAndRejectsOthers) {
+  EXPECT_TRUE(parse_revision(revision_text("t1", "", "", "<none>", "-- Transactional: true\n"), "t.sql")
+                  .transactional);
+  EXPECT_TRUE(parse_revision(revision_text("t2", "", "", "<none>", "-- Transactional: Yes\n"), "t.sql")
+                  .transactional);
+  EXPECT_FALSE(parse_revision(revision_text("t3", "", "", "<none>", "-- Transactional: FALSE\n"), "t.sql")
+                   .transactional);
+  EXPECT_FALSE(parse_revision(revision_text("t4", "", "", "<none>", "-- Transactional: no\n"), "t.sql")
+                   .transactional);
+  // revision_text puts extra headers on line 5.
+  std::string msg = parse_error(revision_text("t5", "", "", "<none>", "-- Transactional: maybe\n"));
+  EXPECT_TRUE(contains(msg, "rev.sql:5:")) << msg;
+  EXPECT_TRUE(contains(msg, "maybe")) << msg;
+}
+
+TEST(Script, CommentsAndBlankLinesMayPrecedeTheHeader) {
+  const std::string text =
+      "-- This migration creates the users table.\n"
+      "-- Note: comments with colons are fine here too\n"
+      "\n"
+      "-- Revision ID: abc123\n"
+      "-- Revises:\n"
+      "\n"
+      "-- +upgrade\n"
+      "SELECT 1;\n";
+  Revision r = parse_revision(text, "p.sql");
+  EXPECT_EQ(r.id, "abc123");
+  EXPECT_EQ(r.id_line, 4);
+  ASSERT_EQ(r.upgrade.size(), 1u);
+  EXPECT_EQ(r.upgrade[0].first_line, 8);
+}
+
+TEST(Script, CommentsBetweenHeaderAndSectionsAreAllowed) {
+  const std::string text =
+      "-- Revision ID: abc123\n"
+      "-- Revises:\n"
+      "\n"
+      "-- The id column differs between dialects.\n"
+      "\n"
+      "-- +upgrade\n"
+      "SELECT 1;\n";
+  Revision r = parse_revision(text, "p.sql");
+  EXPECT_EQ(r.id, "abc123");
+  ASSERT_EQ(r.upgrade.size(), 1u);
+  EXPECT_EQ(r.upgrade[0].first_line, 7);
+}
+
+// ---------------------------------------------------------------- sections
+
+TEST(Script, DialectQualifiedSectionsAreCanonicalised) {
+  const std::string text =
+      "-- Revision ID: d1\n"
+      "-- Revises:\n"
+      "\n"
+      "-- +upgrade\n"
+      "PLAIN UP;\n"
+      "-- +upgrade postgresql\n"
+      "PG UP;\n"
+      "-- +upgrade MariaDB\n"
+      "MYSQL UP;\n"
+      "-- +downgrade postgres\n"
+      "PG DOWN;\n"
+      "-- +downgrade sqlite\n"
+      "SQLITE DOWN;\n";
+  Revision r = parse_revision(text, "d.sql");
+  ASSERT_EQ(r.upgrade.size(), 3u);
+  EXPECT_EQ(r.upgrade[0].dialect, "");
+  EXPECT_EQ(r.upgrade[1].dialect, "postgresql");
+  EXPECT_EQ(r.upgrade[2].dialect, "mysql");
+  ASSERT_EQ(r.downgrade.size(), 2u);
+  EXPECT_EQ(r.downgrade[0].dialect, "postgresql");
+  EXPECT_EQ(r.downgrade[1].dialect, "sqlite");
+  EXPECT_TRUE(contains(r.upgrade[1].sql, "PG UP;"));
+  EXPECT_FALSE(contains(r.upgrade[1].sql, "MYSQL"));
+  EXPECT_FALSE(contains(r.upgrade[0].sql, "PG UP"));
+}
+
+TEST(Script, CanonicalDialectMapsAliases) {
+  EXPECT_EQ(canonical_dialect("postgres"), "postgresql");
+  EXPECT_EQ(canonical_dialect("PostgreSQL"), "postgresql");
+  EXPECT_EQ(canonical_dialect("mariadb"), "mysql");
+  EXPECT_EQ(canonical_dialect("mysql"), "mysql");
+  EXPECT_EQ(canonical_dialect("sqlite"), "sqlite");
+}
+
+TEST(Script, SectionForPrefersTheDialectAndFallsBackToPlain) {
+  const std::string text =
+      "-- Revision ID: d2\n"
+      "-- Revises:\n"
+      "\n"
+      "-- +upgrade\n"
+      "PLAIN UP;\n"
+      "-- +upgrade postgres\n"
+      "PG UP;\n"
+      "-- +upgrade mariadb\n"
+      "MYSQL UP;\n"
+      "-- +downgrade\n"
+      "PLAIN DOWN;\n"
+      "-- +downgrade mysql\n"
+      "MYSQL DOWN;\n";
+  Revision r = parse_revision(text, "d.sql");
+  const Section* pg = r.upgrade_for("postgresql");
+  ASSERT_NE(pg, nullptr);
+  EXPECT_TRUE(contains(pg->sql, "PG UP;"));
+  const Section* my = r.upgrade_for("mysql");
+  ASSERT_NE(my, nullptr);
+  EXPECT_TRUE(contains(my->sql, "MYSQL UP;"));
+  const Section* lite = r.upgrade_for("sqlite");
+  ASSERT_NE(lite, nullptr);
+  EXPECT_EQ(lite->dialect, "");
+  EXPECT_TRUE(contains(lite->sql, "PLAIN UP;"));
+
+  const Section* my_down = r.downgrade_for("mysql");
+  ASSERT_NE(my_down, nullptr);
+  EXPECT_TRUE(contains(my_down->sql, "MYSQL DOWN;"));
+  const Section* pg_down = r.downgrade_for("postgresql");
+  ASSERT_NE(pg_down, nullptr);
+  EXPECT_TRUE(contains(pg_down->sql, "PLAIN DOWN;"));
+}
+
+TEST(Script, DialectSectionWinsEvenWhenWrittenBeforeThePlainOne) {
+  const std::string text =
+      "-- Revision ID: d3\n"
+      "-- Revises:\n"
+      "\n"
+      "-- +upgrade sqlite\n"
+      "SQLITE UP;\n"
+      "-- +upgrade\n"
+      "PLAIN UP;\n";
+  Revision r = parse_revision(text, "d.sql");
+  ASSERT_NE(r.upgrade_for("sqlite"), nullptr);
+  EXPECT_TRUE(contains(r.upgrade_for("sqlite")->sql, "SQLITE UP;"));
+  ASSERT_NE(r.upgrade_for("postgresql"), nullptr);
+  EXPECT_TRUE(contains(r.upgrade_for("postgresql")->sql, "PLAIN UP;"));
+}
+
+TEST(Script, NoDowngradeSectionMeansDowngradeForReturnsNull) {
+  Revision r = parse_revision(revision_text("nodown", "", "SELECT 1;", "<none>"), "n.sql");
+  EXPECT_TRUE(r.downgrade.empty());
+  EXPECT_EQ(r.downgrade_for(""), nullptr);
+  EXPECT_EQ(r.downgrade_for("sqlite"), nullptr);
+  EXPECT_NE(r.upgrade_for("sqlite"), nullptr);
+}
+
+TEST(Script, OnlyDialectDowngradeGivesNullForOtherDialects) {
+  const std::string text =
+      "-- Revision ID: d4\n"
+      "-- Revises:\n"
+      "\n"
+      "-- +upgrade\n"
+      "UP;\n"
+      "-- +downgrade postgresql\n"
+      "PG DOWN;\n";
+  Revision r = parse_revision(text, "d.sql");
+  EXPECT_NE(r.downgrade_for("postgresql"), nullptr);
+  EXPECT_EQ(r.downgrade_for("sqlite"), nullptr);
+}
+
+TEST(Script, EmptySectionIsValidAndBlank) {
+  const std::string text =
+      "-- Revision ID: empty1\n"
+      "-- Revises:\n"
+      "\n"
+      "-- +upgrade\n"
+      "-- +downgrade\n"
+      "\n";
+  Revision r = parse_revision(text, "e.sql");
+  ASSERT_EQ(r.upgrade.size(), 1u);
+  ASSERT_EQ(r.downgrade.size(), 1u);
+  EXPECT_TRUE(r.upgrade[0].sql.empty());
+  EXPECT_TRUE(is_blank(r.downgrade[0].sql));
+  EXPECT_NE(r.upgrade_for("sqlite"), nullptr);
+}
+
+TEST(Script, SectionAtEndOfFileWithoutTrailingNewline) {
+  const std::string text =
+      "-- Revision ID: eof1\n"
+      "-- Revises:\n"
+      "\n"
+      "-- +upgrade\n"
+      "SELECT 42;";
+  Revision r = parse_revision(text, "e.sql");
+  ASSERT_EQ(r.upgrade.size(), 1u);
+  EXPECT_EQ(r.upgrade[0].sql, "SELECT 42;");
+  EXPECT_EQ(r.upgrade[0].first_line, 5);
+}
+
+TEST(Script, LineInFileMapsSectionOffsetsToFileLines) {
+  const std::string text =
+      "-- leading comment\n"         // 1
+      "\n"                           // 2
+      "-- Revision ID: r1\n"         // 3
+      "-- Revises:\n"                // 4
+      "\n"                           // 5
+      "-- +upgrade\n"                // 6
+      "CREATE TABLE a (x INT);\n"    // 7
+      "CREATE TABLE b (y INT);\n"    // 8
+      "\n"                           // 9
+      "-- +upgrade sqlite\n"         // 10
+      "CREATE TABLE a (x INTEGER);\n"  // 11
+      "-- +downgrade\n"              // 12
+      "DROP TABLE b;\n"              // 13
+      "\n"                           // 14
+      "DROP TABLE a;\n";             // 15
+  Revision r = parse_revision(text, "l.sql");
+  EXPECT_EQ(r.id_line, 3);
+  ASSERT_EQ(r.upgrade.size(), 2u);
+  ASSERT_EQ(r.downgrade.size(), 1u);
+
+  const Section& up = r.upgrade[0];
+  EXPECT_EQ(up.first_line, 7);
+  EXPECT_EQ(r.line_in_file(up, 0), 7);
+  size_t b = up.sql.find("CREATE TABLE b");
+  ASSERT_NE(b, std::string::npos);
+  EXPECT_EQ(r.line_in_file(up, b), 8);
+  EXPECT_EQ(r.line_in_file(up, b + 5), 8);
+
+  const Section& lite = r.upgrade[1];
+  EXPECT_EQ(lite.first_line, 11);
+  EXPECT_EQ(r.line_in_file(lite, 0), 11);
+
+  const Section& down = r.downgrade[0];
+  EXPECT_EQ(down.first_line, 13);
+  size_t a = down.sql.find("DROP TABLE a");
+  ASSERT_NE(a, std::string::npos);
+  EXPECT_EQ(r.line_in_file(down, a), 15);
+  EXPECT_EQ(r.line_in_file(down, 0), 13);
+}
+
+// ---------------------------------------------------------------- errors
+
+TEST(Script, MissingRevisionIdIsAnErrorNamingTheFile) {
+  std::string msg = parse_error("-- just a comment\n\n-- another comment\n", "norev.sql");
+  EXPECT_EQ(msg.rfind("norev.sql:", 0), 0u) << msg;
+  EXPECT_TRUE(contains(msg, "Revision ID")) << msg;
+}
+
+TEST(Script, SectionMarkerBeforeTheHeaderIsAnErrorOnItsLine) {
+  std::string msg = parse_error("-- a comment\n\n-- +upgrade\nSELECT 1;\n");
+  EXPECT_TRUE(contains(msg, "rev.sql:3:")) << msg;
+  EXPECT_TRUE(contains(msg, "Revision ID")) << msg;
+}
+
+TEST(Script, UnknownHeaderKeyIsAnErrorOnItsLine) {
+  std::string msg = parse_error(
+      "-- Revision ID: abc\n"
+      "-- Revises:\n"
+      "-- Colour: blue\n"
+      "\n"
+      "-- +upgrade\n"
+      "SELECT 1;\n");
+  EXPECT_TRUE(contains(msg, "rev.sql:3:")) << msg;
+  EXPECT_TRUE(contains(msg, "Colour")) << msg;
+}
+
+TEST(Script, SameHeaderTwiceIsAnErrorOnTheSecondLine) {
+  std::string msg = parse_error(
+      "-- Revision ID: abc\n"
+      "-- Message: one\n"
+      "-- Revises:\n"
+      "-- Message: two\n"
+      "\n"
+      "-- +upgrade\n"
+      "SELECT 1;\n");
+  EXPECT_TRUE(contains(msg, "rev.sql:4:")) << msg;
+  EXPECT_TRUE(contains(msg, "line 2")) << msg;
+}
+
+TEST(Script, SameHeaderTwiceIsCaseInsensitive) {
+  std::string msg = parse_error(
+      "-- Revision ID: abc\n"
+      "-- Revises:\n"
+      "-- REVISES: other\n"
+      "\n"
+      "-- +upgrade\n"
+      "SELECT 1;\n");
+  EXPECT_TRUE(contains(msg, "rev.sql:3:")) << msg;
+}
+
+TEST(Script, SameSectionTwiceIsAnErrorOnTheSecondMarker) {
+  std::string msg = parse_error(
+      "-- Revision ID: abc\n"
+      "-- Revises:\n"
+      "\n"
+      "-- +upgrade\n"
+      "SELECT 1;\n"
+      "-- +downgrade\n"
+      "SELECT 2;\n"
+      "-- +upgrade\n"
+      "SELECT 3;\n");
+  EXPECT_TRUE(contains(msg, "rev.sql:8:")) << msg;
+  EXPECT_TRUE(contains(msg, "twice")) << msg;
+}
+
+TEST(Script, SameDialectSectionTwiceUnderAnAliasIsAnError) {
+  std::string msg = parse_error(
+      "-- Revision ID: abc\n"
+      "-- Revises:\n"
+      "\n"
+      "-- +upgrade postgresql\n"
+      "SELECT 1;\n"
+      "-- +upgrade postgres\n"
+      "SELECT 2;\n");
+  EXPECT_TRUE(contains(msg, "rev.sql:6:")) << msg;
+  EXPECT_TRUE(contains(msg, "postgresql")) << msg;
+}
+
+TEST(Script, UnknownSectionMarkerIsAnErrorOnItsLine) {
+  std::string msg = parse_error(
+      "-- Revision ID: abc\n"
+      "-- Revises:\n"
+      "\n"
+      "-- +upgrade\n"
+      "SELECT 1;\n"
+      "-- +sideways\n"
+      "SELECT 2;\n");
+  EXPECT_TRUE(contains(msg, "rev.sql:6:")) << msg;
+  EXPECT_TRUE(contains(msg, "+sideways")) << msg;
+}
+
+TEST(Script, SectionMarkerWithTwoDialectsIsAnError) {
+  std::string msg = parse_error(
+      "-- Revision ID: abc\n"
+      "-- Revises:\n"
+      "\n"
+      "-- +upgrade postgresql mysql\n"
+      "SELECT 1;\n");
+  EXPECT_TRUE(contains(msg, "rev.sql:4:")) << msg;
+}
+
+TEST(Script, SqlBeforeTheHeaderIsAnErrorOnItsLine) {
+  std::string msg = parse_error(
+      "-- a comment\n"
+      "\n"
+      "CREATE TABLE x (a INT);\n"
+      "-- Revision ID: abc\n"
+      "-- Revises:\n"
+      "\n"
+      "-- +upgrade\n"
+      "SELECT 1;\n");
+  EXPECT_TRUE(contains(msg, "rev.sql:3:")) << msg;
+  EXPECT_TRUE(contains(msg, "before")) << msg;
+}
+
+TEST(Script, SqlDirectlyAfterTheHeaderIsAnErrorOnItsLine) {
+  std::string msg = parse_error(
+      "-- Revision ID: abc\n"
+      "-- Revises:\n"
+      "CREATE TABLE x (a INT);\n"
+      "-- +upgrade\n"
+      "SELECT 1;\n");
+  EXPECT_TRUE(contains(msg, "rev.sql:3:")) << msg;
+  EXPECT_TRUE(contains(msg, "outside a section")) << msg;
+}
+
+TEST(Script, SqlBetweenHeaderAndFirstSectionIsAnErrorOnItsLine) {
+  std::string msg = parse_error(
+      "-- Revision ID: abc\n"
+      "-- Revises:\n"
+      "\n"
+      "-- a comment is fine\n"
+      "\n"
+      "CREATE TABLE x (a INT);\n"
+      "-- +upgrade\n"
+      "SELECT 1;\n");
+  EXPECT_TRUE(contains(msg, "rev.sql:6:")) << msg;
+  EXPECT_TRUE(contains(msg, "outside a section")) << msg;
+}
+
+TEST(Script, InvalidRevisionIdCharactersAreAnErrorOnTheHeaderLine) {
+  std::string msg = parse_error(
+      "-- comment\n"
+      "-- Revision ID: abc$def\n"
+      "-- Revises:\n"
+      "\n"
+      "-- +upgrade\n"
+      "SELECT 1;\n");
+  EXPECT_TRUE(contains(msg, "rev.sql:2:")) << msg;
+  EXPECT_TRUE(contains(msg, "abc$def")) << msg;
+
+  std::string spaced = parse_error(revision_text("has space", "", "SELECT 1;", "<none>"));
+  EXPECT_TRUE(contains(spaced, "rev.sql:1:")) << spaced;
+}
+
+TEST(Script, RevisionIdLongerThan32CharactersIsAnError) {
+  std::string id(33, 'a');
+  std::string msg = parse_error(revision_text(id, "", "SELECT 1;", "<none>"));
+  EXPECT_TRUE(contains(msg, "rev.sql:1:")) << msg;
+  // 32 characters fit alembic_version.version_num.
+  EXPECT_EQ(parse_revision(revision_text(std::string(32, 'b'), "", "", "<none>"), "ok.sql").id,
+            std::string(32, 'b'));
+}
+
+TEST(Script, InvalidRevisionIdInRevisesIsAnErrorOnThatLine) {
+  std::string msg = parse_error(revision_text("abc", "good1, bad!", "SELECT 1;", "<none>"));
+  EXPECT_TRUE(contains(msg, "rev.sql:2:")) << msg;
+  EXPECT_TRUE(contains(msg, "bad!")) << msg;
+}
+
+TEST(Script, RevisionWithoutUpgradeSectionIsAnErrorOnTheIdLine) {
+  std::string msg = parse_error(
+      "-- comment\n"
+      "-- Revision ID: abc\n"
+      "-- Revises:\n"
+      "\n"
+      "-- +downgrade\n"
+      "SELECT 1;\n");
+  EXPECT_TRUE(contains(msg, "rev.sql:2:")) << msg;
+  EXPECT_TRUE(contains(msg, "+upgrade")) << msg;
+}
+
+// ---------------------------------------------------------------- folders
+
+TEST(Script, LoadScriptDirectoryIgnoresReadmesAndNonSqlFiles) {
+  TempDir dir;
+  dir.write("README", "Generic single-database configuration.\n");
+  dir.write("README.md", "# Migrations\nnot a revision\n");
+  dir.write("notes.txt", "CREATE TABLE nonsense;\n");
+  dir.write("script.py.mako", "<%! import re %>\n");
+  dir.write("aaa111_first.sql", revision_text("aaa111", "", "SELECT 1;", "SELECT 2;"));
+  dir.write("bbb222_second.sql", revision_text("bbb222", "aaa111", "SELECT 3;", "SELECT 4;"));
+  auto sd = load_script_directory(dir.path());
+  EXPECT_EQ(sd.location, dir.path());
+  ASSERT_EQ(sd.revisions.size(), 2u);
+  EXPECT_EQ(sd.revisions[0].id, "aaa111");
+  EXPECT_EQ(sd.revisions[1].id, "bbb222");
+  EXPECT_EQ(sd.revisions[1].down_revisions, Strings{"aaa111"});
+  EXPECT_EQ(sd.revisions[0].path, dir / "aaa111_first.sql");
+}
+
+TEST(Script, LoadScriptDirectorySortsRevisionsByFileName) {
+  TempDir dir;
+  // File names sort differently from ids and from writing order.
+  dir.write("c_third.sql", revision_text("id_a", "id_b", "SELECT 1;", "<none>"));
+  dir.write("a_first.sql", revision_text("id_c", "", "SELECT 1;", "<none>"));
+  dir.write("b_second.sql", revision_text("id_b", "id_c", "SELECT 1;", "<none>"));
+  auto sd = load_script_directory(dir.path());
+  ASSERT_EQ(sd.revisions.size(), 3u);
+  EXPECT_EQ(sd.revisions[0].id, "id_c");
+  EXPECT_EQ(sd.revisions[1].id, "id_b");
+  EXPECT_EQ(sd.revisions[2].id, "id_a");
+  EXPECT_EQ(sd.revisions[2].path, dir / "c_third.sql");
+}
+
+TEST(Script, LoadScriptDirectoryOfAnEmptyFolderHasNoRevisions) {
+  TempDir dir;
+  dir.write("README", "nothing yet\n");
+  auto sd = load_script_directory(dir.path());
+  EXPECT_TRUE(sd.revisions.empty());
+}
+
+TEST(Script, DuplicateRevisionIdAcrossFilesNamesBothFiles) {
+  TempDir dir;
+  std::string first = dir.write("a_one.sql", revision_text("dup1", "", "SELECT 1;", "<none>"));
+  std::string second = dir.write("b_two.sql", "-- comment\n" + revision_text("dup1", "", "SELECT 2;", "<none>"));
+  std::string msg = load_error(dir.path());
+  EXPECT_TRUE(contains(msg, first)) << msg;
+  EXPECT_TRUE(contains(msg, second)) << msg;
+  EXPECT_TRUE(contains(msg, second + ":2:")) << msg;
+  EXPECT_TRUE(contains(msg, "dup1")) << msg;
+}
+
+TEST(Script, MalformedFileInFolderIsAnErrorNamingItsPathAndLine) {
+  TempDir dir;
+  dir.write("a_ok.sql", revision_text("ok1", "", "SELECT 1;", "<none>"));
+  std::string bad = dir.write("b_bad.sql", "-- Revision ID: bad1\n-- Bogus: 1\n\n-- +upgrade\nSELECT 1;\n");
+  std::string msg = load_error(dir.path());
+  EXPECT_TRUE(contains(msg, bad + ":2:")) << msg;
+}
+
+TEST(Script, MissingFolderIsAUserError) {
+  TempDir dir;
+  std::string missing = dir / "does-not-exist";
+  std::string msg = load_error(missing);
+  EXPECT_TRUE(contains(msg, missing)) << msg;
+}
+
+// ---------------------------------------------------------------- rendering
+
+TEST(Script, RenderedRevisionParsesBackWithTheSameFields) {
+  NewRevision nr;
+  nr.id = "1a2b3c4d5e6f";
+  nr.down_revisions = {"aaa111", "bbb222"};
+  nr.branch_labels = {"feature", "extra"};
+  nr.depends_on = {"ccc333"};
+  nr.message = "Add users, orders & more!";
+  nr.upgrade_sql = "CREATE TABLE t (x INT);";
+  nr.downgrade_sql = "DROP TABLE t;\n";
+  std::string text = render_revision(nr);
+  Revision r = parse_revision(text, revision_file_name(nr));
+  EXPECT_EQ(r.id, nr.id);
+  EXPECT_EQ(r.id_line, 1);
+  EXPECT_EQ(r.down_revisions, nr.down_revisions);
+  EXPECT_EQ(r.branch_labels, nr.branch_labels);
+  EXPECT_EQ(r.depends_on, nr.depends_on);
+  EXPECT_EQ(r.message, nr.message);
+  EXPECT_FALSE(r.create_date.empty());
+  EXPECT_TRUE(r.transactional);
+  ASSERT_NE(r.upgrade_for("sqlite"), nullptr);
+  EXPECT_TRUE(contains(r.upgrade_for("sqlite")->sql, "CREATE TABLE t (x INT);"));
+  ASSERT_NE(r.downgrade_for("sqlite"), nullptr);
+  EXPECT_TRUE(contains(r.downgrade_for("sqlite")->sql, "DROP TABLE t;"));
+  EXPECT_FALSE(contains(r.upgrade_for("sqlite")->sql, "DROP TABLE"));
+}
+
+TEST(Script, RenderedBaseRevisionWithEmptySectionsParsesBack) {
+  NewRevision nr;
+  nr.id = "0123abcd";
+  nr.message = "empty";
+  std::string text = render_revision(nr);
+  Revision r = parse_revision(text, "x.sql");
+  EXPECT_EQ(r.id, "0123abcd");
+  EXPECT_TRUE(r.down_revisions.empty());
+  EXPECT_TRUE(r.branch_labels.empty());
+  EXPECT_TRUE(r.depends_on.empty());
+  ASSERT_EQ(r.upgrade.size(), 1u);
+  ASSERT_EQ(r.downgrade.size(), 1u);
+  EXPECT_TRUE(is_blank(r.upgrade[0].sql));
+  EXPECT_TRUE(is_blank(r.downgrade[0].sql));
+}
+
+TEST(Script, RevisionFileNameIsIdUnderscoreSlug) {
+  NewRevision nr;
+  nr.id = "1a2b3c4d5e6f";
+  nr.message = "Add users, orders & more!";
+  EXPECT_EQ(revision_file_name(nr), "1a2b3c4d5e6f_add_users_orders_more.sql");
+  nr.message = "create users table";
+  EXPECT_EQ(revision_file_name(nr), "1a2b3c4d5e6f_create_users_table.sql");
+}
+
+TEST(Script, RenderedRevisionRoundTripsThroughAFolder) {
+  TempDir dir;
+  NewRevision base;
+  base.id = "aaaa0001";
+  base.message = "create users";
+  base.upgrade_sql = "CREATE TABLE users (id INT);\n";
+  NewRevision next;
+  next.id = "bbbb0002";
+  next.down_revisions = {"aaaa0001"};
+  next.message = "add email";
+  next.upgrade_sql = "ALTER TABLE users ADD email TEXT;\n";
+  dir.write(revision_file_name(base), render_revision(base));
+  dir.write(revision_file_name(next), render_revision(next));
+  auto sd = load_script_directory(dir.path());
+  ASSERT_EQ(sd.revisions.size(), 2u);
+  EXPECT_EQ(sd.revisions[0].id, "aaaa0001");
+  EXPECT_EQ(sd.revisions[0].path, dir / "aaaa0001_create_users.sql");
+  EXPECT_EQ(sd.revisions[1].id, "bbbb0002");
+  EXPECT_EQ(sd.revisions[1].down_revisions, Strings{"aaaa0001"});
+  EXPECT_EQ(sd.revisions[1].message, "add email");
+}
+
+TEST(Script, WindowsLineEndingsParseLikeUnixOnes) {
+  const std::string text =
+      "-- Revision ID: crlf01\r\n"
+      "-- Revises: base01\r\n"
+      "-- Message: windows\r\n"
+      "\r\n"
+      "-- +upgrade sqlite\r\n"
+      "SELECT 1;\r\n";
+  Revision r = parse_revision(text, "w.sql");
+  EXPECT_EQ(r.id, "crlf01");
+  EXPECT_EQ(r.down_revisions, Strings{"base01"});
+  EXPECT_EQ(r.message, "windows");
+  ASSERT_EQ(r.upgrade.size(), 1u);
+  EXPECT_EQ(r.upgrade[0].dialect, "sqlite");
+  EXPECT_EQ(r.upgrade[0].first_line, 6);
+}
