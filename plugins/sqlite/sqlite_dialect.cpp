@@ -151,8 +151,10 @@ void disconnect(strata_conn* c) {
   delete conn;
 }
 
-strata_status execute(strata_conn* c, const char* sql, size_t length, strata_exec_info* info,
-                      strata_error** error) {
+// SQLite's prepare stops at the end of the first statement (trigger bodies
+// included), so one code path serves scripts and single statements.
+strata_status execute(strata_conn* c, const char* sql, size_t length, const strata_exec_options*,
+                      strata_exec_info* info, strata_error** error) {
   try {
     auto* conn = reinterpret_cast<Conn*>(c);
     const char* const begin = sql;
@@ -299,6 +301,50 @@ size_t quote_identifier(const char* identifier, char* out, size_t capacity) {
   return q.size();
 }
 
+// Statement boundaries without a connection: a ';' ends a statement when
+// sqlite3_complete() says the text up to it is complete (this respects
+// quotes, comments and CREATE TRIGGER ... BEGIN ... END).
+strata_status split_statements(const char* sql, size_t length, strata_statement_list** out,
+                               strata_error** error) {
+  try {
+    std::vector<strata_statement_range> ranges;
+    const char* end = sql + length;
+    const char* start = skip_space(sql, end);
+    std::string buf;
+    for (const char* p = start; p < end; ++p) {
+      if (*p != ';') continue;
+      buf.assign(start, p + 1);
+      if (!sqlite3_complete(buf.c_str())) continue;
+      const char* stmt_end = p;
+      while (stmt_end > start && (stmt_end[-1] == ' ' || stmt_end[-1] == '\t' || stmt_end[-1] == '\n' || stmt_end[-1] == '\r'))
+        --stmt_end;
+      if (stmt_end > start) ranges.push_back({start - sql, stmt_end - start});
+      start = skip_space(p + 1, end);
+      p = start - 1;
+    }
+    if (start < end) {
+      const char* stmt_end = end;
+      while (stmt_end > start && (stmt_end[-1] == ' ' || stmt_end[-1] == '\t' || stmt_end[-1] == '\n' || stmt_end[-1] == '\r'))
+        --stmt_end;
+      if (stmt_end > start) ranges.push_back({start - sql, stmt_end - start});
+    }
+    auto* list = static_cast<strata_statement_list*>(std::calloc(1, sizeof(strata_statement_list)));
+    list->count = ranges.size();
+    list->items = static_cast<strata_statement_range*>(std::calloc(ranges.size() + 1, sizeof(strata_statement_range)));
+    for (size_t i = 0; i < ranges.size(); ++i) list->items[i] = ranges[i];
+    *out = list;
+    return STRATA_OK;
+  } catch (...) {
+    return make_error(error, STRATA_ERROR, "unknown error in sqlite plugin");
+  }
+}
+
+void statement_list_free(strata_statement_list* list) {
+  if (!list) return;
+  std::free(list->items);
+  std::free(list);
+}
+
 const std::string& description() {
   static const std::string d = std::string("SQLite ") + sqlite3_libversion();
   return d;
@@ -328,6 +374,8 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.lock = lock;
     a.unlock = unlock;
     a.quote_identifier = quote_identifier;
+    a.split_statements = split_statements;
+    a.statement_list_free = statement_list_free;
     return a;
   }();
   return &api;

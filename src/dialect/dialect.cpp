@@ -106,7 +106,8 @@ Plugin PluginRegistry::load_file(const std::string& path, const std::string& exp
       reinterpret_cast<const void*>(api->table_exists),   reinterpret_cast<const void*>(api->begin),
       reinterpret_cast<const void*>(api->commit),         reinterpret_cast<const void*>(api->rollback),
       reinterpret_cast<const void*>(api->lock),           reinterpret_cast<const void*>(api->unlock),
-      reinterpret_cast<const void*>(api->quote_identifier)};
+      reinterpret_cast<const void*>(api->quote_identifier), reinterpret_cast<const void*>(api->split_statements),
+      reinterpret_cast<const void*>(api->statement_list_free)};
   for (auto* fn : required)
     if (!fn) throw PluginError("dialect plugin " + path + " leaves a required function empty");
   Plugin p;
@@ -147,6 +148,24 @@ std::string Plugin::quote(const std::string& identifier) const {
     n = api->quote_identifier(identifier.c_str(), out.data(), out.size());
   }
   out.resize(n);
+  return out;
+}
+
+std::vector<strata_statement_range> Plugin::split(const std::string& sql) const {
+  strata_statement_list* list = nullptr;
+  strata_error* err = nullptr;
+  strata_status st = api->split_statements(sql.data(), sql.size(), &list, &err);
+  if (st != STRATA_OK) {
+    std::string message = err && err->message ? err->message : "cannot split statements";
+    if (err) api->error_free(err);
+    throw DialectError(st, message);
+  }
+  if (err) api->error_free(err);
+  std::vector<strata_statement_range> out;
+  if (list) {
+    out.assign(list->items, list->items + list->count);
+    api->statement_list_free(list);
+  }
   return out;
 }
 
@@ -199,12 +218,15 @@ Connection::~Connection() {
   if (conn_) plugin_.api->disconnect(conn_);
 }
 
-ExecResult Connection::execute(const std::string& sql) {
+ExecResult Connection::execute(const std::string& sql, bool single) {
+  strata_exec_options options{};
+  options.struct_size = sizeof(options);
+  options.flags = single ? STRATA_EXEC_SINGLE_STATEMENT : 0;
   strata_exec_info info{};
   info.struct_size = sizeof(info);
   info.rows_affected = -1;
   strata_error* err = nullptr;
-  strata_status st = plugin_.api->execute(conn_, sql.data(), sql.size(), &info, &err);
+  strata_status st = plugin_.api->execute(conn_, sql.data(), sql.size(), &options, &info, &err);
   check(st, err);
   return {info.statements_completed, info.rows_affected};
 }

@@ -10,7 +10,15 @@ strata_status connect(const strata_connect_params*, strata_conn** out, strata_er
   return STRATA_UNSUPPORTED;
 }
 void disconnect(strata_conn*) {}
-strata_status execute(strata_conn*, const char*, size_t, strata_exec_info*, strata_error**) { return STRATA_OK; }
+strata_status execute(strata_conn*, const char*, size_t, const strata_exec_options*, strata_exec_info*,
+                      strata_error**) {
+  return STRATA_OK;
+}
+strata_status split(const char*, size_t, strata_statement_list** out, strata_error**) {
+  *out = nullptr;
+  return STRATA_UNSUPPORTED;
+}
+void statement_list_free(strata_statement_list*) {}
 strata_status query_column(strata_conn*, const char*, strata_string_list**, strata_error**) { return STRATA_OK; }
 strata_status table_exists(strata_conn*, const char*, const char*, int*, strata_error**) { return STRATA_OK; }
 strata_status simple(strata_conn*, strata_error**) { return STRATA_OK; }
@@ -42,6 +50,8 @@ const strata_dialect_api* table() {
     t.lock = lock;
     t.unlock = unlock;
     t.quote_identifier = quote;
+    t.split_statements = split;
+    t.statement_list_free = statement_list_free;
 #if defined(BROKEN_MAJOR)
     t.abi_major = STRATA_DIALECT_ABI_MAJOR + 1;
 #elif defined(BROKEN_MINOR)

@@ -108,8 +108,8 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-strata_status execute(strata_conn* c, const char* sql, size_t len, strata_exec_info* info,
-                      strata_error** err) {
+strata_status execute(strata_conn* c, const char* sql, size_t len, const strata_exec_options*,
+                      strata_exec_info* info, strata_error** err) {
   std::lock_guard<std::mutex> g(g_mutex);
   Db& db = db_of(c);
   std::string text(sql, len);
@@ -155,6 +155,35 @@ strata_status execute(strata_conn* c, const char* sql, size_t len, strata_exec_i
   }
   if (info) info->statements_completed = completed, info->rows_affected = rows;
   return STRATA_OK;
+}
+
+// Statements end at ';' (the fake's SQL never quotes one).
+strata_status split(const char* sql, size_t len, strata_statement_list** out, strata_error**) {
+  std::vector<strata_statement_range> ranges;
+  std::string text(sql, len);
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t semi = text.find(';', start);
+    if (semi == std::string::npos) semi = text.size();
+    size_t b = text.find_first_not_of(" \t\r\n", start);
+    if (b != std::string::npos && b < semi) {
+      size_t e = text.find_last_not_of(" \t\r\n", semi - 1);
+      ranges.push_back({static_cast<int64_t>(b), static_cast<int64_t>(e - b + 1)});
+    }
+    start = semi + 1;
+  }
+  auto* l = static_cast<strata_statement_list*>(std::calloc(1, sizeof(strata_statement_list)));
+  l->count = ranges.size();
+  l->items = static_cast<strata_statement_range*>(std::calloc(ranges.size() + 1, sizeof(strata_statement_range)));
+  for (size_t i = 0; i < ranges.size(); ++i) l->items[i] = ranges[i];
+  *out = l;
+  return STRATA_OK;
+}
+
+void statement_list_free(strata_statement_list* l) {
+  if (!l) return;
+  std::free(l->items);
+  std::free(l);
 }
 
 strata_status query_column(strata_conn* c, const char* sql, strata_string_list** out, strata_error**) {
@@ -257,6 +286,8 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.lock = lock;
     a.unlock = unlock;
     a.quote_identifier = quote;
+    a.split_statements = split;
+    a.statement_list_free = statement_list_free;
     return a;
   }();
   return &api;

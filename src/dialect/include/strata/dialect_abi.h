@@ -111,6 +111,29 @@ typedef struct strata_connect_params {
 /* Opaque connection owned by the plugin. */
 typedef struct strata_conn strata_conn;
 
+/* Options of execute(); NULL means all defaults. */
+typedef struct strata_exec_options {
+  uint32_t struct_size;
+  uint32_t flags; /* STRATA_EXEC_* */
+} strata_exec_options;
+
+/* The text is exactly one statement (as returned by split_statements):
+ * run it as is, without splitting it again (procedure bodies contain ';'). */
+#define STRATA_EXEC_SINGLE_STATEMENT (1u << 0)
+
+/* One statement found by split_statements(): byte range in the script,
+ * without the delimiter, without surrounding blanks, comments kept inside. */
+typedef struct strata_statement_range {
+  int64_t offset;
+  int64_t length;
+} strata_statement_range;
+
+/* Allocated by the plugin, released with statement_list_free. */
+typedef struct strata_statement_list {
+  size_t count;
+  strata_statement_range* items;
+} strata_statement_list;
+
 /* Result of execute(). */
 typedef struct strata_exec_info {
   uint32_t struct_size;
@@ -147,7 +170,8 @@ typedef struct strata_dialect_api {
    * in order, stopping at the first failure. On failure the error tells
    * where the failing statement starts (statement_offset). */
   strata_status (*execute)(strata_conn* conn, const char* sql, size_t sql_length,
-                           strata_exec_info* info, strata_error** error);
+                           const strata_exec_options* options, strata_exec_info* info,
+                           strata_error** error);
   /* Runs one query and returns the first column of every row as text
    * (NULL values become empty strings). */
   strata_status (*query_column)(strata_conn* conn, const char* sql, strata_string_list** out,
@@ -173,6 +197,15 @@ typedef struct strata_dialect_api {
    * NUL-terminated) and returns the length needed, without the NUL. If the
    * return value >= capacity nothing useful was written: call again. */
   size_t (*quote_identifier)(const char* identifier, char* out, size_t capacity);
+
+  /* Splits a script into statements exactly as execute() would, without a
+   * connection: quotes, comments and dialect syntax (dollar quotes,
+   * DELIMITER, trigger bodies) respected. Empty statements are dropped.
+   * Used where a revision can be left half-applied, to record progress
+   * statement by statement, and to resume at a statement. */
+  strata_status (*split_statements)(const char* sql, size_t sql_length, strata_statement_list** out,
+                                    strata_error** error);
+  void (*statement_list_free)(strata_statement_list* list);
 } strata_dialect_api;
 
 /* The one exported symbol. */

@@ -34,6 +34,9 @@ struct Plugin {
   bool has(uint64_t capability) const { return (api->capabilities & capability) != 0; }
   /// `identifier` quoted for this dialect (needs no connection).
   std::string quote(const std::string& identifier) const;
+  /// Statement boundaries in `sql`, as the dialect splits it. Throws
+  /// DialectError.
+  std::vector<strata_statement_range> split(const std::string& sql) const;
 };
 
 /// Thrown when a plugin cannot be found or is refused. The message names the
@@ -88,7 +91,8 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   const Plugin& plugin() const { return plugin_; }
-  ExecResult execute(const std::string& sql);
+  /// Runs a script (or, with `single`, exactly one statement from split()).
+  ExecResult execute(const std::string& sql, bool single = false);
   std::vector<std::string> query_column(const std::string& sql);
   bool table_exists(const std::string* schema, const std::string& table);
   void begin();
