@@ -171,10 +171,52 @@ int cmd_stamp(Context& ctx) {
 
 int cmd_current(Context& ctx) {
   if (!ctx.positional.empty()) throw UserError("current takes no arguments");
+  const bool check_heads = ctx.vm.count("check-heads") && ctx.vm["check-heads"].as<bool>();
+  auto cfg = ctx.load();
+  auto dbs = ctx.selected(cfg);
+  ctx.output.set_quiet(ctx.globals.quiet);
+  ctx.output.set_verbose(ctx.globals.verbose);
+  dialect::PluginRegistry plugins(cfg.plugin_path);
+  runner::Runner r(cfg, plugins, ctx.output);
   runner::Request req;
   req.action = runner::Action::Current;
-  req.check_heads = ctx.vm.count("check-heads") && ctx.vm["check-heads"].as<bool>();
-  return run_action(ctx, req);
+  auto results = r.run(dbs, req, ctx.jobs(cfg));
+  auto chains = runner::load_chains(dbs);
+  int status = 0;
+  // Printed after every database answered, in config order.
+  for (size_t k = 0; k < dbs.size(); ++k) {
+    const auto& res = results[k];
+    if (!res.ok) {
+      status = static_cast<int>(ExitCode::Failure);
+      continue;
+    }
+    const auto& g = *chains[dbs[k]->location]->graph;
+    const std::string prefix = ctx.prefix(dbs, *dbs[k]);
+    if (ctx.globals.verbose) ctx.output.result(prefix, "Current revision(s) for " + res.url_masked + ":");
+    try {
+      for (auto i : g.current_tips(res.from_rows, dbs[k]->name))
+        ctx.output.result(prefix, ctx.globals.verbose ? verbose_entry(g, i) : line(g, i, LineParts{}));
+    } catch (const UserError& e) {
+      ctx.output.error(prefix, std::string("error: ") + e.what());
+      status = static_cast<int>(ExitCode::Failure);
+      continue;
+    }
+    if (check_heads) {
+      std::set<std::string> rows(res.from_rows.begin(), res.from_rows.end());
+      std::vector<std::string> missing;
+      for (auto h : g.heads())
+        if (!rows.count(g.id(h))) missing.push_back(g.id(h));
+      if (!missing.empty()) {
+        ctx.output.error(prefix, "error: not at head: missing " + util::join(missing, ", ") +
+                                     (g.heads().size() > 1 ? " (the chain has " + std::to_string(g.heads().size()) +
+                                                                 " heads; merge them with 'strata merge heads')"
+                                                           : ""));
+        status = static_cast<int>(ExitCode::Failure);
+      }
+    }
+  }
+  report_failures(ctx, results);
+  return status;
 }
 
 // -------------------------------------------------------- offline commands
@@ -191,7 +233,7 @@ int for_each_chain(Context& ctx,
   return 0;
 }
 
-std::set<std::string> current_rows(Context& ctx, const config::DatabaseConfig& db) {
+std::vector<std::string> current_row_list(Context& ctx, const config::DatabaseConfig& db) {
   auto cfg = ctx.load();
   dialect::PluginRegistry plugins(cfg.plugin_path);
   std::ostringstream sink;
@@ -201,47 +243,33 @@ std::set<std::string> current_rows(Context& ctx, const config::DatabaseConfig& d
   req.action = runner::Action::Current;
   auto results = r.run({&db}, req, 1);
   if (!results[0].ok) throw DatabaseError("cannot read the current revision of '" + db.name + "'");
-  return {results[0].from_rows.begin(), results[0].from_rows.end()};
+  return results[0].from_rows;
 }
 
 int cmd_history(Context& ctx) {
   if (!ctx.positional.empty()) throw UserError("history takes no positional arguments; use -r START:END");
   std::string range = ctx.vm.count("rev-range") ? ctx.vm["rev-range"].as<std::string>() : "";
   bool indicate = ctx.vm.count("indicate-current") && ctx.vm["indicate-current"].as<bool>();
+  std::string start, end;
+  if (!range.empty()) {
+    auto colon = range.find(':');
+    if (colon == std::string::npos)
+      throw UserError("History range requires [start]:[end], [start]:, or :[end]");
+    start = range.substr(0, colon);
+    end = range.substr(colon + 1);
+  }
   return for_each_chain(ctx, [&](const config::DatabaseConfig& db, const runner::Chain& chain,
                                  const std::string& prefix) {
     const auto& g = *chain.graph;
+    std::vector<std::string> rows;
+    if (indicate || start == "current" || end == "current") rows = current_row_list(ctx, db);
     std::set<std::string> current;
-    bool need_current = indicate || range.find("current") != std::string::npos;
-    if (need_current) current = current_rows(ctx, db);
-    std::vector<planner::Index> cur_idx;
-    for (auto& c : current)
-      if (auto i = g.find(c)) cur_idx.push_back(*i);
-    std::vector<bool> in_range(g.size(), true);
-    if (!range.empty()) {
-      auto colon = range.find(':');
-      if (colon == std::string::npos)
-        throw UserError("history -r expects START:END (either side may be empty), got '" + range + "'");
-      std::string start = range.substr(0, colon), end = range.substr(colon + 1);
-      auto resolve = [&](const std::string& t) {
-        if (t == "current") return cur_idx;
-        return g.resolve_target(t, cur_idx, false);
-      };
-      if (!start.empty() && start != "base") {
-        auto from = resolve(start);
-        auto d = g.descendants(from);
-        for (planner::Index i = 0; i < g.size(); ++i) in_range[i] = in_range[i] && d[i];
-      }
-      if (!end.empty() && end != "heads" && end != "head") {
-        auto to = resolve(end);
-        auto a = g.closure(to);
-        for (planner::Index i = 0; i < g.size(); ++i) in_range[i] = in_range[i] && a[i];
-      }
-    }
-    for (auto i : newest_first(g)) {
-      if (!in_range[i]) continue;
+    if (indicate) current.insert(rows.begin(), rows.end());
+    LineParts parts;
+    parts.parents = parts.branches = parts.doc = true;
+    for (auto i : g.walk(start, end, rows)) {
       if (ctx.globals.verbose) ctx.output.result(prefix, verbose_entry(g, i, current));
-      else ctx.output.result(prefix, history_line(g, i, current));
+      else ctx.output.result(prefix, line(g, i, parts, current));
     }
   });
 }
@@ -251,10 +279,11 @@ int cmd_heads(Context& ctx) {
   return for_each_chain(ctx, [&](const config::DatabaseConfig&, const runner::Chain& chain,
                                  const std::string& prefix) {
     const auto& g = *chain.graph;
-    for (auto h : g.heads()) {
-      if (resolve_deps && !g.node(h).dependents.empty()) continue;
-      ctx.output.result(prefix, ctx.globals.verbose ? verbose_entry(g, h) : short_line(g, h));
-    }
+    LineParts parts;
+    parts.branches = true;
+    parts.tree = false;
+    for (auto h : resolve_deps ? g.real_heads() : g.heads())
+      ctx.output.result(prefix, ctx.globals.verbose ? verbose_entry(g, h) : line(g, h, parts));
   });
 }
 
@@ -262,28 +291,34 @@ int cmd_branches(Context& ctx) {
   return for_each_chain(ctx, [&](const config::DatabaseConfig&, const runner::Chain& chain,
                                  const std::string& prefix) {
     const auto& g = *chain.graph;
-    for (auto i : newest_first(g)) {
-      const auto& n = g.node(i);
-      if (n.children.size() < 2) continue;
-      if (ctx.globals.verbose) {
-        ctx.output.result(prefix, verbose_entry(g, i));
-        continue;
-      }
-      std::string text = history_line(g, i);
-      std::string pad(g.id(i).size() + 4, ' ');
-      for (auto c : n.children) text += "\n" + pad + "-> " + short_line(g, c) + ", " + g.rev(c).message;
-      ctx.output.result(prefix, text);
+    LineParts parts;
+    parts.branches = true;
+    LineParts child_parts;
+    child_parts.branches = true;
+    child_parts.doc = ctx.globals.verbose;
+    for (auto i : g.walk("", "")) {
+      if (!g.is_branch_point(i)) continue;
+      std::string text = ctx.globals.verbose ? verbose_entry(g, i) : line(g, i, parts);
+      std::string pad(g.id(i).size(), ' ');
+      for (auto c : g.node(i).children) text += "\n" + pad + " -> " + line(g, c, child_parts);
+      ctx.output.result(prefix, text + "\n");
     }
   });
 }
 
 int cmd_show(Context& ctx) {
   if (ctx.positional.empty()) throw UserError("show needs a revision (id, prefix, head, label)");
-  return for_each_chain(ctx, [&](const config::DatabaseConfig&, const runner::Chain& chain,
+  return for_each_chain(ctx, [&](const config::DatabaseConfig& db, const runner::Chain& chain,
                                  const std::string& prefix) {
     const auto& g = *chain.graph;
-    for (auto& rev : ctx.positional)
-      for (auto i : g.resolve_target(rev, {}, false)) ctx.output.result(prefix, verbose_entry(g, i));
+    for (auto& rev : ctx.positional) {
+      if (rev == "current") {
+        for (auto& r : current_row_list(ctx, db))
+          if (auto i = g.find(r)) ctx.output.result(prefix, verbose_entry(g, *i));
+        continue;
+      }
+      for (auto i : g.get_revisions(rev)) ctx.output.result(prefix, verbose_entry(g, i));
+    }
   });
 }
 
@@ -342,16 +377,16 @@ int cmd_revision(Context& ctx) {
   bool splice = ctx.vm.count("splice") && ctx.vm["splice"].as<bool>();
   rev.branch_labels = multi(ctx, "branch-label");
   for (auto& label : rev.branch_labels)
-    if (g.labelled(label))
-      throw UserError("Branch name '" + label + "' in revision " + rev.id +
-                      " already used by revision " + g.id(*g.labelled(label)));
+    if (g.labelled(label) || g.find(label))
+      throw UserError("Branch name '" + label + "' in revision " + rev.id + " already used by revision " +
+                      (g.labelled(label) ? g.id(*g.labelled(label)) : label));
   if (head == "base") {
     // A new base: a second root in the chain.
   } else if (head == "head" && g.heads().size() > 1) {
     throw UserError("Multiple heads are present; please specify the head revision on which the "
                     "new revision should be based (--head), or perform a merge ('strata merge heads')");
   } else {
-    for (auto p : g.resolve_target(head, {}, false)) {
+    for (auto p : g.get_revisions(head)) {
       if (!g.node(p).children.empty() && !splice)
         throw UserError("Revision " + g.id(p) +
                         " is not a head revision; please specify --splice to create a new "
@@ -359,7 +394,12 @@ int cmd_revision(Context& ctx) {
       rev.down_revisions.push_back(g.id(p));
     }
   }
-  for (auto& d : multi(ctx, "depends-on")) rev.depends_on.push_back(g.id(g.resolve_id(d)));
+  for (auto& d : multi(ctx, "depends-on")) {
+    // Alembic stores a dependency's full id; a branch label stays a label.
+    if (g.labelled(d)) rev.depends_on.push_back(d);
+    else if (auto r = g.get_revision(d)) rev.depends_on.push_back(g.id(*r));
+    else throw UserError("--depends-on " + d + " names no revision");
+  }
   rev.upgrade_sql = "";
   rev.downgrade_sql = "";
   std::string folder = ctx.vm.count("version-path") ? ctx.vm["version-path"].as<std::string>() : db.location;
@@ -378,7 +418,7 @@ int cmd_merge(Context& ctx) {
   rev.message = ctx.vm.count("message") ? ctx.vm["message"].as<std::string>() : "";
   rev.branch_labels = multi(ctx, "branch-label");
   for (auto& t : ctx.positional)
-    for (auto p : g.resolve_target(t, {}, false))
+    for (auto p : g.get_revisions(t))
       if (std::find(rev.down_revisions.begin(), rev.down_revisions.end(), g.id(p)) == rev.down_revisions.end())
         rev.down_revisions.push_back(g.id(p));
   if (rev.down_revisions.size() < 2)

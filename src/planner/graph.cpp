@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <regex>
+#include <set>
 
 #include "strata/util/error.hpp"
 #include "strata/util/strings.hpp"
@@ -11,11 +12,33 @@ namespace {
 
 std::string loc(const script::Revision& r) { return r.path + ":" + std::to_string(r.id_line); }
 
-void erase_value(std::vector<Index>& v, Index x) { v.erase(std::remove(v.begin(), v.end(), x), v.end()); }
-
 bool contains(const std::vector<Index>& v, Index x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
+void push_unique(std::vector<Index>& v, Index x) {
+  if (!contains(v, x)) v.push_back(x);
+}
+
+UserError revision_error(const std::string& message) { return UserError(message); }
+
+const char* kMultipleHeads =
+    "Multiple head revisions are present for given argument '%s'; please specify a specific "
+    "target revision, '<branchname>@%s' to narrow to a specific head, or 'heads' for all heads";
+
+std::string multiple_heads(const std::string& argument, const std::vector<std::string>& heads) {
+  std::string out = kMultipleHeads;
+  out.replace(out.find("%s"), 2, argument);
+  out.replace(out.find("%s"), 2, "head");
+  return out + " (heads: " + util::join(heads, ", ") + ")";
+}
+
 }  // namespace
+
+struct RevisionGraph::Resolved {
+  std::vector<Index> ids;       // resolved revisions (for head/heads/base)
+  std::string symbol;           // otherwise: the identifier still to resolve
+  bool symbolic = false;        // ids holds the answer (head, heads, base)
+  std::string branch;           // text before '@', if any
+};
 
 std::string describe(const VersionOp& op) {
   switch (op.kind) {
@@ -25,6 +48,8 @@ std::string describe(const VersionOp& op) {
   }
   return "";
 }
+
+// ------------------------------------------------------------ building
 
 RevisionGraph::RevisionGraph(const script::ScriptDirectory& dir) : location_(dir.location) {
   nodes_.resize(dir.revisions.size());
@@ -40,13 +65,14 @@ RevisionGraph::RevisionGraph(const script::ScriptDirectory& dir) : location_(dir
     const auto& r = *nodes_[i].rev;
     for (auto& label : r.branch_labels) {
       if (by_id_.count(label))
-        throw UserError(located(r.path, r.id_line, "branch label '" + label +
-                                                       "' is also a revision id"));
+        throw UserError(located(r.path, r.id_line, "branch label '" + label + "' is also a revision id"));
       auto [it, inserted] = by_label_.emplace(label, i);
       if (!inserted)
         throw UserError(located(r.path, r.id_line,
-                                "branch label '" + label + "' is already used by revision " +
-                                    id(it->second) + " (" + loc(rev(it->second)) + ")"));
+                                "Branch name '" + label + "' in revision " + r.id +
+                                    " already used by revision " + id(it->second) + " (" +
+                                    loc(rev(it->second)) + ")"));
+      label_order_.push_back(label);
     }
   }
   for (Index i = 0; i < nodes_.size(); ++i) {
@@ -54,27 +80,28 @@ RevisionGraph::RevisionGraph(const script::ScriptDirectory& dir) : location_(dir
     for (auto& d : r.down_revisions) {
       auto it = by_id_.find(d);
       if (it == by_id_.end())
-        throw UserError(located(r.path, r.id_line, "Revises: names revision " + d +
-                                                       ", which no file in " + location_ +
-                                                       " defines"));
-      if (it->second == i) throw UserError(located(r.path, r.id_line, "revision revises itself"));
-      nodes_[i].down.push_back(it->second);
-      nodes_[it->second].children.push_back(i);
+        throw UserError(located(r.path, r.id_line,
+                                "Revises: names revision " + d + ", which no file in " + location_ + " defines"));
+      if (it->second == i) throw UserError(located(r.path, r.id_line, "revision " + r.id + " revises itself"));
+      push_unique(nodes_[i].down, it->second);
     }
     for (auto& d : r.depends_on) {
-      auto it = by_id_.find(d);
       Index target;
-      if (it != by_id_.end()) target = it->second;
+      if (auto it = by_id_.find(d); it != by_id_.end()) target = it->second;
       else if (auto l = by_label_.find(d); l != by_label_.end()) target = l->second;
       else
-        throw UserError(located(r.path, r.id_line, "Depends On: names revision " + d +
-                                                       ", which no file in " + location_ +
-                                                       " defines"));
-      nodes_[i].deps.push_back(target);
-      nodes_[target].dependents.push_back(i);
+        throw UserError(located(r.path, r.id_line,
+                                "Depends On: names revision " + d + ", which no file in " + location_ + " defines"));
+      if (target == i) throw UserError(located(r.path, r.id_line, "revision " + r.id + " depends on itself"));
+      push_unique(nodes_[i].deps, target);
     }
+    for (auto d : nodes_[i].down) nodes_[d].children.push_back(i);
+    std::vector<Index> all_down = nodes_[i].down;
+    for (auto d : nodes_[i].deps) push_unique(all_down, d);
+    for (auto d : all_down) nodes_[d].all_children.push_back(i);
   }
-  // Cycle check: iterative DFS over Revises + Depends On.
+
+  // Cycle check: iterative DFS over Revises + Depends On; prints the cycle.
   std::vector<uint8_t> color(nodes_.size(), 0);  // 0 new, 1 on stack, 2 done
   std::vector<std::pair<Index, size_t>> stack;
   for (Index start = 0; start < nodes_.size(); ++start) {
@@ -84,8 +111,7 @@ RevisionGraph::RevisionGraph(const script::ScriptDirectory& dir) : location_(dir
     while (!stack.empty()) {
       auto& [n, k] = stack.back();
       const auto& nd = nodes_[n];
-      size_t total = nd.down.size() + nd.deps.size();
-      if (k == total) {
+      if (k == nd.down.size() + nd.deps.size()) {
         color[n] = 2;
         stack.pop_back();
         continue;
@@ -95,9 +121,9 @@ RevisionGraph::RevisionGraph(const script::ScriptDirectory& dir) : location_(dir
       if (color[next] == 1) {
         std::vector<std::string> cycle;
         bool on = false;
-        for (auto& [m, unused] : stack) {
-          if (m == next) on = true;
-          if (on) cycle.push_back(id(m));
+        for (auto& frame : stack) {
+          if (frame.first == next) on = true;
+          if (on) cycle.push_back(id(frame.first));
         }
         cycle.push_back(id(next));
         throw UserError(located(rev(next).path, rev(next).id_line,
@@ -109,7 +135,65 @@ RevisionGraph::RevisionGraph(const script::ScriptDirectory& dir) : location_(dir
       }
     }
   }
+
+  // Normalised dependencies: drop a dependency that an ancestor (along
+  // Revises) already declares. Processed in topological order so each
+  // node's "dependencies declared at or above me" set is built once from
+  // its parents; sets are only materialised for nodes below a dependency.
+  std::vector<Index> order;  // parents before children (Revises only)
+  {
+    std::vector<size_t> pending(nodes_.size());
+    for (Index i = 0; i < nodes_.size(); ++i) pending[i] = nodes_[i].down.size();
+    for (Index i = 0; i < nodes_.size(); ++i)
+      if (!pending[i]) order.push_back(i);
+    for (size_t k = 0; k < order.size(); ++k)
+      for (auto c : nodes_[order[k]].children)
+        if (--pending[c] == 0) order.push_back(c);
+  }
+  std::vector<std::vector<Index>> declared_above(nodes_.size());  // deps declared by strict ancestors
+  for (auto i : order) {
+    auto& nd = nodes_[i];
+    std::vector<Index> above;
+    for (auto p : nd.down) {
+      for (auto d : declared_above[p]) push_unique(above, d);
+      for (auto d : nodes_[p].deps) push_unique(above, d);
+    }
+    for (auto d : nd.deps)
+      if (!contains(above, d)) nd.norm_deps.push_back(d);
+    nd.norm_down = nd.down;
+    for (auto d : nd.norm_deps) push_unique(nd.norm_down, d);
+    declared_above[i] = std::move(above);
+  }
+  propagate_labels();
 }
+
+void RevisionGraph::propagate_labels() {
+  // Alembic gives a label to every revision descending from the one that
+  // declares it, and to its ancestors up to the nearest branch or merge
+  // point when the labelled part is one straight line.
+  for (auto& label : label_order_) {
+    Index start = by_label_.at(label);
+    auto below = descendants({start}, false);
+    bool straight = true;
+    for (Index i = 0; i < nodes_.size(); ++i) {
+      if (!below[i]) continue;
+      if (std::find(nodes_[i].labels.begin(), nodes_[i].labels.end(), label) == nodes_[i].labels.end())
+        nodes_[i].labels.push_back(label);
+      if (nodes_[i].all_children.size() > 1 || nodes_[i].down.size() > 1) straight = false;
+    }
+    if (!straight) continue;
+    Index parent = start;
+    while (nodes_[parent].down.size() == 1) {
+      parent = nodes_[parent].down[0];
+      const auto& pn = nodes_[parent];
+      if (pn.all_children.size() > 1 || pn.down.size() > 1) break;
+      if (std::find(pn.labels.begin(), pn.labels.end(), label) == pn.labels.end())
+        nodes_[parent].labels.push_back(label);
+    }
+  }
+}
+
+// ------------------------------------------------------------- queries
 
 std::optional<Index> RevisionGraph::find(const std::string& text) const {
   auto it = by_id_.find(text);
@@ -121,6 +205,13 @@ std::vector<Index> RevisionGraph::heads() const {
   std::vector<Index> out;
   for (Index i = 0; i < nodes_.size(); ++i)
     if (nodes_[i].children.empty()) out.push_back(i);
+  return out;
+}
+
+std::vector<Index> RevisionGraph::real_heads() const {
+  std::vector<Index> out;
+  for (Index i = 0; i < nodes_.size(); ++i)
+    if (nodes_[i].all_children.empty()) out.push_back(i);
   return out;
 }
 
@@ -144,19 +235,6 @@ std::vector<std::string> RevisionGraph::ids(const std::vector<Index>& list) cons
   return out;
 }
 
-Index RevisionGraph::resolve_id(const std::string& text) const {
-  if (auto i = find(text)) return *i;
-  if (auto l = labelled(text)) return *l;
-  std::vector<std::string> candidates;
-  for (auto& [rid, idx] : by_id_)
-    if (util::starts_with(rid, text)) candidates.push_back(rid);
-  if (candidates.size() == 1) return by_id_.at(candidates[0]);
-  if (candidates.empty())
-    throw UserError("Can't locate revision identified by '" + text + "' in " + location_);
-  std::sort(candidates.begin(), candidates.end());
-  throw UserError("Multiple revisions start with '" + text + "': " + util::join(candidates, ", "));
-}
-
 std::vector<bool> RevisionGraph::closure(const std::vector<Index>& from) const {
   std::vector<bool> seen(nodes_.size(), false);
   std::vector<Index> stack(from.begin(), from.end());
@@ -165,13 +243,13 @@ std::vector<bool> RevisionGraph::closure(const std::vector<Index>& from) const {
     stack.pop_back();
     if (seen[n]) continue;
     seen[n] = true;
-    for (auto d : nodes_[n].down) if (!seen[d]) stack.push_back(d);
-    for (auto d : nodes_[n].deps) if (!seen[d]) stack.push_back(d);
+    for (auto d : nodes_[n].norm_down)
+      if (!seen[d]) stack.push_back(d);
   }
   return seen;
 }
 
-std::vector<bool> RevisionGraph::descendants(const std::vector<Index>& of) const {
+std::vector<bool> RevisionGraph::descendants(const std::vector<Index>& of, bool include_dependencies) const {
   std::vector<bool> seen(nodes_.size(), false);
   std::vector<Index> stack(of.begin(), of.end());
   while (!stack.empty()) {
@@ -179,8 +257,8 @@ std::vector<bool> RevisionGraph::descendants(const std::vector<Index>& of) const
     stack.pop_back();
     if (seen[n]) continue;
     seen[n] = true;
-    for (auto c : nodes_[n].children) if (!seen[c]) stack.push_back(c);
-    for (auto c : nodes_[n].dependents) if (!seen[c]) stack.push_back(c);
+    for (auto c : include_dependencies ? nodes_[n].all_children : nodes_[n].children)
+      if (!seen[c]) stack.push_back(c);
   }
   return seen;
 }
@@ -191,291 +269,679 @@ std::vector<Index> RevisionGraph::rows_to_indexes(const std::vector<std::string>
   for (auto& r : rows) {
     auto i = find(r);
     if (!i)
-      throw UserError("database '" + database + "' is at revision " + r +
-                      ", which no file in " + location_ +
+      throw UserError("database '" + database + "' is at revision " + r + ", which no file in " + location_ +
                       " defines (wrong location, or a revision file was deleted?)");
-    out.push_back(*i);
+    push_unique(out, *i);
   }
   return out;
 }
 
-// Walks n steps up (children) or down (Revises) from `from`. Returns
-// size() to mean "below the base".
-Index RevisionGraph::step_relative(Index from, long n, const std::string& target) const {
-  const Index below_base = static_cast<Index>(nodes_.size());
-  Index cur = from;
-  for (long k = 0; k < std::labs(n); ++k) {
-    if (cur == below_base)
-      throw UserError("Relative revision " + target + " didn't produce " +
-                      std::to_string(std::labs(n)) + " migrations");
-    const auto& next = n > 0 ? nodes_[cur].children : nodes_[cur].down;
-    if (next.empty()) {
-      if (n < 0 && k + 1 == std::labs(n)) return below_base;
-      if (n < 0) { cur = below_base; continue; }
-      throw UserError("Relative revision " + target + " didn't produce " + std::to_string(n) +
-                      " migrations");
+// Is `target` an ancestor or descendant of (or equal to) any of `against`?
+bool RevisionGraph::shares_lineage(Index target, const std::vector<Index>& against,
+                                   bool include_dependencies) const {
+  if (against.empty()) return true;
+  auto down = descendants({target}, include_dependencies);
+  for (auto a : against)
+    if (down[a]) return true;
+  // Ancestors: without dependencies only Revises edges count.
+  std::vector<bool> seen(nodes_.size(), false);
+  std::vector<Index> stack{target};
+  while (!stack.empty()) {
+    Index n = stack.back();
+    stack.pop_back();
+    if (seen[n]) continue;
+    seen[n] = true;
+    for (auto d : include_dependencies ? nodes_[n].norm_down : nodes_[n].down)
+      if (!seen[d]) stack.push_back(d);
+  }
+  for (auto a : against)
+    if (seen[a]) return true;
+  return false;
+}
+
+// --------------------------------------------------------- resolution
+
+RevisionGraph::Resolved RevisionGraph::resolve_number(const std::string& symbol) const {
+  Resolved r;
+  std::string s = symbol;
+  if (auto at = s.find('@'); at != std::string::npos) {
+    r.branch = s.substr(0, at);
+    s = s.substr(at + 1);
+  }
+  if (s == "heads") {
+    r.symbolic = true;
+    r.ids = r.branch.empty() ? real_heads() : filter_for_lineage(heads(), r.branch);
+  } else if (s == "head") {
+    r.symbolic = true;
+    if (auto h = current_head(r.branch)) r.ids = {*h};
+  } else if (s == "base" || s.empty()) {
+    r.symbolic = true;
+  } else {
+    r.symbol = s;
+  }
+  return r;
+}
+
+std::optional<Index> RevisionGraph::current_head(const std::string& branch) const {
+  auto hs = heads();
+  if (!branch.empty()) hs = filter_for_lineage(hs, branch);
+  if (hs.size() > 1) throw revision_error(multiple_heads(branch.empty() ? "head" : branch + "@head", ids(hs)));
+  if (hs.empty()) return std::nullopt;
+  return hs[0];
+}
+
+std::vector<Index> RevisionGraph::filter_for_lineage(const std::vector<Index>& targets,
+                                                     const std::string& check_against,
+                                                     bool include_dependencies) const {
+  Resolved r = resolve_number(check_against);
+  std::vector<Index> shares;
+  if (!r.branch.empty()) shares.push_back(resolve_branch(r.branch));
+  if (r.symbolic) {
+    for (auto i : r.ids) shares.push_back(i);
+  } else {
+    shares.push_back(revision_for_ident(r.symbol, ""));
+  }
+  std::vector<Index> out;
+  for (auto t : targets)
+    if (shares_lineage(t, shares, include_dependencies)) out.push_back(t);
+  return out;
+}
+
+Index RevisionGraph::resolve_branch(const std::string& label) const {
+  if (auto l = labelled(label)) return *l;
+  if (auto i = find(label)) return *i;
+  try {
+    return revision_for_ident(label, "");
+  } catch (const UserError&) {
+    throw revision_error("No such branch: '" + label + "'");
+  }
+}
+
+Index RevisionGraph::revision_for_ident(const std::string& ident, const std::string& branch) const {
+  std::optional<Index> branch_rev;
+  if (!branch.empty()) branch_rev = resolve_branch(branch);
+  std::optional<Index> found = find(ident);
+  if (!found) found = labelled(ident);
+  if (!found) {
+    // Partial id: Alembic matches any id (or label) longer than 3
+    // characters that starts with the text.
+    std::vector<Index> candidates;
+    std::vector<std::string> names;
+    for (Index i = 0; i < nodes_.size(); ++i)
+      if (id(i).size() > 3 && util::starts_with(id(i), ident)) candidates.push_back(i);
+    for (auto& label : label_order_)
+      if (label.size() > 3 && util::starts_with(label, ident) && !contains(candidates, by_label_.at(label)))
+        candidates.push_back(by_label_.at(label));
+    if (branch_rev) {
+      std::vector<Index> kept;
+      for (auto c : candidates)
+        if (shares_lineage(c, {*branch_rev}, false)) kept.push_back(c);
+      candidates = kept;
     }
-    if (next.size() > 1)
-      throw UserError("Relative revision " + target + " is ambiguous: " + id(cur) + " is a " +
-                      (n > 0 ? "branch point" : "merge point") + " (" +
-                      util::join(ids(next), ", ") + "); name a revision instead");
+    if (candidates.empty())
+      throw revision_error("Can't locate revision identified by '" + ident + "' in " + location_ +
+                           (ident.size() < 4 ? "; please ensure at least four characters are present for "
+                                               "partial revision identifier matches"
+                                             : ""));
+    if (candidates.size() > 1) {
+      for (auto c : candidates) names.push_back("'" + id(c) + "'");
+      std::sort(names.begin(), names.end());
+      throw revision_error("Multiple revisions start with '" + ident + "': " + util::join(names, ", "));
+    }
+    found = candidates[0];
+  }
+  if (branch_rev && !shares_lineage(*found, {*branch_rev}, false))
+    throw revision_error("Revision " + id(*found) + " is not a member of branch '" + branch + "'");
+  return *found;
+}
+
+std::vector<Index> RevisionGraph::get_revisions(const std::string& symbol) const {
+  Resolved r = resolve_number(symbol);
+  if (r.symbolic) return r.ids;
+  // "branch@-n": walk down from the branch's heads.
+  static const std::regex negative(R"(^-\d+$)");
+  if (std::regex_match(r.symbol, negative)) {
+    long n = std::stol(r.symbol);
+    std::vector<Index> out;
+    for (auto h : heads()) {
+      if (!r.branch.empty() && std::find(nodes_[h].labels.begin(), nodes_[h].labels.end(), r.branch) ==
+                                   nodes_[h].labels.end())
+        continue;
+      auto w = walk_steps(h, false, n, "");
+      if (!w) throw revision_error("Relative revision " + symbol + " didn't produce " + std::to_string(-n) + " migrations");
+      if (*w != size()) out.push_back(*w);
+    }
+    return out;
+  }
+  return {revision_for_ident(r.symbol, r.branch)};
+}
+
+std::optional<Index> RevisionGraph::get_revision(const std::string& symbol) const {
+  Resolved r = resolve_number(symbol);
+  if (r.symbolic) {
+    if (r.ids.size() > 1) throw revision_error(multiple_heads(symbol, ids(r.ids)));
+    if (r.ids.empty()) return std::nullopt;
+    return r.ids[0];
+  }
+  return revision_for_ident(r.symbol, r.branch);
+}
+
+// Alembic's _walk. `start` nullopt = "nothing applied" (walk up from the
+// bases, down from the heads); start_is_base = the "base" marker. Returns
+// nullopt when the walk leaves the graph, size() for "base".
+std::optional<Index> RevisionGraph::walk_steps(std::optional<Index> start, bool start_is_base, long steps,
+                                               const std::string& branch) const {
+  const Index base_marker = static_cast<Index>(nodes_.size());
+  std::optional<Index> cur = start;
+  bool at_base = start_is_base;
+  for (long k = 0; k < std::labs(steps); ++k) {
+    std::vector<Index> next;
+    if (steps > 0) {
+      next = cur ? nodes_[*cur].children : bases();
+      if (!branch.empty()) next = filter_for_lineage(next, branch);
+      if (next.empty()) return std::nullopt;
+    } else {
+      if (at_base) return std::nullopt;
+      next = cur ? nodes_[*cur].down : heads();
+      if (next.empty()) {
+        at_base = true;
+        cur = base_marker;
+        continue;
+      }
+    }
+    if (next.size() > 1) throw revision_error("Ambiguous walk");
     cur = next[0];
   }
+  if (at_base) return base_marker;
   return cur;
 }
 
-std::vector<Index> RevisionGraph::resolve_target(const std::string& target,
-                                                 const std::vector<Index>& current,
-                                                 bool downgrade) const {
-  const Index below_base = static_cast<Index>(nodes_.size());
-  if (target.empty()) throw UserError("empty revision target");
-  if (target == "base") return {};
-  if (target == "heads") return heads();
-  if (target == "head") {
-    auto h = heads();
-    if (h.size() > 1)
-      throw UserError("Multiple head revisions are present for given argument 'head'; please "
-                      "specify a specific target revision, '<branchname>@head' to narrow to a "
-                      "specific head, or 'heads' for all heads");
-    return h;
-  }
-  static const std::regex relative(R"(^(?:(.+?)@)?(\w+)?([+-]\d+)$)");
+std::vector<Index> RevisionGraph::parse_upgrade_target(const std::vector<Index>& current,
+                                                       const std::string& target) const {
+  static const std::regex relative(R"(^(?:(.+?)@)?(\w+)?([+-]\d+))");
   std::smatch m;
-  if (std::regex_match(target, m, relative)) {
-    long n = std::stol(m[3].str());
-    std::optional<Index> start;
-    if (m[2].matched && !m[1].matched) {
-      start = resolve_id(m[2].str());
-    } else if (m[1].matched && !m[2].matched) {
-      // label@+N: relative to the current revision on that branch.
-      Index branch = resolve_id(m[1].str());
-      auto on_branch = descendants({branch});
-      auto below = closure({branch});
-      for (auto c : current)
-        if (on_branch[c] || below[c]) start = c;
-      if (!start) {
-        if (n <= 0) throw UserError("No current revision on branch '" + m[1].str() + "'");
-        // Nothing applied on that branch: +1 is the branch's first revision.
-        auto r = n == 1 ? branch : step_relative(branch, n - 1, target);
-        return {r};
+  if (!std::regex_search(target, m, relative)) return get_revisions(target);
+  const std::string branch = m[1].matched ? m[1].str() : "";
+  const long n = std::stol(m[3].str());
+  const Index base_marker = static_cast<Index>(nodes_.size());
+  auto too_far = [&] {
+    return revision_error("Relative revision " + m[3].str() + " didn't produce " + std::to_string(std::labs(n)) +
+                          " migrations");
+  };
+  if (n > 0) {
+    if (!m[2].matched) {
+      // Relative to the database's current state.
+      std::vector<std::optional<Index>> start;
+      for (auto c : current) start.push_back(c);
+      if (!branch.empty()) {
+        start.clear();
+        for (auto c : filter_for_lineage(current, branch)) start.push_back(c);
+        if (start.empty()) {
+          // The branch is not at a head: start from the tips of what is
+          // applied on that branch.
+          auto applied = closure(current);
+          std::vector<Index> active;
+          for (Index i = 0; i < nodes_.size(); ++i)
+            if (applied[i]) active.push_back(i);
+          active = filter_for_lineage(active, branch);
+          std::vector<bool> below(nodes_.size(), false);
+          for (auto a : active)
+            for (auto d : nodes_[a].norm_down) below[d] = true;
+          for (auto a : active)
+            if (!below[a]) start.push_back(a);
+        }
       }
-    } else if (m[1].matched && m[2].matched) {
-      start = resolve_id(m[2].str());
-    } else {
-      if (current.size() > 1)
-        throw UserError("Relative revision " + target + " is ambiguous: the database has " +
-                        std::to_string(current.size()) + " heads (" +
-                        util::join(ids(current), ", ") + "); use LABEL@" + target +
-                        " or name a revision");
-      if (current.empty()) {
-        if (n <= 0)
-          throw UserError("Relative revision " + target + " didn't produce " +
-                          std::to_string(-n) + " migrations (the database is at base)");
-        auto b = bases();
-        if (b.size() != 1)
-          throw UserError("Relative revision " + target + " is ambiguous: several bases (" +
-                          util::join(ids(b), ", ") + ")");
-        Index r = n == 1 ? b[0] : step_relative(b[0], n - 1, target);
-        return {r};
-      }
-      start = current[0];
+      if (start.empty()) start.push_back(std::nullopt);
+      if (start.size() > 1) throw revision_error("Ambiguous upgrade from multiple current revisions");
+      auto r = walk_steps(start[0], false, n, branch);
+      if (!r || *r == base_marker) throw too_far();
+      return {*r};
     }
-    Index r = step_relative(*start, n, target);
-    if (r == below_base) return {};
-    return {r};
+    auto r = walk_steps(get_revision(m[2].str()), false, n, branch);
+    if (!r || *r == base_marker) throw too_far();
+    return {*r};
   }
-  if (auto at = target.find('@'); at != std::string::npos) {
-    std::string branch = target.substr(0, at), what = target.substr(at + 1);
-    Index b = resolve_id(branch);
-    if (what == "head") {
-      auto d = descendants({b});
-      std::vector<Index> hs;
-      for (auto h : heads())
-        if (d[h]) hs.push_back(h);
-      if (hs.size() != 1)
-        throw UserError("'" + target + "' matches " + std::to_string(hs.size()) + " heads (" +
-                        util::join(ids(hs), ", ") + "); name one of them");
-      return hs;
-    }
-    if (what == "base") {
-      // The branch's base: what its first labelled revision revises.
-      std::vector<Index> out(nodes_[b].down.begin(), nodes_[b].down.end());
-      return out;
-    }
-    Index r = resolve_id(what);
-    if (!descendants({b})[r] && !closure({b})[r])
-      throw UserError("Revision " + id(r) + " is not on branch '" + branch + "'");
-    return {r};
-  }
-  (void)downgrade;
-  return {resolve_id(target)};
+  if (!m[2].matched) throw too_far();
+  auto from = branch.empty() ? get_revision(m[2].str()) : get_revision(branch + "@" + m[2].str());
+  auto r = walk_steps(from, false, n, "");
+  if (!r || *r == base_marker) throw too_far();
+  return {*r};
 }
 
-Plan RevisionGraph::run_steps(std::vector<bool> applied, std::vector<Index> rows,
-                              const std::vector<Index>& order, bool upgrade) const {
-  Plan plan;
-  plan.steps.reserve(order.size());
-  for (Index r : order) {
-    Step step{r, upgrade, {}};
-    std::vector<Index> removed, added;
-    const auto& nd = nodes_[r];
-    if (upgrade) {
-      applied[r] = true;
-      for (auto p : nd.down) if (contains(rows, p) && !contains(removed, p)) removed.push_back(p);
-      for (auto p : nd.deps) if (contains(rows, p) && !contains(removed, p)) removed.push_back(p);
-      added.push_back(r);
-    } else {
-      applied[r] = false;
-      removed.push_back(r);
-      auto still_needed = [&](Index p) {
-        for (auto c : nodes_[p].children) if (applied[c]) return true;
-        for (auto c : nodes_[p].dependents) if (applied[c]) return true;
-        return false;
-      };
-      for (auto p : nd.down)
-        if (applied[p] && !still_needed(p) && !contains(rows, p) && !contains(added, p)) added.push_back(p);
-      for (auto p : nd.deps)
-        if (applied[p] && !still_needed(p) && !contains(rows, p) && !contains(added, p)) added.push_back(p);
+std::pair<std::optional<Index>, std::string> RevisionGraph::parse_downgrade_target(
+    const std::vector<Index>& current, const std::string& target) const {
+  static const std::regex relative(R"(^(?:(.+?)@)?(\w+)?([+-]\d+))");
+  const Index base_marker = static_cast<Index>(nodes_.size());
+  std::smatch m;
+  if (std::regex_search(target, m, relative)) {
+    std::string branch = m[1].matched ? m[1].str() : "";
+    const long n = std::stol(m[3].str());
+    auto too_far = [&] {
+      return revision_error("Relative revision " + m[3].str() + " didn't produce " + std::to_string(std::labs(n)) +
+                            " migrations");
+    };
+    if (n >= 0) {
+      if (!m[2].matched) throw too_far();
+      auto r = walk_steps(get_revision(m[2].str()), false, n, branch);
+      if (!r) throw revision_error("Walked too far");
+      if (*r == base_marker) return {std::nullopt, branch};
+      return {*r, branch};
     }
-    // Alembic's writes: a merge deletes all but one row and updates that
-    // one; a new branch inserts; leaving a branch deletes.
-    size_t pairs = std::min(removed.size(), added.size());
-    for (size_t k = pairs; k < removed.size(); ++k)
-      step.ops.push_back({VersionOp::Delete, id(removed[k]), ""});
-    for (size_t k = 0; k < pairs; ++k)
-      step.ops.push_back({VersionOp::Update, id(removed[k]), id(added[k])});
-    for (size_t k = pairs; k < added.size(); ++k)
-      step.ops.push_back({VersionOp::Insert, "", id(added[k])});
-    for (auto x : removed) erase_value(rows, x);
-    for (auto x : added) rows.push_back(x);
+    std::string symbol;
+    const bool from_current = !m[2].matched;
+    if (from_current) {
+      if (!branch.empty()) {
+        auto on_branch = filter_for_lineage(current, branch);
+        if (on_branch.empty()) {
+          // All current tips whose lineage includes the branch.
+          on_branch = filter_for_lineage(tips(closure(current)), branch);
+        }
+        if (on_branch.size() != 1)
+          throw revision_error("Relative revision " + target + " is ambiguous: " +
+                               std::to_string(on_branch.size()) + " current revisions on branch '" + branch + "'");
+        symbol = id(on_branch[0]);
+      } else {
+        if (current.empty()) throw too_far();
+        // Alembic takes the first current revision (and warns when there are
+        // several); rows are read in a stable order.
+        symbol = id(current[0]);
+        branch = symbol;
+      }
+    } else {
+      symbol = m[2].str();
+    }
+    auto start = branch.empty() ? get_revision(symbol) : get_revision(branch + "@" + symbol);
+    auto r = walk_steps(start, false, n, "");
+    if (!r) {
+      if (from_current) throw too_far();
+      throw revision_error("Walked too far");
+    }
+    if (*r == base_marker) return {std::nullopt, branch};
+    return {*r, branch};
+  }
+  std::string branch, symbol = target;
+  if (auto at = target.rfind('@'); at != std::string::npos) {
+    branch = target.substr(0, at);
+    symbol = target.substr(at + 1);
+  }
+  return {get_revision(symbol), branch};
+}
+
+// ------------------------------------------------------------ ordering
+
+std::vector<Index> RevisionGraph::topological_sort(std::vector<bool> todo, const std::vector<Index>& heads_in) const {
+  // A literal port of Alembic's _topological_sort (emit from the heads
+  // down, one branch at a time, switching to another head when the
+  // candidate is still needed by it), with ancestor sets as bit vectors.
+  std::vector<Index> current;
+  for (auto h : heads_in)
+    if (todo[h]) push_unique(current, h);
+  std::sort(current.begin(), current.end());
+  std::vector<std::vector<bool>> ancestors;
+  for (auto h : current) ancestors.push_back(closure({h}));
+  std::vector<Index> output;
+  size_t idx = 0;
+  while (!current.empty()) {
+    Index candidate = current[idx];
+    bool blocked = false;
+    for (size_t j = 0; j < ancestors.size(); ++j) {
+      if (j != idx && ancestors[j][candidate]) {
+        idx = j;
+        blocked = true;
+        break;
+      }
+    }
+    if (blocked) continue;
+    if (todo[candidate]) {
+      output.push_back(candidate);
+      todo[candidate] = false;
+    }
+    const auto& nd = nodes_[candidate];
+    std::vector<Index> to_add;
+    for (auto r : nd.norm_down)
+      if (todo[r] && !contains(current, r)) to_add.push_back(r);
+    if (to_add.empty()) {
+      current.erase(current.begin() + static_cast<long>(idx));
+      ancestors.erase(ancestors.begin() + static_cast<long>(idx));
+      idx = idx > 0 ? idx - 1 : 0;
+    } else if (nd.norm_deps.empty() && nd.down.size() == 1) {
+      current[idx] = to_add[0];
+      ancestors[idx][candidate] = false;
+    } else {
+      current[idx] = to_add[0];
+      ancestors[idx] = closure({to_add[0]});
+      for (size_t k = 1; k < to_add.size(); ++k) {
+        current.push_back(to_add[k]);
+        ancestors.push_back(closure({to_add[k]}));
+      }
+    }
+  }
+  return output;
+}
+
+void RevisionGraph::check_overlap(const std::vector<Index>& revs) const {
+  if (revs.size() < 2) return;
+  for (auto r : revs) {
+    auto below = closure({r});
+    std::vector<std::string> overlaps;
+    for (auto o : revs)
+      if (o != r && below[o]) overlaps.push_back(id(o));
+    if (!overlaps.empty())
+      throw revision_error("Requested revision " + id(r) + " overlaps with other requested revisions " +
+                           util::join(overlaps, ", "));
+  }
+}
+
+// -------------------------------------------------- version-table writes
+
+namespace {
+
+// Alembic's HeadMaintainer: the set of version rows, changed step by step
+// with the same decisions (create branch, merge, unmerge, delete, update)
+// and the same failures.
+class Heads {
+ public:
+  Heads(const RevisionGraph& g, std::vector<Index> rows, std::vector<bool> applied)
+      : g_(g), rows_(std::move(rows)), applied_(std::move(applied)) {}
+
+  const std::vector<Index>& rows() const { return rows_; }
+  bool has(Index i) const { return contains(rows_, i); }
+
+  void upgrade(Index r, std::vector<VersionOp>& ops) {
+    const auto& downs = g_.node(r).norm_down;
+    std::vector<Index> present;
+    for (auto d : downs)
+      if (has(d)) present.push_back(d);
+    if (downs.empty() || present.empty()) {
+      insert(r, ops);
+    } else if (downs.size() > 1 && present.size() > 1) {
+      // Merge: rows that another head still needs stay; of the others, all
+      // but the last are deleted and the last becomes this revision.
+      std::vector<Index> others;
+      for (auto h : rows_)
+        if (!contains(downs, h)) others.push_back(h);
+      std::vector<Index> from;
+      for (auto d : downs)
+        if (!needed_by(d, others)) from.push_back(d);
+      if (from.empty()) throw UserError("cannot merge into " + g_.id(r) + ": every parent row is still needed");
+      for (size_t k = 0; k + 1 < from.size(); ++k) erase(from[k], ops);
+      update(from.back(), r, ops);
+    } else {
+      Index from;
+      if (downs.size() == 1) {
+        from = downs[0];
+      } else {
+        if (present.size() != 1)
+          throw UserError("Can't do an UPDATE because downrevision is ambiguous");
+        from = present[0];
+      }
+      update(from, r, ops);
+    }
+    applied_[r] = true;
+  }
+
+  void downgrade(Index r, std::vector<VersionOp>& ops) {
+    const auto& downs = g_.node(r).norm_down;
+    struct Unapply {
+      std::vector<bool>& applied;
+      Index r;
+      ~Unapply() { applied[r] = false; }
+    } unapply{applied_, r};
+    if (has(r)) {
+      std::vector<Index> to;
+      if (!downs.empty()) to = unmerge_to(r);
+      if (downs.empty() || to.empty()) {
+        erase(r, ops);
+        return;
+      }
+      if (downs.size() > 1) {
+        for (size_t k = 0; k + 1 < to.size(); ++k) insert(to[k], ops);
+        update(r, to.back(), ops);
+        return;
+      }
+    }
+    if (downs.size() != 1) throw UserError("Can't do an UPDATE because downrevision is ambiguous");
+    update(r, downs[0], ops);
+  }
+
+  // Stamp writes (Alembic's StampStep), from -> to.
+  void stamp(const std::vector<Index>& from, const std::optional<Index>& to, bool is_upgrade, bool branch_move,
+             std::vector<VersionOp>& ops) {
+    if (!is_upgrade && branch_move) {
+      erase(from.at(0), ops);
+      return;
+    }
+    bool from_missing = false;
+    for (auto f : from)
+      if (!has(f)) from_missing = true;
+    if (is_upgrade && (branch_move || from_missing) && to && !has(*to)) {
+      insert(*to, ops);
+      return;
+    }
+    if (from.size() > 1) {
+      for (size_t k = 0; k + 1 < from.size(); ++k) erase(from[k], ops);
+      update(from.back(), *to, ops);
+      return;
+    }
+    if (from.size() != 1 || !to) throw UserError("stamp: nothing to update");
+    update(from[0], *to, ops);
+  }
+
+ private:
+  // Is `p` an ancestor of (or one of) `others`? Searched upwards from p
+  // through applied revisions only, so the cost is the applied part above p.
+  bool needed_by(Index p, const std::vector<Index>& others) const {
+    if (others.empty()) return false;
+    std::vector<Index> stack{p};
+    std::set<Index> seen;
+    while (!stack.empty()) {
+      Index n = stack.back();
+      stack.pop_back();
+      if (!seen.insert(n).second) continue;
+      if (contains(others, n)) return true;
+      for (auto c : g_.node(n).all_children)
+        if ((applied_[c] || contains(others, c)) && !seen.count(c)) stack.push_back(c);
+    }
+    return false;
+  }
+
+  std::vector<Index> unmerge_to(Index r) const {
+    std::vector<Index> others;
+    for (auto h : rows_)
+      if (h != r) others.push_back(h);
+    std::vector<Index> out;
+    for (auto d : g_.node(r).norm_down)
+      if (!needed_by(d, others)) out.push_back(d);
+    return out;
+  }
+
+  void insert(Index v, std::vector<VersionOp>& ops) {
+    if (has(v)) throw UserError("version table already holds " + g_.id(v));
+    rows_.push_back(v);
+    ops.push_back({VersionOp::Insert, "", g_.id(v)});
+  }
+  void erase(Index v, std::vector<VersionOp>& ops) {
+    if (!has(v)) throw UserError("version table does not hold " + g_.id(v) + ": cannot delete it");
+    rows_.erase(std::find(rows_.begin(), rows_.end(), v));
+    ops.push_back({VersionOp::Delete, g_.id(v), ""});
+  }
+  void update(Index from, Index to, std::vector<VersionOp>& ops) {
+    if (has(to)) throw UserError("version table already holds " + g_.id(to));
+    auto it = std::find(rows_.begin(), rows_.end(), from);
+    if (it == rows_.end())
+      throw UserError("version table does not hold " + g_.id(from) + ": cannot move it to " + g_.id(to));
+    *it = to;
+    ops.push_back({VersionOp::Update, g_.id(from), g_.id(to)});
+  }
+
+  const RevisionGraph& g_;
+  std::vector<Index> rows_;
+  std::vector<bool> applied_;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------- plans
+
+Plan RevisionGraph::plan_upgrade(const std::vector<std::string>& row_ids, const std::string& target,
+                                 const std::string& database) const {
+  auto current = rows_to_indexes(row_ids, database);
+  auto targets = parse_upgrade_target(current, target);
+  check_overlap(targets);
+  check_overlap(current);
+  auto required = closure(targets);
+  auto applied = closure(current);
+  std::vector<bool> needs(nodes_.size(), false);
+  for (Index i = 0; i < nodes_.size(); ++i) needs[i] = required[i] && !applied[i];
+  auto order = topological_sort(needs, targets);
+  std::reverse(order.begin(), order.end());
+  Plan plan;
+  Heads heads(*this, current, applied);
+  for (auto r : order) {
+    Step step{r, true, {}};
+    heads.upgrade(r, step.ops);
     plan.steps.push_back(std::move(step));
   }
-  plan.final_rows = ids(rows);
+  plan.final_rows = ids(heads.rows());
   return plan;
 }
 
-Plan RevisionGraph::plan_upgrade(const std::vector<std::string>& row_ids,
-                                 const std::string& target, const std::string& database) const {
-  auto rows = rows_to_indexes(row_ids, database);
-  auto applied = closure(rows);
-  auto targets = resolve_target(target, rows, false);
-  // Post-order DFS from the targets: every revision after all it revises
-  // and depends on, one branch finished before the next is started.
-  std::vector<Index> order;
-  std::vector<bool> visited = applied;
-  std::vector<std::pair<Index, size_t>> stack;
-  for (Index t : targets) {
-    if (visited[t]) continue;
-    visited[t] = true;
-    stack.push_back({t, 0});
+Plan RevisionGraph::plan_downgrade(const std::vector<std::string>& row_ids, const std::string& target,
+                                   const std::string& database) const {
+  auto current = rows_to_indexes(row_ids, database);
+  auto [target_rev, branch] = parse_downgrade_target(current, target);
+  std::vector<Index> roots;
+  if (!target_rev) roots = bases();
+  else roots = nodes_[*target_rev].children;
+  if (!branch.empty() && roots.size() > 1) {
+    Index b = resolve_branch(branch);
+    std::vector<bool> above(nodes_.size(), false);  // ancestors of b along Revises
+    std::vector<Index> stack{b};
     while (!stack.empty()) {
-      auto& [n, k] = stack.back();
-      const auto& nd = nodes_[n];
-      if (k == nd.down.size() + nd.deps.size()) {
-        order.push_back(n);
-        stack.pop_back();
-        continue;
-      }
-      Index next = k < nd.down.size() ? nd.down[k] : nd.deps[k - nd.down.size()];
-      ++k;
-      if (!visited[next]) {
-        visited[next] = true;
-        stack.push_back({next, 0});
-      }
+      Index n = stack.back();
+      stack.pop_back();
+      if (above[n]) continue;
+      above[n] = true;
+      for (auto d : nodes_[n].down) stack.push_back(d);
     }
+    std::vector<Index> kept;
+    for (auto r : roots)
+      if (above[r]) kept.push_back(r);
+    roots = kept;
+    if (roots.empty()) throw revision_error("Not a valid downgrade target from current heads");
   }
-  return run_steps(std::move(applied), std::move(rows), order, true);
-}
-
-Plan RevisionGraph::plan_downgrade(const std::vector<std::string>& row_ids,
-                                   const std::string& target, const std::string& database) const {
-  auto rows = rows_to_indexes(row_ids, database);
-  auto applied = closure(rows);
-  auto targets = resolve_target(target, rows, true);
-  for (auto t : targets)
-    if (!applied[t])
-      throw UserError("Destination " + id(t) +
-                      " is not a valid downgrade target from current head(s) " +
-                      (row_ids.empty() ? std::string("<base>") : util::join(row_ids, ", ")));
+  auto applied = closure(current);
+  auto below = descendants(roots, true);
   std::vector<bool> remove(nodes_.size(), false);
-  if (targets.empty()) {
-    remove = applied;
-  } else {
-    auto below = descendants(targets);
-    for (Index i = 0; i < nodes_.size(); ++i) remove[i] = applied[i] && below[i];
-    for (auto t : targets) remove[t] = false;
+  bool any = false;
+  for (Index i = 0; i < nodes_.size(); ++i) {
+    remove[i] = below[i] && applied[i];
+    any = any || remove[i];
   }
-  // Ancestors first among the removed set, then reversed: children go first.
-  std::vector<Index> order;
-  std::vector<bool> visited(nodes_.size(), false);
-  std::vector<std::pair<Index, size_t>> stack;
-  for (Index s = 0; s < nodes_.size(); ++s) {
-    if (!remove[s] || visited[s]) continue;
-    visited[s] = true;
-    stack.push_back({s, 0});
-    while (!stack.empty()) {
-      auto& [n, k] = stack.back();
-      const auto& nd = nodes_[n];
-      if (k == nd.down.size() + nd.deps.size()) {
-        order.push_back(n);
-        stack.pop_back();
-        continue;
-      }
-      Index next = k < nd.down.size() ? nd.down[k] : nd.deps[k - nd.down.size()];
-      ++k;
-      if (remove[next] && !visited[next]) {
-        visited[next] = true;
-        stack.push_back({next, 0});
-      }
-    }
+  if (target_rev && !any && !contains(current, *target_rev))
+    throw revision_error("Destination " + id(*target_rev) + " is not a valid downgrade target from current head(s)");
+  auto order = topological_sort(remove, current);
+  Plan plan;
+  Heads heads(*this, current, applied);
+  for (auto r : order) {
+    Step step{r, false, {}};
+    heads.downgrade(r, step.ops);
+    plan.steps.push_back(std::move(step));
   }
-  std::reverse(order.begin(), order.end());
-  return run_steps(std::move(applied), std::move(rows), order, false);
+  plan.final_rows = ids(heads.rows());
+  return plan;
 }
 
-Plan RevisionGraph::plan_stamp(const std::vector<std::string>& row_ids,
-                               const std::vector<std::string>& targets, bool purge,
-                               const std::string& database) const {
-  std::vector<Index> rows = purge ? std::vector<Index>{} : rows_to_indexes(row_ids, database);
-  std::vector<Index> wanted;
-  bool to_base = false;  // "base" among the targets: no current row survives
-  for (auto& t : targets) {
-    auto resolved = resolve_target(t, rows, false);
-    if (resolved.empty()) to_base = true;
-    for (auto i : resolved)
-      if (!contains(wanted, i)) wanted.push_back(i);
-  }
-  // Keep only the maximal revisions of what was asked for.
-  std::vector<Index> keep_wanted;
-  for (auto w : wanted) {
-    bool covered = false;
-    for (auto o : wanted)
-      if (o != w && closure({o})[w]) covered = true;
-    if (!covered) keep_wanted.push_back(w);
-  }
-  // Rows on unrelated branches stay; rows related to a target are replaced.
-  auto up = closure(keep_wanted), down = descendants(keep_wanted);
-  std::vector<Index> new_rows;
-  for (auto r : rows)
-    if (!to_base && !up[r] && !down[r]) new_rows.push_back(r);
-  for (auto w : keep_wanted) new_rows.push_back(w);
+Plan RevisionGraph::plan_stamp(const std::vector<std::string>& row_ids, const std::vector<std::string>& targets,
+                               bool purge, const std::string& database) const {
+  // With --purge the table is emptied first, so rows Strata does not know
+  // are no obstacle.
+  std::vector<Index> current = purge ? std::vector<Index>{} : rows_to_indexes(row_ids, database);
+  std::vector<std::string> revision = targets;
+  if (revision.empty()) revision = {"base"};
+  std::vector<Index> filtered;
+  for (auto& t : revision)
+    if (!t.empty())
+      for (auto h : filter_for_lineage(current, t, true)) push_unique(filtered, h);
+  std::vector<std::optional<Index>> dests;
+  for (auto& t : revision)
+    for (auto d : get_revisions(t)) dests.push_back(d);
+  if (dests.empty()) dests.push_back(std::nullopt);
 
   Plan plan;
-  std::vector<std::string> old_ids = purge ? row_ids : ids(rows);
-  std::vector<std::string> removed, added;
-  for (auto& o : old_ids)
-    if (std::find(new_rows.begin(), new_rows.end(), find(o).value_or(~Index{0})) == new_rows.end() ||
-        purge)
-      removed.push_back(o);
-  for (auto n : new_rows)
-    if (purge || std::find(old_ids.begin(), old_ids.end(), id(n)) == old_ids.end())
-      added.push_back(id(n));
-  size_t pairs = purge ? 0 : std::min(removed.size(), added.size());
-  for (size_t k = pairs; k < removed.size(); ++k) plan.stamp_ops.push_back({VersionOp::Delete, removed[k], ""});
-  for (size_t k = 0; k < pairs; ++k) plan.stamp_ops.push_back({VersionOp::Update, removed[k], added[k]});
-  for (size_t k = pairs; k < added.size(); ++k) plan.stamp_ops.push_back({VersionOp::Insert, "", added[k]});
-  plan.final_rows = ids(new_rows);
+  Heads heads(*this, current, closure(current));
+  for (auto& dest : dests) {
+    if (!dest) {
+      for (auto h : filtered) heads.stamp({h}, std::nullopt, false, true, plan.stamp_ops);
+      continue;
+    }
+    if (contains(filtered, *dest)) continue;
+    auto down = descendants({*dest}, true);
+    auto up = closure({*dest});
+    bool is_down = false, is_up = false;
+    for (auto h : filtered) {
+      if (down[h]) is_down = true;
+      if (up[h]) is_up = true;
+    }
+    if (is_down) heads.stamp(filtered, dest, false, false, plan.stamp_ops);
+    else if (is_up) heads.stamp(filtered, dest, true, false, plan.stamp_ops);
+    else heads.stamp({}, dest, true, true, plan.stamp_ops);
+  }
+  plan.final_rows = ids(heads.rows());
   return plan;
+}
+
+// ------------------------------------------------------------- listings
+
+std::vector<Index> RevisionGraph::walk(const std::string& base, const std::string& head,
+                                       const std::vector<std::string>& current_rows) const {
+  // Alembic's walk_revisions: an inclusive "upgrade" from base to head,
+  // listed newest first.
+  auto current = rows_to_indexes(current_rows, "current");
+  // Relative ends count from the lower end, as in Alembic.
+  std::vector<Index> lower_for_relative;
+  if (!base.empty() && base != "base" && base != "current" && base.find_first_of("+-") == std::string::npos)
+    lower_for_relative = get_revisions(base);
+  if (base == "current") lower_for_relative = current;
+  std::vector<Index> targets;
+  if (head == "current") targets = current;
+  else targets = parse_upgrade_target(lower_for_relative, head.empty() ? "heads" : head);
+  check_overlap(targets);
+  std::vector<Index> lower;
+  if (!base.empty() && base != "base") lower = base == "current" ? current : get_revisions(base);
+  auto required = closure(targets);
+  for (auto l : lower)
+    if (!required[l])
+      throw revision_error("Requested range " + (base.empty() ? "base" : base) + ":" +
+                           (head.empty() ? "heads" : head) +
+                           " does not refer to ancestor/descendant revisions along the same branch");
+  auto below = closure(lower);
+  std::vector<bool> needs(nodes_.size(), false);
+  for (Index i = 0; i < nodes_.size(); ++i) needs[i] = required[i] && !below[i];
+  for (auto l : lower) needs[l] = true;
+  if (!lower.empty()) {
+    auto after = descendants(lower, false);
+    for (Index i = 0; i < nodes_.size(); ++i) needs[i] = needs[i] && after[i];
+  }
+  return topological_sort(needs, targets);
+}
+
+std::vector<Index> RevisionGraph::current_tips(const std::vector<std::string>& rows,
+                                               const std::string& database) const {
+  return tips(closure(rows_to_indexes(rows, database)));
+}
+
+std::vector<Index> RevisionGraph::tips(const std::vector<bool>& all) const {
+  // Keep revisions with no Revises-child inside the (ancestor-closed) set.
+  std::vector<Index> out;
+  for (Index i = 0; i < nodes_.size(); ++i) {
+    if (!all[i]) continue;
+    bool covered = false;
+    for (auto c : nodes_[i].children)
+      if (all[c]) covered = true;
+    if (!covered) out.push_back(i);
+  }
+  return out;
 }
 
 }  // namespace strata::planner

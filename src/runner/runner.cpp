@@ -161,34 +161,6 @@ TargetResult Runner::run_one(const config::DatabaseConfig& db, const Chain& chai
 
     if (request.action == Action::Current) {
       result.from_rows = result.to_rows = read_rows();
-      auto heads = graph.heads();
-      std::set<std::string> head_ids;
-      for (auto h : heads) head_ids.insert(graph.id(h));
-      if (output_.verbose()) output_.result(prefix, "Current revision(s) for " + db.url.masked() + ":");
-      for (auto& r : result.from_rows) {
-        auto idx = graph.find(r);
-        std::string line = r;
-        if (!idx) line += " (unknown revision: no file in " + graph.location() + " defines it)";
-        else {
-          const auto& rv = graph.rev(*idx);
-          if (!rv.branch_labels.empty()) line += " (" + util::join(rv.branch_labels, ", ") + ")";
-          if (head_ids.count(r)) line += " (head)";
-          if (output_.verbose()) line += ", " + rv.message + "\n  Path: " + rv.path;
-        }
-        output_.result(prefix, line);
-      }
-      if (request.check_heads) {
-        std::set<std::string> rows(result.from_rows.begin(), result.from_rows.end());
-        if (rows != head_ids) {
-          std::vector<std::string> missing;
-          for (auto& h : head_ids)
-            if (!rows.count(h)) missing.push_back(h);
-          throw RunFailure("not at head: missing " + util::join(missing, ", ") +
-                           (head_ids.size() > 1 ? " (the chain has " + std::to_string(head_ids.size()) +
-                                                      " heads; merge them with 'strata merge heads')"
-                                                : ""));
-        }
-      }
       result.ok = true;
       result.seconds = seconds_since(t0);
       return result;

@@ -1,6 +1,7 @@
 #pragma once
 // Text forms of revisions shared by history, heads, branches, show and
-// current, shaped like Alembic's so its users read them at once.
+// current, worded as Alembic's (Script.cmd_format, Script.log_entry) so
+// its users and their scripts read them unchanged.
 #include <set>
 #include <string>
 #include <vector>
@@ -9,15 +10,19 @@
 
 namespace strata::cli {
 
-/// "<base> -> ae10 (label) (head), message" (Alembic's history line).
-std::string history_line(const planner::RevisionGraph& g, planner::Index i,
-                         const std::set<std::string>& current = {});
-/// The multi-line verbose form (history -v, show).
+/// Which parts of Alembic's one-line form to include.
+struct LineParts {
+  bool parents = false;     ///< "down -> rev"
+  bool branches = false;    ///< " (label)"
+  bool doc = false;         ///< ", message"
+  bool tree = true;         ///< " (branchpoint)", " (mergepoint)"
+};
+
+/// One line: "[down -> ]rev[ (labels)][ (head)][ (current)][ (branchpoint)][, msg]".
+std::string line(const planner::RevisionGraph& g, planner::Index i, const LineParts& parts,
+                 const std::set<std::string>& current = {});
+/// The multi-line verbose form (history -v, show, heads -v).
 std::string verbose_entry(const planner::RevisionGraph& g, planner::Index i,
                           const std::set<std::string>& current = {});
-/// "ae10 (label) (head)" (heads, current).
-std::string short_line(const planner::RevisionGraph& g, planner::Index i);
-/// Every revision, newest first (each before what it revises).
-std::vector<planner::Index> newest_first(const planner::RevisionGraph& g);
 
 }  // namespace strata::cli

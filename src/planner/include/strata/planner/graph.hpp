@@ -1,6 +1,12 @@
 #pragma once
 // The revision graph of one version location, and the plans it produces.
 // Pure computation: the planner never touches a database or a file.
+//
+// Semantics follow Alembic 1.8 (script/revision.py, runtime/migration.py):
+// target grammar, which revisions an upgrade or downgrade runs and in which
+// order, and the version-table writes of each step. Where Alembic computes
+// something in quadratic time (ancestor sets per step), the planner gets the
+// same answer with work proportional to the part of the graph involved.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,10 +21,16 @@ using Index = uint32_t;
 
 struct Node {
   const script::Revision* rev = nullptr;
-  std::vector<Index> down;      ///< Revises:
-  std::vector<Index> deps;      ///< Depends On:
-  std::vector<Index> children;  ///< revisions that revise this one
-  std::vector<Index> dependents;  ///< revisions that depend on this one
+  std::vector<Index> down;        ///< Revises: (versioned down revisions)
+  std::vector<Index> deps;        ///< Depends On:, resolved (labels -> ids)
+  /// Dependencies not already declared by an ancestor (Alembic's
+  /// "normalized" dependencies).
+  std::vector<Index> norm_deps;
+  /// down + norm_deps: the edges the version table follows.
+  std::vector<Index> norm_down;
+  std::vector<Index> children;    ///< revisions that revise this one
+  std::vector<Index> all_children;  ///< ... or depend on it
+  std::vector<std::string> labels;  ///< branch labels, propagated along the branch
 };
 
 /// One change to the version table, as Alembic writes it.
@@ -56,21 +68,26 @@ class RevisionGraph {
 
   /// Exact id lookup.
   std::optional<Index> find(const std::string& id) const;
-  /// Revisions without children, in file order.
+  /// Revisions no other revision revises, in file order ("heads").
   std::vector<Index> heads() const;
+  /// Heads nothing depends on either ("heads --resolve-dependencies").
+  std::vector<Index> real_heads() const;
   /// Revisions without Revises:, in file order.
   std::vector<Index> bases() const;
   /// The revision that declares `label`, if any.
   std::optional<Index> labelled(const std::string& label) const;
 
-  /// Resolves a revision given by the user: full id or unique prefix.
-  /// Throws UserError (ambiguous prefix lists the candidates).
-  Index resolve_id(const std::string& text) const;
+  bool is_head(Index i) const { return nodes_[i].children.empty(); }
+  bool is_real_head(Index i) const { return nodes_[i].all_children.empty(); }
+  bool is_branch_point(Index i) const { return nodes_[i].children.size() > 1; }
+  bool is_merge_point(Index i) const { return nodes_[i].down.size() > 1; }
 
-  /// Resolves a target for upgrade/downgrade/stamp against the database's
-  /// current version rows. Returns the set of revisions named; empty = base.
-  std::vector<Index> resolve_target(const std::string& target,
-                                    const std::vector<Index>& current, bool downgrade) const;
+  /// Resolves a symbol as Alembic's get_revisions does: full id, unique
+  /// prefix, branch label, head, heads, base, LABEL@head, LABEL@heads,
+  /// LABEL@ID. Empty = base. Throws UserError with Alembic's wording.
+  std::vector<Index> get_revisions(const std::string& symbol) const;
+  /// One revision (nullopt = base); several heads is an error.
+  std::optional<Index> get_revision(const std::string& symbol) const;
 
   /// Current version rows as indexes. Throws UserError when a row names a
   /// revision no file defines.
@@ -84,21 +101,51 @@ class RevisionGraph {
   Plan plan_stamp(const std::vector<std::string>& rows, const std::vector<std::string>& targets,
                   bool purge, const std::string& database) const;
 
+  /// Revisions from `base` to `head` (inclusive), newest first, as
+  /// `history -r base:head` lists them; "" means base / heads.
+  std::vector<Index> walk(const std::string& base, const std::string& head,
+                          const std::vector<std::string>& current_rows = {}) const;
+  /// What `current` shows for these rows: the branch tips of everything the
+  /// rows imply (Alembic's get_all_current).
+  std::vector<Index> current_tips(const std::vector<std::string>& rows,
+                                  const std::string& database) const;
+
   /// Ancestors of `from` (Revises + Depends On), including `from` itself.
   std::vector<bool> closure(const std::vector<Index>& from) const;
-  /// Revisions whose closure contains any of `of` (including `of`).
-  std::vector<bool> descendants(const std::vector<Index>& of) const;
+  /// Revisions whose closure contains any of `of` (including `of`);
+  /// with include_dependencies = false only Revises edges are followed.
+  std::vector<bool> descendants(const std::vector<Index>& of, bool include_dependencies = true) const;
 
  private:
-  Index step_relative(Index from, long n, const std::string& target) const;
+  struct Resolved;  // a parsed symbol: ids and branch label
+  Resolved resolve_number(const std::string& symbol) const;
+  Index revision_for_ident(const std::string& ident, const std::string& branch) const;
+  Index resolve_branch(const std::string& label) const;
+  std::optional<Index> current_head(const std::string& branch) const;
+  bool shares_lineage(Index target, const std::vector<Index>& against, bool include_dependencies) const;
+  std::vector<Index> filter_for_lineage(const std::vector<Index>& targets, const std::string& check_against,
+                                        bool include_dependencies = false) const;
+  /// Alembic's _walk; nullopt = walked off the graph, size() = "base".
+  std::optional<Index> walk_steps(std::optional<Index> start, bool start_is_base, long steps,
+                                  const std::string& branch) const;
+  std::vector<Index> parse_upgrade_target(const std::vector<Index>& current, const std::string& target) const;
+  /// Returns the target (nullopt = base) and the branch label in force.
+  std::pair<std::optional<Index>, std::string> parse_downgrade_target(const std::vector<Index>& current,
+                                                                      const std::string& target) const;
+  /// Alembic's _topological_sort: `todo` revisions, newest first.
+  std::vector<Index> topological_sort(std::vector<bool> todo, const std::vector<Index>& heads) const;
+  /// Error when one of `revs` is an ancestor of another (Alembic's check=True).
+  void check_overlap(const std::vector<Index>& revs) const;
   std::vector<std::string> ids(const std::vector<Index>& list) const;
-  Plan run_steps(std::vector<bool> applied, std::vector<Index> rows,
-                 const std::vector<Index>& order, bool upgrade) const;
+  /// Members of an ancestor-closed set with no Revises-child in it.
+  std::vector<Index> tips(const std::vector<bool>& set) const;
+  void propagate_labels();
 
   std::string location_;
   std::vector<Node> nodes_;
   std::unordered_map<std::string, Index> by_id_;
   std::unordered_map<std::string, Index> by_label_;
+  std::vector<std::string> label_order_;  ///< labels in declaration order
 };
 
 /// Describes a VersionOp for logs: "UPDATE a -> b".

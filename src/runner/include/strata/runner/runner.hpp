@@ -21,7 +21,6 @@ struct Request {
   std::string target;                      ///< upgrade/downgrade target
   std::vector<std::string> stamp_targets;  ///< stamp REV...
   bool purge = false;                      ///< stamp --purge
-  bool check_heads = false;                ///< current --check-heads
   double lock_timeout_seconds = -1;        ///< negative: wait as long as it takes
 };
 
