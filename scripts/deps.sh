@@ -5,8 +5,12 @@
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libboost-program-options-dev libboost-dev
-            libsqlite3-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev)
-test_pkgs=(libgtest-dev libgmock-dev sqlite3)
+            libsqlite3-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev libpqxx-dev
+            libmysqlcppconn-dev)
+# Tests run against real PostgreSQL and MariaDB servers, and against
+# Alembic itself (Debian's python3-alembic) as the reference.
+test_pkgs=(libgtest-dev libgmock-dev sqlite3 postgresql mariadb-server mariadb-client
+           python3-alembic alembic python3-psycopg2 python3-pymysql)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then want+=("${test_pkgs[@]}"); fi

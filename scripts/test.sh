@@ -7,6 +7,13 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh test
 jobs=$(nproc)
 
+# Throwaway PostgreSQL and MariaDB servers on loopback, stopped (by pid)
+# however this script ends.
+servers_env=$(scripts/servers.sh start)
+eval "$servers_env"
+trap 'scripts/servers.sh stop "$STRATA_SERVERS_DIR"' EXIT
+echo "== servers: $(echo "$STRATA_TEST_PG_URL" | sed 's/:[^:@]*@/:***@/') $(echo "$STRATA_TEST_MYSQL_URL" | sed 's/:[^:@]*@/:***@/')"
+
 run_suite() {  # run_suite BUILD_DIR [CMAKE ARGS...]
   local dir=$1; shift
   echo "== building in $dir ($*)"

@@ -98,9 +98,9 @@ void string_list_free(strata_string_list* list) {
 strata_status connect(const strata_connect_params* params, strata_conn** out, strata_error** error) {
   try {
     *out = nullptr;
+    const std::string url = params->url_masked ? params->url_masked : "sqlite";
     if (!params->database)
-      return make_error(error, STRATA_ERROR, "no database file in URL " +
-                                                 std::string(params->url_masked ? params->url_masked : ""));
+      return make_error(error, STRATA_ERROR, "cannot connect to " + url + ": no database file in the URL");
     std::string path = params->database;
     if (path != ":memory:") {
       // SQLite's own message ("unable to open database file") hides the cause.
@@ -109,14 +109,13 @@ strata_status connect(const strata_connect_params* params, strata_conn** out, st
       struct stat st {};
       if (stat(folder.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         return make_error(error, STRATA_CONNECTION_BROKEN,
-                          "cannot open " + path + ": folder " + folder + " does not exist");
+                          "cannot connect to " + url + ": folder " + folder + " does not exist");
     }
     auto conn = new Conn();
     int rc = sqlite3_open_v2(params->database, &conn->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
-      std::string msg = std::string("cannot open ") + params->database + ": " +
-                        (conn->db ? sqlite3_errmsg(conn->db) : sqlite3_errstr(rc));
+      std::string msg = "cannot connect to " + url + ": " + (conn->db ? sqlite3_errmsg(conn->db) : sqlite3_errstr(rc));
       sqlite3_close(conn->db);
       delete conn;
       return make_error(error, STRATA_CONNECTION_BROKEN, msg, rc);
@@ -128,7 +127,7 @@ strata_status connect(const strata_connect_params* params, strata_conn** out, st
     // Check now that this is a database file, not at the first statement.
     rc = sqlite3_exec(conn->db, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) {
-      std::string msg = std::string("cannot use ") + params->database + ": " + sqlite3_errmsg(conn->db);
+      std::string msg = "cannot connect to " + url + ": " + sqlite3_errmsg(conn->db);
       sqlite3_close(conn->db);
       delete conn;
       return make_error(error, STRATA_CONNECTION_BROKEN, msg, rc);

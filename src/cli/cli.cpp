@@ -143,11 +143,20 @@ void add_lock_timeout(po::options_description& d) {
                   "wait at most this long for another run on the same database (default: no limit)");
 }
 
+bool flag(const Context& ctx, const char* name) { return ctx.vm.count(name) && ctx.vm[name].as<bool>(); }
+
+void add_run_options(po::options_description& d) {
+  add_lock_timeout(d);
+  d.add_options()("resume", po::bool_switch(),
+                  "continue a revision a failure left half-applied, at the statement that did not complete");
+}
+
 int cmd_upgrade(Context& ctx) {
   runner::Request req;
   req.action = runner::Action::Upgrade;
   req.target = require_one(ctx, "target revision (e.g. head)");
   req.lock_timeout_seconds = lock_timeout(ctx);
+  req.resume = flag(ctx, "resume");
   return run_action(ctx, req);
 }
 
@@ -155,6 +164,19 @@ int cmd_downgrade(Context& ctx) {
   runner::Request req;
   req.action = runner::Action::Downgrade;
   req.target = require_one(ctx, "target revision (e.g. -1 or base)");
+  req.lock_timeout_seconds = lock_timeout(ctx);
+  req.resume = flag(ctx, "resume");
+  return run_action(ctx, req);
+}
+
+int cmd_resolve(Context& ctx) {
+  std::string how = require_one(ctx, "'applied' or 'reverted'");
+  if (how != "applied" && how != "reverted")
+    throw UserError("resolve takes 'applied' (you completed the revision by hand) or 'reverted' (you undid "
+                    "what it had done), not '" + how + "'");
+  runner::Request req;
+  req.action = runner::Action::Resolve;
+  req.resolve_applied = how == "applied";
   req.lock_timeout_seconds = lock_timeout(ctx);
   return run_action(ctx, req);
 }
@@ -164,7 +186,7 @@ int cmd_stamp(Context& ctx) {
   req.action = runner::Action::Stamp;
   if (ctx.positional.empty()) throw UserError("stamp needs at least one revision (e.g. head)");
   req.stamp_targets = ctx.positional;
-  req.purge = ctx.vm.count("purge") && ctx.vm["purge"].as<bool>();
+  req.purge = flag(ctx, "purge");
   req.lock_timeout_seconds = lock_timeout(ctx);
   return run_action(ctx, req);
 }
@@ -482,8 +504,8 @@ const std::vector<Command>& commands() {
        },
        cmd_revision},
       {"upgrade", "TARGET", "Upgrade to a later revision (head, heads, ID, +N, LABEL@head).",
-       add_lock_timeout, cmd_upgrade},
-      {"downgrade", "TARGET", "Revert to an earlier revision (-1, ID, base).", add_lock_timeout,
+       add_run_options, cmd_upgrade},
+      {"downgrade", "TARGET", "Revert to an earlier revision (-1, ID, base).", add_run_options,
        cmd_downgrade},
       {"current", "", "Show the current revision(s) of each database.",
        [](po::options_description& d) {
@@ -510,6 +532,9 @@ const std::vector<Command>& commands() {
          add_lock_timeout(d);
        },
        cmd_stamp},
+      {"resolve", "applied|reverted",
+       "Settle a revision a failure left half-applied: record it as done, or forget it.", add_lock_timeout,
+       cmd_resolve},
       {"merge", "REV...", "Create a revision that merges REV... (e.g. heads).",
        [](po::options_description& d) {
          d.add_options()

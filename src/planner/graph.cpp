@@ -891,6 +891,21 @@ Plan RevisionGraph::plan_stamp(const std::vector<std::string>& row_ids, const st
   return plan;
 }
 
+Plan RevisionGraph::plan_single(const std::vector<std::string>& row_ids, const std::string& revision,
+                                bool upgrade, const std::string& database) const {
+  auto current = rows_to_indexes(row_ids, database);
+  auto r = find(revision);
+  if (!r) throw UserError("revision " + revision + " is not defined by any file in " + location_);
+  Plan plan;
+  Heads heads(*this, current, closure(current));
+  Step step{*r, upgrade, {}};
+  if (upgrade) heads.upgrade(*r, step.ops);
+  else heads.downgrade(*r, step.ops);
+  plan.steps.push_back(std::move(step));
+  plan.final_rows = ids(heads.rows());
+  return plan;
+}
+
 // ------------------------------------------------------------- listings
 
 std::vector<Index> RevisionGraph::walk(const std::string& base, const std::string& head,

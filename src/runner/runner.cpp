@@ -8,7 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <set>
+#include <optional>
 
 #include "strata/runner/version_table.hpp"
 #include "strata/util/error.hpp"
@@ -20,9 +20,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 std::string ms(double seconds) {
   char buf[32];
@@ -46,6 +44,397 @@ std::string step_text(const planner::RevisionGraph& g, const planner::Step& s) {
 /// Everything that failed in one database, already worded for the user.
 struct RunFailure : std::runtime_error {
   using std::runtime_error::runtime_error;
+};
+
+/// A revision recorded as running in the progress table.
+struct Progress {
+  std::string revision;
+  bool upgrade = true;
+  int64_t done = 0;
+  int64_t total = 0;
+};
+
+/// One command on one database: connect, lock, plan, execute, report.
+class DatabaseRun {
+ public:
+  DatabaseRun(const config::Config& cfg, const config::DatabaseConfig& db, const Chain& chain,
+              const dialect::Plugin& plugin, const Request& request, Output& output, bool prefixed)
+      : cfg_(cfg),
+        db_(db),
+        graph_(*chain.graph),
+        plugin_(plugin),
+        request_(request),
+        output_(output),
+        prefix_(prefixed ? db.name : ""),
+        vt_(plugin, cfg.version_table, cfg.version_table_schema),
+        schema_(vt_.schema() ? &*vt_.schema() : nullptr),
+        transactional_ddl_(plugin.has(STRATA_CAP_TRANSACTIONAL_DDL)),
+        // One transaction for the whole run where DDL is transactional and
+        // the user did not ask for one per migration (Alembic's default).
+        whole_run_(transactional_ddl_ && !cfg.transaction_per_migration) {
+    result_.database = db.name;
+    result_.url_masked = db.url.masked();
+  }
+
+  TargetResult run() {
+    try {
+      execute();
+      result_.ok = true;
+    } catch (const RunFailure& e) {
+      result_.error = config::mask_passwords(e.what());
+    } catch (const dialect::DialectError& e) {
+      result_.error = db_.url.masked() + ": " + config::mask_passwords(e.what());
+      if (e.status == STRATA_LOCK_TIMEOUT)
+        result_.error += " (another run holds the lock; raise --lock-timeout or try again)";
+      if (e.status == STRATA_COMMIT_IN_DOUBT)
+        result_.error += " (the connection broke during COMMIT: check the version table before retrying)";
+    } catch (const std::exception& e) {
+      result_.error = config::mask_passwords(e.what());
+    }
+    result_.seconds = seconds_since(t0_);
+    if (!result_.ok) fail();
+    return result_;
+  }
+
+ private:
+  void execute() {
+    connect();
+    if (request_.action == Action::Current) {
+      result_.from_rows = result_.to_rows = read_rows();
+      if (auto p = read_progress()) {
+        result_.mid_revision = describe(*p);
+        output_.error(prefix_, "warning: " + mid_revision_text(*p));
+      }
+      return;
+    }
+    conn_->lock(vt_.lock_key(), request_.lock_timeout_seconds);
+    locked_ = true;
+    begin();
+    if (!conn_->table_exists(schema_, vt_.table())) {
+      conn_->execute(vt_.create_sql());
+      output_.debug(prefix_, "created version table " + vt_.qualified());
+    }
+    result_.from_rows = conn_->query_column(vt_.select_sql());
+    rows_ = result_.from_rows;
+    auto progress = read_progress();
+    if (!whole_run_) commit();
+
+    if (progress && request_.action != Action::Stamp && request_.action != Action::Resolve && !request_.resume)
+      throw RunFailure(mid_revision_text(*progress));
+    if (request_.action == Action::Resolve) return resolve(progress);
+    if (request_.resume && !progress) output_.info(prefix_, "nothing to resume: no revision was left half-applied");
+
+    planner::Plan plan;
+    try {
+      switch (request_.action) {
+        case Action::Upgrade: plan = graph_.plan_upgrade(rows_, request_.target, db_.name); break;
+        case Action::Downgrade: plan = graph_.plan_downgrade(rows_, request_.target, db_.name); break;
+        case Action::Stamp: plan = graph_.plan_stamp(rows_, request_.stamp_targets, request_.purge, db_.name); break;
+        default: break;
+      }
+    } catch (const UserError& e) {
+      throw RunFailure(e.what());
+    }
+    // Refuse before running anything if some step cannot run.
+    for (auto& s : plan.steps) {
+      const auto& rev = graph_.rev(s.rev);
+      if (!s.upgrade && !rev.downgrade_for(plugin_.name))
+        throw RunFailure(located(rev.path, rev.id_line,
+                                 "revision " + rev.id + " has no '-- +downgrade' section: cannot "
+                                 "downgrade through it; nothing was changed"));
+    }
+    if (progress && request_.resume) {
+      if (plan.steps.empty() || graph_.id(plan.steps[0].rev) != progress->revision ||
+          plan.steps[0].upgrade != progress->upgrade)
+        throw RunFailure("cannot resume: this command's first step is not the interrupted " +
+                         std::string(progress->upgrade ? "upgrade" : "downgrade") + " of " + progress->revision +
+                         " (use the same direction and a target past it, or 'strata resolve')");
+    }
+
+    if (request_.action == Action::Stamp) {
+      begin_if_needed();
+      if (request_.purge) conn_->execute("DELETE FROM " + vt_.qualified());
+      apply_ops(plan.stamp_ops);
+      if (progress) conn_->execute(vt_.progress_delete_sql());
+      commit();
+      rows_ = plan.final_rows;
+      output_.info(prefix_, "Stamped " + rows_text(result_.from_rows) + " -> " + rows_text(plan.final_rows) +
+                                (progress ? " (cleared the record of half-applied " + progress->revision + ")" : ""));
+    }
+
+    for (size_t k = 0; k < plan.steps.size(); ++k) {
+      const int64_t resume_at = (k == 0 && progress && request_.resume) ? progress->done : -1;
+      run_step(plan.steps[k], resume_at);
+    }
+    if (in_tx_) commit();
+    result_.to_rows = plan.final_rows;
+    conn_->unlock(vt_.lock_key());
+    locked_ = false;
+
+    if (request_.action == Action::Stamp) return;
+    if (plan.steps.empty()) {
+      output_.info(prefix_, "nothing to do: at " + rows_text(result_.to_rows));
+    } else {
+      output_.info(prefix_, std::string(request_.action == Action::Upgrade ? "upgraded" : "downgraded") + " " +
+                                rows_text(result_.from_rows) + " -> " + rows_text(result_.to_rows) + ": " +
+                                std::to_string(plan.steps.size()) + " revision" +
+                                (plan.steps.size() == 1 ? "" : "s") + " in " + ms(seconds_since(t0_)));
+    }
+  }
+
+  void connect() {
+    dialect::ConnectOptions o;
+    o.url_masked = db_.url.masked();
+    o.dialect = db_.url.dialect;
+    o.scheme = db_.url.scheme;
+    o.user = db_.url.user;
+    o.password = db_.url.password;
+    o.has_password = db_.url.has_password;
+    o.host = db_.url.host;
+    o.port = db_.url.port;
+    o.database = db_.url.database;
+    o.query = db_.url.query;
+    o.lock_timeout_seconds = request_.lock_timeout_seconds;
+    try {
+      conn_ = std::make_unique<dialect::Connection>(plugin_, o);
+    } catch (const dialect::DialectError& e) {
+      // The plugin's message names the (masked) URL already.
+      throw RunFailure(config::mask_passwords(e.what()));
+    }
+    output_.debug(prefix_, "connected to " + db_.url.masked() + " (" + plugin_.api->description + ")");
+  }
+
+  std::vector<std::string> read_rows() {
+    if (!conn_->table_exists(schema_, vt_.table())) return {};
+    return conn_->query_column(vt_.select_sql());
+  }
+
+  std::optional<Progress> read_progress() {
+    if (!conn_->table_exists(schema_, vt_.progress_table())) return std::nullopt;
+    auto revs = conn_->query_column(vt_.progress_select_sql("revision"));
+    if (revs.empty()) return std::nullopt;
+    Progress p;
+    p.revision = revs[0];
+    auto one = [&](const char* column) {
+      auto v = conn_->query_column(vt_.progress_select_sql(column, p.revision));
+      return v.empty() ? std::string() : v[0];
+    };
+    p.upgrade = one("direction") != "downgrade";
+    p.done = std::atoll(one("statements_done").c_str());
+    p.total = std::atoll(one("statements_total").c_str());
+    return p;
+  }
+
+  static std::string describe(const Progress& p) {
+    return p.revision + " " + (p.upgrade ? "upgrade" : "downgrade") + " " + std::to_string(p.done) + "/" +
+           std::to_string(p.total);
+  }
+
+  /// Where statement `index` (0-based) of an interrupted revision is.
+  std::string statement_location(const Progress& p) const {
+    auto idx = graph_.find(p.revision);
+    if (!idx) return "revision " + p.revision + " (no file defines it any more)";
+    const auto& rev = graph_.rev(*idx);
+    const auto* section = p.upgrade ? rev.upgrade_for(plugin_.name) : rev.downgrade_for(plugin_.name);
+    if (!section) return rev.path;
+    try {
+      auto ranges = plugin_.split(section->sql);
+      if (p.done < static_cast<int64_t>(ranges.size()))
+        return rev.path + ":" +
+               std::to_string(rev.line_in_file(*section, static_cast<size_t>(ranges[static_cast<size_t>(p.done)].offset)));
+    } catch (const std::exception&) {
+    }
+    return rev.path;
+  }
+
+  std::string mid_revision_text(const Progress& p) const {
+    const std::string dir = p.upgrade ? "upgrade" : "downgrade";
+    return "database was left in the middle of the " + dir + " of revision " + p.revision + ": " +
+           std::to_string(p.done) + " of " + std::to_string(p.total) +
+           " statements completed; statement " + std::to_string(p.done + 1) + " (" + statement_location(p) +
+           ") did not. Nothing more runs on this database until that is settled:\n"
+           "  after fixing the cause: strata --db " + db_.name + " " + dir + " TARGET --resume   "
+           "(runs statement " + std::to_string(p.done + 1) + " onwards, then the rest of the plan)\n"
+           "  if you completed it by hand: strata --db " + db_.name + " resolve applied\n"
+           "  if you reverted it by hand:  strata --db " + db_.name + " resolve reverted\n"
+           "  (strata stamp also clears this record)";
+  }
+
+  void resolve(const std::optional<Progress>& progress) {
+    if (!progress) throw RunFailure("nothing to resolve: no revision was left half-applied");
+    begin_if_needed();
+    std::vector<std::string> after = rows_;
+    if (request_.resolve_applied) {
+      planner::Plan plan;
+      try {
+        plan = graph_.plan_single(rows_, progress->revision, progress->upgrade, db_.name);
+      } catch (const UserError& e) {
+        throw RunFailure(e.what());
+      }
+      apply_ops(plan.steps.at(0).ops);
+      after = plan.final_rows;
+    }
+    conn_->execute(vt_.progress_delete_sql());
+    commit();
+    rows_ = after;
+    result_.to_rows = after;
+    conn_->unlock(vt_.lock_key());
+    locked_ = false;
+    output_.info(prefix_, std::string(request_.resolve_applied ? "recorded " : "forgot ") +
+                              (progress->upgrade ? "upgrade" : "downgrade") + " of " + progress->revision +
+                              " as " + (request_.resolve_applied ? "completed" : "reverted") + ": at " +
+                              rows_text(after));
+  }
+
+  void run_step(const planner::Step& step, int64_t resume_at) {
+    const auto& rev = graph_.rev(step.rev);
+    const script::Section* section = step.upgrade ? rev.upgrade_for(plugin_.name) : rev.downgrade_for(plugin_.name);
+    const auto st = Clock::now();
+    // A revision whose statements cannot be rolled back as one is run
+    // statement by statement with its progress recorded, so a failure
+    // leaves a precise record instead of a silent half-applied state.
+    const bool tracked = !transactional_ddl_ || !rev.transactional;
+    if (!tracked) {
+      begin_if_needed();
+      if (section) {
+        try {
+          conn_->execute(section->sql);
+        } catch (const dialect::DialectError& e) {
+          throw RunFailure(statement_error(e, rev, section, e.statement_offset, -1, -1));
+        }
+      }
+      apply_ops(step.ops);
+      if (!whole_run_) commit();
+    } else {
+      if (in_tx_) commit();  // what came before stays, whatever happens next
+      std::vector<strata_statement_range> ranges;
+      if (section) ranges = plugin_.split(section->sql);
+      const int64_t total = static_cast<int64_t>(ranges.size());
+      if (resume_at < 0) {
+        if (!conn_->table_exists(schema_, vt_.progress_table())) conn_->execute(vt_.progress_create_sql());
+        conn_->execute(vt_.progress_insert_sql(rev.id, step.upgrade, total));
+        resume_at = 0;
+      } else {
+        output_.info(prefix_, "resuming " + rev.id + " at statement " + std::to_string(resume_at + 1) + " of " +
+                                  std::to_string(total));
+      }
+      for (int64_t i = resume_at; i < total; ++i) {
+        const auto& r = ranges[static_cast<size_t>(i)];
+        try {
+          conn_->execute(section->sql.substr(static_cast<size_t>(r.offset), static_cast<size_t>(r.length)), true);
+        } catch (const dialect::DialectError& e) {
+          throw RunFailure(statement_error(e, rev, section, r.offset, i, total));
+        }
+        conn_->execute(vt_.progress_update_sql(rev.id, i + 1));
+      }
+      begin();
+      apply_ops(step.ops);
+      conn_->execute(vt_.progress_delete_sql());
+      commit();
+      if (whole_run_) begin();
+    }
+    ++result_.steps_done;
+    output_.info(prefix_, step_text(graph_, step) + " (" + ms(seconds_since(st)) + ")");
+  }
+
+  // "file:line: message (SQLSTATE x, mysql error n) [revision r, statement i of n]"
+  std::string statement_error(const dialect::DialectError& e, const script::Revision& rev,
+                              const script::Section* section, int64_t offset, int64_t index, int64_t total) const {
+    std::string where = rev.path;
+    if (section) {
+      size_t at = offset >= 0 ? static_cast<size_t>(offset) : 0;
+      where += ":" + std::to_string(rev.line_in_file(*section, at));
+    }
+    std::string detail = e.what();
+    while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
+    std::vector<std::string> codes;
+    if (!e.sqlstate.empty()) codes.push_back("SQLSTATE " + e.sqlstate);
+    if (e.native_code) codes.push_back(plugin_.name + " error " + std::to_string(e.native_code));
+    if (!codes.empty()) detail += " (" + util::join(codes, ", ") + ")";
+    std::string context = "revision " + rev.id;
+    if (index >= 0) context += ", statement " + std::to_string(index + 1) + " of " + std::to_string(total);
+    return where + ": " + detail + " [" + context + "]";
+  }
+
+  void apply_ops(const std::vector<planner::VersionOp>& ops) {
+    for (auto& op : ops) {
+      auto r = conn_->execute(vt_.op_sql(op));
+      if (op.kind != planner::VersionOp::Insert && r.rows_affected != 1)
+        throw RunFailure("version table " + vt_.qualified() + ": expected to match one row when " +
+                         planner::describe(op) + "; " + std::to_string(r.rows_affected) +
+                         " found (was it changed by hand while this run went on?)");
+    }
+  }
+
+  void begin() {
+    conn_->begin();
+    in_tx_ = true;
+  }
+  void begin_if_needed() {
+    if (!in_tx_) begin();
+  }
+  void commit() {
+    conn_->commit();
+    in_tx_ = false;
+  }
+
+  // Failure: roll back what is open; report the state the database is in.
+  void fail() {
+    if (conn_ && in_tx_) {
+      try {
+        conn_->rollback();
+      } catch (const std::exception&) {
+      }
+      in_tx_ = false;
+    }
+    std::optional<Progress> progress;
+    if (conn_ && request_.action != Action::Current) {
+      try {
+        result_.to_rows = read_rows();
+        progress = read_progress();
+      } catch (const std::exception&) {
+        result_.to_rows = rows_;
+      }
+    }
+    if (conn_ && locked_) {
+      try {
+        conn_->unlock(vt_.lock_key());
+      } catch (const std::exception&) {
+      }
+    }
+    output_.error(prefix_, "error: " + result_.error);
+    if (!conn_ || request_.action == Action::Current) return;
+    if (progress) {
+      result_.mid_revision = describe(*progress);
+      // Only say it again when this run just left it so; otherwise the
+      // error above already is this text.
+      if (result_.error.find("database was left in the middle") == std::string::npos)
+        output_.error(prefix_, mid_revision_text(*progress));
+    } else {
+      output_.error(prefix_, result_.to_rows == result_.from_rows
+                                 ? "rolled back: database left at " + rows_text(result_.to_rows)
+                                 : "database left at " + rows_text(result_.to_rows) + " (was " +
+                                       rows_text(result_.from_rows) + ")");
+    }
+  }
+
+  const Clock::time_point t0_ = Clock::now();
+  const config::Config& cfg_;
+  const config::DatabaseConfig& db_;
+  const planner::RevisionGraph& graph_;
+  const dialect::Plugin& plugin_;
+  const Request& request_;
+  Output& output_;
+  const std::string prefix_;
+  VersionTable vt_;
+  const std::string* schema_;
+  const bool transactional_ddl_;
+  const bool whole_run_;
+  std::unique_ptr<dialect::Connection> conn_;
+  bool in_tx_ = false;
+  bool locked_ = false;
+  std::vector<std::string> rows_;
+  TargetResult result_;
 };
 
 }  // namespace
@@ -81,242 +470,30 @@ std::vector<TargetResult> Runner::run(const std::vector<const config::DatabaseCo
     }
     if (config_.version_table_schema && !plugins.back()->has(STRATA_CAP_SCHEMAS))
       throw UserError(located(config_.path, 0,
-                              "version_table_schema is set, but database '" + db->name +
-                                  "' uses " + db->url.dialect + ", which has no schemas"));
+                              "version_table_schema is set, but database '" + db->name + "' uses " +
+                                  db->url.dialect + ", which has no schemas"));
   }
 
   std::vector<TargetResult> results(databases.size());
   const bool prefixed = databases.size() > 1;
   if (jobs <= 0) jobs = static_cast<int>(std::min<size_t>(databases.size(), 8));
   jobs = std::max(1, std::min<int>(jobs, static_cast<int>(databases.size())));
+  auto one = [&](size_t i) {
+    results[i] = run_one(*databases[i], *chains[databases[i]->location], *plugins[i], request, prefixed);
+  };
   if (jobs == 1) {
-    for (size_t i = 0; i < databases.size(); ++i)
-      results[i] = run_one(*databases[i], *chains[databases[i]->location], *plugins[i], request, prefixed);
+    for (size_t i = 0; i < databases.size(); ++i) one(i);
     return results;
   }
   boost::asio::thread_pool pool(static_cast<size_t>(jobs));
-  for (size_t i = 0; i < databases.size(); ++i) {
-    boost::asio::post(pool, [&, i] {
-      results[i] = run_one(*databases[i], *chains[databases[i]->location], *plugins[i], request, prefixed);
-    });
-  }
+  for (size_t i = 0; i < databases.size(); ++i) boost::asio::post(pool, [&, i] { one(i); });
   pool.join();
   return results;
 }
 
-TargetResult Runner::run_one(const config::DatabaseConfig& db, const Chain& chain,
-                             const dialect::Plugin& plugin, const Request& request, bool prefixed) {
-  const std::string prefix = prefixed ? db.name : "";
-  const auto& graph = *chain.graph;
-  const auto t0 = Clock::now();
-  TargetResult result;
-  result.database = db.name;
-  result.url_masked = db.url.masked();
-
-  std::unique_ptr<dialect::Connection> conn;
-  VersionTable vt(plugin, config_.version_table, config_.version_table_schema);
-  bool in_tx = false;
-  std::vector<std::string> committed_rows;
-  bool locked = false;
-
-  // A statement error, worded with the revision file and line.
-  auto step_error = [&](const dialect::DialectError& e, const script::Revision& rev,
-                        const script::Section* section) {
-    std::string where = rev.path;
-    if (section && e.statement_offset >= 0)
-      where += ":" + std::to_string(rev.line_in_file(*section, static_cast<size_t>(e.statement_offset)));
-    else if (section)
-      where += ":" + std::to_string(section->first_line);
-    std::string detail = e.what();
-    if (!e.sqlstate.empty()) detail += " (SQLSTATE " + e.sqlstate + ")";
-    else if (e.native_code) detail += " (" + plugin.name + " error " + std::to_string(e.native_code) + ")";
-    return where + ": " + detail + " [revision " + rev.id + "]";
-  };
-
-  try {
-    dialect::ConnectOptions o;
-    o.url_masked = db.url.masked();
-    o.dialect = db.url.dialect;
-    o.scheme = db.url.scheme;
-    o.user = db.url.user;
-    o.password = db.url.password;
-    o.has_password = db.url.has_password;
-    o.host = db.url.host;
-    o.port = db.url.port;
-    o.database = db.url.database;
-    o.query = db.url.query;
-    o.lock_timeout_seconds = request.lock_timeout_seconds;
-    try {
-      conn = std::make_unique<dialect::Connection>(plugin, o);
-    } catch (const dialect::DialectError& e) {
-      throw RunFailure("cannot connect to " + db.url.masked() + ": " + config::mask_passwords(e.what()));
-    }
-    output_.debug(prefix, "connected to " + db.url.masked() + " (" + plugin.api->description + ")");
-
-    const std::string* schema = vt.schema() ? &*vt.schema() : nullptr;
-    auto read_rows = [&] {
-      if (!conn->table_exists(schema, vt.table())) return std::vector<std::string>{};
-      return conn->query_column(vt.select_sql());
-    };
-
-    if (request.action == Action::Current) {
-      result.from_rows = result.to_rows = read_rows();
-      result.ok = true;
-      result.seconds = seconds_since(t0);
-      return result;
-    }
-
-    conn->lock(vt.lock_key(), request.lock_timeout_seconds);
-    locked = true;
-    // One transaction for the whole run where DDL is transactional and the
-    // user did not ask for one per migration (Alembic's default).
-    const bool whole_run = plugin.has(STRATA_CAP_TRANSACTIONAL_DDL) && !config_.transaction_per_migration;
-    conn->begin();
-    in_tx = true;
-    if (!conn->table_exists(schema, vt.table())) {
-      conn->execute(vt.create_sql());
-      output_.debug(prefix, "created version table " + vt.qualified());
-    }
-    result.from_rows = conn->query_column(vt.select_sql());
-    committed_rows = result.from_rows;
-    if (!whole_run) {
-      conn->commit();
-      in_tx = false;
-    }
-
-    planner::Plan plan;
-    try {
-      switch (request.action) {
-        case Action::Upgrade: plan = graph.plan_upgrade(result.from_rows, request.target, db.name); break;
-        case Action::Downgrade: plan = graph.plan_downgrade(result.from_rows, request.target, db.name); break;
-        case Action::Stamp:
-          plan = graph.plan_stamp(result.from_rows, request.stamp_targets, request.purge, db.name);
-          break;
-        case Action::Current: break;
-      }
-    } catch (const UserError& e) {
-      throw RunFailure(e.what());
-    }
-    // Refuse before running anything if some step cannot run.
-    for (auto& s : plan.steps) {
-      const auto& rev = graph.rev(s.rev);
-      if (!s.upgrade && !rev.downgrade_for(plugin.name))
-        throw RunFailure(located(rev.path, rev.id_line,
-                                 "revision " + rev.id + " has no '-- +downgrade' section: cannot "
-                                 "downgrade through it; nothing was changed"));
-    }
-
-    auto apply_ops = [&](const std::vector<planner::VersionOp>& ops) {
-      for (auto& op : ops) {
-        auto r = conn->execute(vt.op_sql(op));
-        if (op.kind != planner::VersionOp::Insert && r.rows_affected != 1)
-          throw RunFailure("version table " + vt.qualified() + ": expected to match one row when " +
-                           planner::describe(op) + "; " + std::to_string(r.rows_affected) +
-                           " found (was it changed by hand while this run went on?)");
-      }
-    };
-
-    if (request.action == Action::Stamp) {
-      if (!in_tx) conn->begin(), in_tx = true;
-      if (request.purge) conn->execute("DELETE FROM " + vt.qualified());
-      std::vector<planner::VersionOp> ops;
-      for (auto& op : plan.stamp_ops)
-        if (!(request.purge && op.kind == planner::VersionOp::Delete)) ops.push_back(op);
-      apply_ops(ops);
-      conn->commit();
-      in_tx = false;
-      committed_rows = plan.final_rows;
-      output_.info(prefix, "Stamped " + rows_text(result.from_rows) + " -> " + rows_text(plan.final_rows));
-    }
-
-    for (auto& step : plan.steps) {
-      const auto& rev = graph.rev(step.rev);
-      const script::Section* section = step.upgrade ? rev.upgrade_for(plugin.name) : rev.downgrade_for(plugin.name);
-      const auto st = Clock::now();
-      try {
-        if (rev.transactional || !plugin.has(STRATA_CAP_AUTOCOMMIT)) {
-          if (!in_tx) conn->begin(), in_tx = true;
-          if (section) conn->execute(section->sql);
-        } else {
-          // Outside any transaction (e.g. CREATE INDEX CONCURRENTLY): commit
-          // what came before, run the SQL on its own, then record it.
-          if (in_tx) conn->commit(), in_tx = false;
-          if (section) conn->execute(section->sql);
-          conn->begin();
-          in_tx = true;
-        }
-      } catch (const dialect::DialectError& e) {
-        throw RunFailure(step_error(e, rev, section));
-      }
-      apply_ops(step.ops);
-      if (!whole_run || !rev.transactional) {
-        conn->commit();
-        in_tx = false;
-      }
-      ++result.steps_done;
-      output_.info(prefix, step_text(graph, step) + " (" + ms(seconds_since(st)) + ")");
-    }
-    if (in_tx) {
-      conn->commit();
-      in_tx = false;
-    }
-    result.to_rows = plan.final_rows;
-    conn->unlock(vt.lock_key());
-    locked = false;
-    result.ok = true;
-    result.seconds = seconds_since(t0);
-    std::string summary;
-    if (request.action == Action::Stamp) summary = "";
-    else if (plan.steps.empty()) summary = "nothing to do: at " + rows_text(result.to_rows);
-    else
-      summary = std::string(request.action == Action::Upgrade ? "upgraded" : "downgraded") + " " +
-                rows_text(result.from_rows) + " -> " + rows_text(result.to_rows) + ": " +
-                std::to_string(plan.steps.size()) + " revision" + (plan.steps.size() == 1 ? "" : "s") +
-                " in " + ms(result.seconds);
-    if (!summary.empty()) output_.info(prefix, summary);
-    return result;
-  } catch (const RunFailure& e) {
-    result.error = config::mask_passwords(e.what());
-  } catch (const dialect::DialectError& e) {
-    result.error = db.url.masked() + ": " + config::mask_passwords(e.what());
-    if (e.status == STRATA_LOCK_TIMEOUT)
-      result.error += " (another run holds the lock; raise --lock-timeout or try again)";
-    if (e.status == STRATA_COMMIT_IN_DOUBT)
-      result.error += " (the connection broke during COMMIT: check the version table before retrying)";
-  } catch (const std::exception& e) {
-    result.error = config::mask_passwords(e.what());
-  }
-  // Failure: roll back what is open; report the state the database is in.
-  if (conn && in_tx) {
-    try {
-      conn->rollback();
-    } catch (const std::exception&) {
-    }
-  }
-  if (conn && locked) {
-    try {
-      conn->unlock(vt.lock_key());
-    } catch (const std::exception&) {
-    }
-  }
-  if (conn && request.action != Action::Current) {
-    try {
-      const std::string* schema = vt.schema() ? &*vt.schema() : nullptr;
-      result.to_rows = conn->table_exists(schema, vt.table()) ? conn->query_column(vt.select_sql())
-                                                               : std::vector<std::string>{};
-    } catch (const std::exception&) {
-      result.to_rows = committed_rows;
-    }
-  }
-  result.ok = false;
-  result.seconds = seconds_since(t0);
-  output_.error(prefix, "error: " + result.error);
-  if (conn && request.action != Action::Current)
-    output_.error(prefix, result.to_rows == result.from_rows
-                              ? "rolled back: database left at " + rows_text(result.to_rows)
-                              : "database left at " + rows_text(result.to_rows) + " (was " +
-                                    rows_text(result.from_rows) + ")");
-  return result;
+TargetResult Runner::run_one(const config::DatabaseConfig& db, const Chain& chain, const dialect::Plugin& plugin,
+                             const Request& request, bool prefixed) const {
+  return DatabaseRun(config_, db, chain, plugin, request, output_, prefixed).run();
 }
 
 }  // namespace strata::runner

@@ -6,6 +6,8 @@ VersionTable::VersionTable(const dialect::Plugin& plugin, std::string table,
                            std::optional<std::string> schema)
     : plugin_(plugin), table_(std::move(table)), schema_(std::move(schema)) {
   qualified_ = (schema_ ? name(*schema_) + "." : "") + name(table_);
+  progress_table_ = table_ + "_progress";
+  progress_qualified_ = (schema_ ? name(*schema_) + "." : "") + name(progress_table_);
 }
 
 // Like SQLAlchemy, quote only names that need it, so a mixed-case or odd
@@ -36,6 +38,31 @@ std::string VersionTable::op_sql(const planner::VersionOp& op) const {
       return "DELETE FROM " + qualified_ + " WHERE " + qualified_ + ".version_num = '" + op.from + "'";
   }
   return "";
+}
+
+std::string VersionTable::progress_create_sql() const {
+  return "CREATE TABLE " + progress_qualified_ +
+         " (\n    revision VARCHAR(32) NOT NULL, \n    direction VARCHAR(10) NOT NULL, \n"
+         "    statements_done INTEGER NOT NULL, \n    statements_total INTEGER NOT NULL, \n"
+         "    CONSTRAINT " + name(progress_table_ + "_pkc") + " PRIMARY KEY (revision)\n)";
+}
+
+std::string VersionTable::progress_insert_sql(const std::string& revision, bool upgrade, int64_t total) const {
+  return "INSERT INTO " + progress_qualified_ +
+         " (revision, direction, statements_done, statements_total) VALUES ('" + revision + "', '" +
+         (upgrade ? "upgrade" : "downgrade") + "', 0, " + std::to_string(total) + ")";
+}
+
+std::string VersionTable::progress_update_sql(const std::string& revision, int64_t done) const {
+  return "UPDATE " + progress_qualified_ + " SET statements_done = " + std::to_string(done) +
+         " WHERE revision = '" + revision + "'";
+}
+
+std::string VersionTable::progress_delete_sql() const { return "DELETE FROM " + progress_qualified_; }
+
+std::string VersionTable::progress_select_sql(const std::string& column, const std::string& revision) const {
+  return "SELECT " + column + " FROM " + progress_qualified_ +
+         (revision.empty() ? std::string() : " WHERE revision = '" + revision + "'");
 }
 
 std::string VersionTable::lock_key() const {

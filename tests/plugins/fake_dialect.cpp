@@ -17,9 +17,15 @@
 
 namespace {
 
+struct ProgressRow {
+  std::string revision, direction;
+  long done = 0, total = 0;
+};
+
 struct State {
-  bool has_table = false;
+  std::vector<std::string> tables;  // tables created (version, progress)
   std::vector<std::string> rows;
+  std::vector<ProgressRow> progress;
   std::vector<std::string> applied;  // non-version statements
 };
 
@@ -78,7 +84,7 @@ void string_list_free(strata_string_list* l) {
 strata_status connect(const strata_connect_params* p, strata_conn** out, strata_error** err) {
   if (!p->database) return fail(err, STRATA_CONNECTION_BROKEN, "no database name");
   if (std::string(p->database) == "unreachable")
-    return fail(err, STRATA_CONNECTION_BROKEN, "connection refused");
+    return fail(err, STRATA_CONNECTION_BROKEN, std::string("cannot connect to ") + p->url_masked + ": connection refused");
   std::lock_guard<std::mutex> g(g_mutex);
   dbs()[p->database].log.push_back("connect");
   *out = reinterpret_cast<strata_conn*>(new Conn{p->database});
@@ -117,6 +123,11 @@ strata_status execute(strata_conn* c, const char* sql, size_t len, const strata_
   static const std::regex update_re(R"(^UPDATE \S+ SET version_num='([^']*)' WHERE \S+ = '([^']*)'$)");
   static const std::regex delete_re(R"(^DELETE FROM \S+ WHERE \S+ = '([^']*)'$)");
   static const std::regex delete_all_re(R"(^DELETE FROM \S+$)");
+  static const std::regex create_re(R"(^CREATE TABLE (\S+) \((?:.|\n)*(version_num|statements_done)(?:.|\n)*)");
+  static const std::regex p_insert_re(
+      R"(^INSERT INTO \S+_progress \(revision, direction, statements_done, statements_total\) VALUES \('([^']*)', '([^']*)', 0, (\d+)\)$)");
+  static const std::regex p_update_re(R"(^UPDATE \S+_progress SET statements_done = (\d+) WHERE revision = '([^']*)'$)");
+  static const std::regex p_delete_re(R"(^DELETE FROM \S+_progress$)");
   size_t start = 0;
   int64_t completed = 0, rows = -1;
   while (start < text.size()) {
@@ -131,8 +142,18 @@ strata_status execute(strata_conn* c, const char* sql, size_t len, const strata_
     std::smatch m;
     if (stmt.find("FAIL") != std::string::npos) {
       return fail(err, STRATA_ERROR, "fake failure in: " + stmt, static_cast<int64_t>(offset), completed);
-    } else if (stmt.rfind("CREATE TABLE", 0) == 0 && stmt.find("version_num") != std::string::npos) {
-      db.state.has_table = true;
+    } else if (std::regex_match(stmt, m, create_re)) {
+      db.state.tables.push_back(m[1]);
+    } else if (std::regex_match(stmt, m, p_insert_re)) {
+      db.state.progress.push_back({m[1], m[2], 0, std::stol(m[3])});
+      rows = 1;
+    } else if (std::regex_match(stmt, m, p_update_re)) {
+      rows = 0;
+      for (auto& p : db.state.progress)
+        if (p.revision == m[2].str()) p.done = std::stol(m[1]), ++rows;
+    } else if (std::regex_match(stmt, m, p_delete_re)) {
+      rows = static_cast<int64_t>(db.state.progress.size());
+      db.state.progress.clear();
     } else if (std::regex_match(stmt, m, insert_re)) {
       db.state.rows.push_back(m[1]);
       rows = 1;
@@ -191,9 +212,19 @@ strata_status query_column(strata_conn* c, const char* sql, strata_string_list**
   Db& db = db_of(c);
   std::vector<std::string> values;
   std::string q(sql);
+  static const std::regex p_select_re(R"(^SELECT (\w+) FROM \S+_progress(?: WHERE revision = '([^']*)')?$)");
+  std::smatch m;
   if (q == "LOG") values = db.log;
   else if (q == "APPLIED") values = db.state.applied;
-  else {
+  else if (std::regex_match(q, m, p_select_re)) {
+    db.log.push_back("query:" + q);
+    for (auto& p : db.state.progress) {
+      if (m[2].matched && p.revision != m[2].str()) continue;
+      std::string col = m[1];
+      values.push_back(col == "revision" ? p.revision : col == "direction" ? p.direction
+                       : col == "statements_done" ? std::to_string(p.done) : std::to_string(p.total));
+    }
+  } else {
     db.log.push_back("query:" + q);
     values = db.state.rows;
   }
@@ -205,9 +236,10 @@ strata_status query_column(strata_conn* c, const char* sql, strata_string_list**
   return STRATA_OK;
 }
 
-strata_status table_exists(strata_conn* c, const char*, const char*, int* exists, strata_error**) {
+strata_status table_exists(strata_conn* c, const char*, const char* table, int* exists, strata_error**) {
   std::lock_guard<std::mutex> g(g_mutex);
-  *exists = db_of(c).state.has_table;
+  const auto& t = db_of(c).state.tables;
+  *exists = std::find(t.begin(), t.end(), table) != t.end();
   return STRATA_OK;
 }
 

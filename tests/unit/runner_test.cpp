@@ -109,7 +109,7 @@ TEST_F(RunnerTest, TransactionPerMigrationCommitsEachRevision) {
   EXPECT_EQ(count(l, "commit"), 4);
 }
 
-TEST_F(RunnerTest, NonTransactionalRevisionRunsBetweenCommits) {
+TEST_F(RunnerTest, NonTransactionalRevisionRunsBetweenCommitsWithItsProgressRecorded) {
   const std::string url = "fake://host/nontx_revision";
   add_db("main", url, chain("main", "c", "-- Transactional: false\n"));
   auto results = run(runner::Action::Upgrade, "head");
@@ -117,11 +117,20 @@ TEST_F(RunnerTest, NonTransactionalRevisionRunsBetweenCommits) {
   auto l = log(url);
   long t2 = index_of(l, "exec:CREATE TABLE t2");
   ASSERT_NE(t2, -1);
-  // The entry right before the revision's SQL is a commit, the next begin
-  // comes after it, and its version row is written inside that transaction.
-  EXPECT_EQ(l[t2 - 1], "commit");
-  EXPECT_EQ(l[t2 + 1], "begin");
-  EXPECT_EQ(l[t2 + 2], "exec:UPDATE alembic_version SET version_num='c2' WHERE alembic_version.version_num = 'c1'");
+  // What came before is committed; the revision is recorded as running,
+  // runs outside any transaction, and its version row and the end of the
+  // record are written together.
+  long committed = index_of(l, "commit");
+  long recorded = index_of(l, "exec:INSERT INTO alembic_version_progress");
+  ASSERT_NE(recorded, -1);
+  EXPECT_LT(committed, recorded);
+  EXPECT_LT(recorded, t2);
+  EXPECT_EQ(l[t2 + 1], "exec:UPDATE alembic_version_progress SET statements_done = 1 WHERE revision = 'c2'");
+  EXPECT_EQ(l[t2 + 2], "begin");
+  EXPECT_EQ(l[t2 + 3], "exec:UPDATE alembic_version SET version_num='c2' WHERE alembic_version.version_num = 'c1'");
+  EXPECT_EQ(l[t2 + 4], "exec:DELETE FROM alembic_version_progress");
+  EXPECT_EQ(l[t2 + 5], "commit");
+  EXPECT_EQ(l[t2 + 6], "begin");  // the run's transaction goes on for c3
   EXPECT_EQ(results[0].to_rows, std::vector<std::string>{"c3"});
 }
 
@@ -139,13 +148,74 @@ TEST_F(RunnerTest, FailingRevisionRollsBackTheWholeRunAndNamesFileAndLine) {
   EXPECT_TRUE(has(err.str(), "rolled back: database left at <base>")) << err.str();
 }
 
-TEST_F(RunnerTest, WithoutTransactionalDdlEarlierRevisionsStayApplied) {
+TEST_F(RunnerTest, WithoutTransactionalDdlAFailureIsRecordedStatementByStatement) {
   const std::string url = "fakenontx://host/fail_nontx";
-  add_db("main", url, chain("main", "e", "", "CREATE TABLE FAIL (x INT)"));
+  auto loc = chain("main", "e", "", "CREATE TABLE t3a (id INT);\nCREATE TABLE t3b (id INT);\nCREATE TABLE FAIL (x INT);\nCREATE TABLE t3d (id INT)");
+  add_db("main", url, loc);
   auto results = run(runner::Action::Upgrade, "head");
   ASSERT_FALSE(results[0].ok);
+  // Earlier revisions are committed; the failing one is recorded as 2 of 4.
   EXPECT_EQ(results[0].to_rows, std::vector<std::string>{"e2"});
-  EXPECT_TRUE(has(err.str(), "database left at e2 (was <base>)")) << err.str();
+  EXPECT_EQ(results[0].mid_revision, "e3 upgrade 2/4");
+  EXPECT_TRUE(has(results[0].error, loc + "/3.sql:9: fake failure in: CREATE TABLE FAIL (x INT)")) << results[0].error;
+  EXPECT_TRUE(has(results[0].error, "[revision e3, statement 3 of 4]")) << results[0].error;
+  EXPECT_TRUE(has(err.str(), "2 of 4 statements completed; statement 3 (" + loc + "/3.sql:9) did not")) << err.str();
+
+  // A plain rerun refuses to touch the database and says how to settle it.
+  auto again = run(runner::Action::Upgrade, "head");
+  ASSERT_FALSE(again[0].ok);
+  EXPECT_TRUE(has(again[0].error, "database was left in the middle of the upgrade of revision e3")) << again[0].error;
+  EXPECT_TRUE(has(again[0].error, "upgrade TARGET --resume")) << again[0].error;
+  EXPECT_TRUE(has(again[0].error, "resolve applied")) << again[0].error;
+  EXPECT_EQ(index_of(log(url), "exec:CREATE TABLE t3d"), -1);
+}
+
+TEST_F(RunnerTest, ResumeRunsFromTheFailedStatementOnce) {
+  const std::string url = "fakenontx://host/resume";
+  const std::string loc = chain("main", "r", "", "CREATE TABLE t3a (id INT);\nCREATE TABLE FAIL (x INT);\nCREATE TABLE t3c (id INT)");
+  add_db("main", url, loc);
+  ASSERT_FALSE(run(runner::Action::Upgrade, "head")[0].ok);
+  // The user fixes the statement in the file, then resumes.
+  test::TempDir unused;
+  dir.write("main/3.sql", test::revision_text("r3", "r2", "CREATE TABLE t3a (id INT);\nCREATE TABLE t3b (id INT);\nCREATE TABLE t3c (id INT)", "DROP TABLE t3"));
+  runner::Runner r(cfg, plugins, output);
+  runner::Request req;
+  req.action = runner::Action::Upgrade;
+  req.target = "head";
+  req.resume = true;
+  std::vector<const config::DatabaseConfig*> dbs{&cfg.databases[0]};
+  auto res = r.run(dbs, req, 1);
+  ASSERT_TRUE(res[0].ok) << res[0].error;
+  EXPECT_EQ(res[0].to_rows, std::vector<std::string>{"r3"});
+  auto l = log(url);
+  EXPECT_EQ(count(l, "exec:CREATE TABLE t3a (id INT)"), 1) << "statement 1 completed before and is not run again";
+  EXPECT_EQ(count(l, "exec:CREATE TABLE t3b (id INT)"), 1);
+  EXPECT_EQ(count(l, "exec:CREATE TABLE t3c (id INT)"), 1);
+  EXPECT_TRUE(has(out.str(), "resuming r3 at statement 2 of 3")) << out.str();
+  EXPECT_TRUE(run(runner::Action::Current, "")[0].mid_revision.empty());
+}
+
+TEST_F(RunnerTest, ResolveAppliedRecordsTheRevisionAndResolveRevertedForgetsIt) {
+  const std::string url = "fakenontx://host/resolve";
+  add_db("main", url, chain("main", "s", "", "CREATE TABLE FAIL (x INT)"));
+  ASSERT_FALSE(run(runner::Action::Upgrade, "head")[0].ok);
+  auto resolved = run(runner::Action::Resolve, "");
+  ASSERT_TRUE(resolved[0].ok) << resolved[0].error;  // resolve_applied defaults to false: reverted
+  EXPECT_EQ(resolved[0].to_rows, std::vector<std::string>{"s2"});
+  EXPECT_TRUE(run(runner::Action::Current, "")[0].mid_revision.empty());
+
+  ASSERT_FALSE(run(runner::Action::Upgrade, "head")[0].ok);
+  runner::Runner r(cfg, plugins, output);
+  runner::Request req;
+  req.action = runner::Action::Resolve;
+  req.resolve_applied = true;
+  std::vector<const config::DatabaseConfig*> dbs{&cfg.databases[0]};
+  auto res = r.run(dbs, req, 1);
+  ASSERT_TRUE(res[0].ok) << res[0].error;
+  EXPECT_EQ(res[0].to_rows, std::vector<std::string>{"s3"});
+  auto cur = run(runner::Action::Current, "");
+  EXPECT_EQ(cur[0].from_rows, std::vector<std::string>{"s3"});
+  EXPECT_TRUE(cur[0].mid_revision.empty());
 }
 
 TEST_F(RunnerTest, OneDatabaseFailingDoesNotStopTheOthers) {

@@ -160,7 +160,8 @@ typedef struct strata_dialect_api {
   void (*error_free)(strata_error* error);
   void (*string_list_free)(strata_string_list* list);
 
-  /* Opens a connection. On failure *out is NULL and *error is set. */
+  /* Opens a connection. On failure *out is NULL and *error is set; its
+   * message is complete for the user: "cannot connect to <url_masked>: ...". */
   strata_status (*connect)(const strata_connect_params* params, strata_conn** out,
                            strata_error** error);
   /* Closes the connection, rolling back anything uncommitted. NULL is ok. */

@@ -101,6 +101,11 @@ class RevisionGraph {
   Plan plan_stamp(const std::vector<std::string>& rows, const std::vector<std::string>& targets,
                   bool purge, const std::string& database) const;
 
+  /// The version-table writes of running only `revision` (up or down) from
+  /// `rows`, as if that one step completed: resolves an interrupted revision.
+  Plan plan_single(const std::vector<std::string>& rows, const std::string& revision, bool upgrade,
+                   const std::string& database) const;
+
   /// Revisions from `base` to `head` (inclusive), newest first, as
   /// `history -r base:head` lists them; "" means base / heads.
   std::vector<Index> walk(const std::string& base, const std::string& head,

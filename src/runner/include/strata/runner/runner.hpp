@@ -14,13 +14,19 @@
 
 namespace strata::runner {
 
-enum class Action { Upgrade, Downgrade, Stamp, Current };
+enum class Action { Upgrade, Downgrade, Stamp, Current, Resolve };
 
 struct Request {
   Action action = Action::Upgrade;
   std::string target;                      ///< upgrade/downgrade target
   std::vector<std::string> stamp_targets;  ///< stamp REV...
   bool purge = false;                      ///< stamp --purge
+  /// upgrade/downgrade --resume: continue a revision left half-applied at
+  /// the statement that did not complete.
+  bool resume = false;
+  /// resolve: true = the interrupted revision was completed by hand (record
+  /// it), false = it was reverted by hand (forget it).
+  bool resolve_applied = false;
   double lock_timeout_seconds = -1;        ///< negative: wait as long as it takes
 };
 
@@ -31,6 +37,9 @@ struct TargetResult {
   std::string error;                    ///< one line, passwords masked
   std::vector<std::string> from_rows;   ///< version rows before
   std::vector<std::string> to_rows;     ///< version rows after (committed state)
+  /// Set when the database is (still or now) in the middle of a revision:
+  /// "<revision> <upgrade|downgrade> <done>/<total>".
+  std::string mid_revision;
   int steps_done = 0;
   double seconds = 0;
 };
@@ -59,7 +68,7 @@ class Runner {
 
  private:
   TargetResult run_one(const config::DatabaseConfig& db, const Chain& chain,
-                       const dialect::Plugin& plugin, const Request& request, bool prefixed);
+                       const dialect::Plugin& plugin, const Request& request, bool prefixed) const;
   const config::Config& config_;
   dialect::PluginRegistry& plugins_;
   Output& output_;

@@ -22,12 +22,24 @@ class VersionTable {
   /// Key for the dialect's run lock; one per version table.
   std::string lock_key() const;
 
+  // The progress table, beside the version table: one row while a revision
+  // that can be left half-applied (no transactional DDL, or Transactional:
+  // false) is running, recording how many of its statements completed.
+  const std::string& progress_table() const { return progress_table_; }
+  std::string progress_create_sql() const;
+  std::string progress_insert_sql(const std::string& revision, bool upgrade, int64_t total) const;
+  std::string progress_update_sql(const std::string& revision, int64_t done) const;
+  std::string progress_delete_sql() const;
+  std::string progress_select_sql(const std::string& column, const std::string& revision = "") const;
+
  private:
   std::string name(const std::string& identifier) const;
   const dialect::Plugin& plugin_;
   std::string table_;
   std::optional<std::string> schema_;
   std::string qualified_;
+  std::string progress_table_;
+  std::string progress_qualified_;
 };
 
 }  // namespace strata::runner

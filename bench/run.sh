@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Strata's benchmarks, one command: builds Release, generates revision
+# chains, and prints tables of wall time and peak memory with Alembic (Debian's
+# python3-alembic) doing the same work beside Strata.
+#
+#   bench/run.sh [planner] [e2e]      (default: both)
+#   BENCH_SIZES="1000 10000 100000"   chain sizes for the planner table
+#   BENCH_ALEMBIC_MAX=10000           largest size Alembic is asked to do
+#   BENCH_ALEMBIC_TIMEOUT=180         seconds before an Alembic run is abandoned
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+what=${*:-planner e2e}
+sizes=${BENCH_SIZES:-1000 10000 100000}
+alembic_max=${BENCH_ALEMBIC_MAX:-10000}
+alembic_timeout=${BENCH_ALEMBIC_TIMEOUT:-180}
+PY=/usr/bin/python3   # Debian's python, where python3-alembic lives
+
+scripts/deps.sh build
+if ! $PY -c "import alembic" 2>/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-alembic alembic >/dev/null
+fi
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DSTRATA_BUILD_TESTS=OFF >/dev/null
+cmake --build build-bench -j"$(nproc)" --target strata strata_plugins strata_planner_bench >/dev/null
+bench_bin=$root/build-bench/bin/strata_planner_bench
+strata_bin=$root/build-bench/bin/strata
+
+# tmpfs when there is one: file-system noise out of the figures.
+work=$(mktemp -d "${BENCH_DIR:-/dev/shm}/strata-bench.XXXXXX" 2>/dev/null || mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# Python tools here run with PYTHONDONTWRITEBYTECODE=1, which makes Alembic
+# recompile every revision file on each run; measure it as users run it.
+clean_env() { env -u PYTHONDONTWRITEBYTECODE -u PYTHONPATH -u PYTHONHOME "$@"; }
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+
+if [[ " $what " == *" planner "* ]]; then
+  echo
+  echo "Planner: load + plan (one process per cell; wall ms / peak MB)"
+  printf '%-8s %-8s %-10s %22s %22s %10s\n' revs shape op strata alembic speedup
+  for n in $sizes; do
+    for shape in linear branchy; do
+      dir=$work/$shape-$n
+      $PY bench/gen_chain.py "$n" "$shape" "$dir"
+      # Alembic's first run compiles the .py files; time warm runs, as users see.
+      if [ "$n" -le "$alembic_max" ]; then clean_env timeout "$alembic_timeout" $PY bench/alembic_bench.py heads "$dir" >/dev/null 2>&1 || true; fi
+      for op in heads history upgrade downgrade current; do
+        s=$($bench_bin "$op" "$dir/strata/versions")
+        s_ms=$(echo "$s" | field total_ms); s_mb=$(echo "$s" | field peak_mb)
+        a_cell="-"; speed="-"
+        if [ "$n" -le "$alembic_max" ]; then
+          if a=$(clean_env timeout "$alembic_timeout" $PY bench/alembic_bench.py "$op" "$dir" 2>/dev/null); then
+            a_ms=$(echo "$a" | field total_ms); a_mb=$(echo "$a" | field peak_mb)
+            a_cell="$a_ms ms / $a_mb MB"
+            speed=$(awk -v a="$a_ms" -v s="$s_ms" 'BEGIN { printf "%.0fx", a / (s > 0.05 ? s : 0.05) }')
+          else
+            a_cell=">${alembic_timeout} s"
+          fi
+        fi
+        printf '%-8s %-8s %-10s %22s %22s %10s\n' "$n" "$shape" "$op" "$s_ms ms / $s_mb MB" "$a_cell" "$speed"
+      done
+      # The CLI end to end (process start, config, load, print).
+      t0=$(date +%s%N); (cd "$dir/strata" && "$strata_bin" heads >/dev/null); t1=$(date +%s%N)
+      printf '%-8s %-8s %-10s %22s\n' "$n" "$shape" "cli heads" "$(( (t1 - t0) / 1000000 )) ms"
+    done
+  done
+fi
+
+if [[ " $what " == *" e2e "* ]]; then
+  echo
+  echo "End to end: upgrade head of 1000 revisions on a fresh SQLite file (best of 3, wall ms)"
+  dir=$work/e2e
+  $PY bench/gen_chain.py 1000 linear "$dir"
+  best() { sort -n | head -n 1; }
+  floor=$(for i in 1 2 3; do rm -f "$dir/floor.db"; t0=$(date +%s%N); sqlite3 "$dir/floor.db" < "$dir/floor.sql"; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000 )); done | best)
+  strata=$(for i in 1 2 3; do rm -f "$dir/strata/strata.db"; t0=$(date +%s%N); (cd "$dir/strata" && "$strata_bin" -q upgrade head); t1=$(date +%s%N); echo $(( (t1 - t0) / 1000 )); done | best)
+  # Same result? Compare schema and version rows with the floor's.
+  a=$(sqlite3 "$dir/floor.db" "select count(*) from sqlite_master; select version_num from alembic_version")
+  b=$(sqlite3 "$dir/strata/strata.db" "select count(*) from sqlite_master; select version_num from alembic_version")
+  [ "$a" = "$b" ] || { echo "strata and the sqlite3 shell disagree: $a vs $b" >&2; exit 1; }
+  alembic=$(for i in 1 2 3; do rm -f "$dir/alembic.db"; t0=$(date +%s%N); (cd "$dir" && clean_env timeout "$alembic_timeout" $PY -m alembic -c alembic.ini upgrade head >/dev/null 2>&1); t1=$(date +%s%N); echo $(( (t1 - t0) / 1000 )); done | best)
+  printf '%-34s %10s %10s\n' tool "wall ms" "vs floor"
+  printf '%-34s %10.1f %10s\n' "sqlite3 shell, one transaction" "$(awk -v v="$floor" 'BEGIN{print v/1000}')" "1.00x"
+  printf '%-34s %10.1f %10s\n' "strata upgrade head" "$(awk -v v="$strata" 'BEGIN{print v/1000}')" "$(awk -v a="$strata" -v f="$floor" 'BEGIN{printf "%.2fx", a/f}')"
+  printf '%-34s %10.1f %10s\n' "alembic upgrade head" "$(awk -v v="$alembic" 'BEGIN{print v/1000}')" "$(awk -v a="$alembic" -v f="$floor" 'BEGIN{printf "%.2fx", a/f}')"
+fi

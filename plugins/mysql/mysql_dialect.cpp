@@ -1,0 +1,589 @@
+// MySQL / MariaDB dialect plugin, on MySQL Connector/C++ 1.1 (the JDBC-style
+// sql:: API).
+//
+// MySQL's DDL is not transactional: the server commits implicitly before and
+// after CREATE/ALTER/DROP, so a failed run keeps the DDL that ran before the
+// failure (no STRATA_CAP_TRANSACTIONAL_DDL). Runs on one database are
+// serialised by GET_LOCK, a session lock that dies with the connection.
+//
+// Scripts are split the way the mysql client splits them (DELIMITER, quotes,
+// comments: statement_splitter.cpp) and run statement by statement; the
+// connection never enables multi-statement mode.
+#include <cppconn/connection.h>
+#include <cppconn/driver.h>
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+#include <cppconn/version_info.h>
+#include <mysql_driver.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "statement_splitter.hpp"
+#include "strata/dialect_abi.h"
+
+namespace {
+
+// Error numbers meaning the connection is gone: the client's, and the
+// server's last words before it closes the connection.
+constexpr int CR_SERVER_GONE_ERROR = 2006;
+constexpr int CR_SERVER_LOST = 2013;
+constexpr int CR_SERVER_LOST_EXTENDED = 2055;
+constexpr int ER_SERVER_SHUTDOWN = 1053;
+constexpr int ER_CONNECTION_KILLED = 1927;  // MariaDB: KILL CONNECTION during a statement
+
+constexpr const char* kSupportedQuery = "unix_socket, socket, charset, connect_timeout, ssl_ca, ssl_cert, ssl_key";
+
+struct Conn {
+  std::unique_ptr<sql::Connection> db;
+  // Set once the server connection is known to be gone: later calls fail
+  // fast, and a COMMIT on it is not "in doubt" (it never started).
+  bool broken = false;
+};
+
+char* dup(const std::string& s) {
+  char* p = static_cast<char*>(std::malloc(s.size() + 1));
+  if (p) std::memcpy(p, s.c_str(), s.size() + 1);
+  return p;
+}
+
+strata_status make_error(strata_error** out, strata_status status, const std::string& message,
+                         const std::string& sqlstate = "", int64_t native = 0, int64_t offset = -1,
+                         int64_t length = -1, int64_t completed = 0) {
+  if (out) {
+    auto* e = static_cast<strata_error*>(std::calloc(1, sizeof(strata_error)));
+    if (e) {
+      e->struct_size = sizeof(strata_error);
+      e->status = status;
+      e->message = dup(message);
+      e->sqlstate = dup(sqlstate);
+      e->native_code = native;
+      e->statement_offset = offset;
+      e->statement_length = length;
+      e->statements_completed = completed;
+    }
+    *out = e;
+  }
+  return status;
+}
+
+bool connection_lost(int code) {
+  return code == CR_SERVER_GONE_ERROR || code == CR_SERVER_LOST || code == CR_SERVER_LOST_EXTENDED ||
+         code == ER_SERVER_SHUTDOWN || code == ER_CONNECTION_KILLED;
+}
+
+// Classifies a driver exception; marks the connection broken when it is.
+strata_status sql_error(strata_error** out, Conn* conn, const sql::SQLException& e, bool in_commit = false,
+                        int64_t offset = -1, int64_t length = -1, int64_t completed = 0) {
+  strata_status status = STRATA_ERROR;
+  if (connection_lost(e.getErrorCode())) {
+    if (conn) conn->broken = true;
+    status = in_commit ? STRATA_COMMIT_IN_DOUBT : STRATA_CONNECTION_BROKEN;
+  }
+  std::string message = e.what();
+  if (message.empty()) message = "MySQL error " + std::to_string(e.getErrorCode());
+  return make_error(out, status, message, e.getSQLState(), e.getErrorCode(), offset, length, completed);
+}
+
+strata_status broken_error(strata_error** out) {
+  return make_error(out, STRATA_CONNECTION_BROKEN,
+                    "the connection to the MySQL server was lost earlier; nothing more can run on it");
+}
+
+// Every entry point ends with these handlers.
+#define STRATA_MYSQL_CATCH(conn)                                                         \
+  catch (const sql::SQLException& e) {                                                   \
+    return sql_error(error, conn, e);                                                    \
+  }                                                                                      \
+  catch (const std::bad_alloc&) {                                                        \
+    return make_error(error, STRATA_ERROR, "out of memory");                             \
+  }                                                                                      \
+  catch (const std::exception& e) {                                                      \
+    return make_error(error, STRATA_ERROR, e.what());                                    \
+  }                                                                                      \
+  catch (...) {                                                                          \
+    return make_error(error, STRATA_ERROR, "unknown error in mysql plugin");             \
+  }
+
+sql::Driver* driver() {
+  // get_driver_instance() fills a process-wide table without a lock.
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> guard(mutex);
+  static sql::Driver* d = sql::mysql::get_mysql_driver_instance();
+  return d;
+}
+
+// Consumes every remaining result of the statement's last execution, so the
+// next statement does not fail with "Commands out of sync". A CALL returns
+// one result per SELECT inside the procedure, then a final status.
+void drain(sql::Statement& stmt, bool has_result) {
+  int misses = 0;
+  while (misses < 2) {
+    if (has_result) std::unique_ptr<sql::ResultSet> rs(stmt.getResultSet());
+    has_result = stmt.getMoreResults();
+    misses = has_result ? 0 : misses + 1;
+  }
+}
+
+// Runs one statement; returns its update count, or -1 when it returned rows.
+int64_t run_one(sql::Statement& stmt, const std::string& text) {
+  bool has_result = stmt.execute(text);
+  int64_t rows = -1;
+  if (!has_result) {
+    uint64_t count = stmt.getUpdateCount();
+    rows = count == ~uint64_t{0} ? -1 : static_cast<int64_t>(count);
+  }
+  drain(stmt, has_result);
+  return rows;
+}
+
+std::string mask(std::string message, const char* password) {
+  // Server messages do not echo passwords; this is a second line of defence.
+  if (!password || std::strlen(password) < 3) return message;
+  const std::string pw = password;
+  for (size_t at = message.find(pw); at != std::string::npos; at = message.find(pw, at + 3))
+    message.replace(at, pw.size(), "***");
+  return message;
+}
+
+// ------------------------------------------------------------------ SHA-256
+// Lock names longer than MySQL's 64 characters become the hex SHA-256 of the
+// key (the same value as the server's SHA2(key, 256)).
+
+std::string sha256_hex(std::string_view data) {
+  static const uint32_t k[64] = {
+      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+      0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+      0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+      0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+      0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+      0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+      0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+      0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+  uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  std::string msg(data);
+  const uint64_t bits = static_cast<uint64_t>(data.size()) * 8;
+  msg += static_cast<char>(0x80);
+  while (msg.size() % 64 != 56) msg += '\0';
+  for (int i = 7; i >= 0; --i) msg += static_cast<char>((bits >> (i * 8)) & 0xff);
+  auto rotr = [](uint32_t x, int n) { return (x >> n) | (x << (32 - n)); };
+  for (size_t chunk = 0; chunk < msg.size(); chunk += 64) {
+    uint32_t w[64];
+    for (int i = 0; i < 16; ++i) {
+      const auto* p = reinterpret_cast<const unsigned char*>(msg.data() + chunk + i * 4);
+      w[i] = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+    }
+    for (int i = 16; i < 64; ++i) {
+      uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+      uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+    for (int i = 0; i < 64; ++i) {
+      uint32_t s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
+      uint32_t ch = (e & f) ^ (~e & g);
+      uint32_t t1 = hh + s1 + ch + k[i] + w[i];
+      uint32_t s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
+      uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
+      uint32_t t2 = s0 + maj;
+      hh = g;
+      g = f;
+      f = e;
+      e = d + t1;
+      d = c;
+      c = b;
+      b = a;
+      a = t1 + t2;
+    }
+    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
+  }
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (uint32_t v : h)
+    for (int i = 28; i >= 0; i -= 4) out += hex[(v >> i) & 0xf];
+  return out;
+}
+
+size_t utf8_length(std::string_view s) {
+  size_t n = 0;
+  for (char c : s)
+    if ((static_cast<unsigned char>(c) & 0xc0) != 0x80) ++n;
+  return n;
+}
+
+std::string lock_name(const char* key) {
+  std::string_view k = key ? key : "";
+  return utf8_length(k) <= 64 ? std::string(k) : sha256_hex(k);
+}
+
+std::string seconds_text(double s) {
+  std::ostringstream out;
+  out << s;
+  return out.str();
+}
+
+// ------------------------------------------------------------------ entries
+
+void error_free(strata_error* e) {
+  if (!e) return;
+  std::free(const_cast<char*>(e->message));
+  std::free(const_cast<char*>(e->sqlstate));
+  std::free(e);
+}
+
+void string_list_free(strata_string_list* list) {
+  if (!list) return;
+  for (size_t i = 0; i < list->count; ++i) std::free(list->items[i]);
+  std::free(list->items);
+  std::free(list);
+}
+
+strata_status connect(const strata_connect_params* params, strata_conn** out, strata_error** error) {
+  if (out) *out = nullptr;
+  const std::string url = params && params->url_masked ? params->url_masked : "mysql://";
+  const char* password = params ? params->password : nullptr;
+  try {
+    if (!params || !out) return make_error(error, STRATA_ERROR, "connect: no parameters");
+    std::string socket, charset = "utf8mb4", ssl_ca, ssl_cert, ssl_key;
+    int timeout = 10;
+    for (size_t i = 0; i < params->query_count; ++i) {
+      const std::string key = params->query_keys[i] ? params->query_keys[i] : "";
+      const std::string value = params->query_values[i] ? params->query_values[i] : "";
+      if (key == "unix_socket" || key == "socket") {
+        socket = value;
+      } else if (key == "charset") {
+        charset = value;
+      } else if (key == "connect_timeout") {
+        char* end = nullptr;
+        long v = std::strtol(value.c_str(), &end, 10);
+        if (value.empty() || *end || v < 0 || v > 31536000)
+          return make_error(error, STRATA_ERROR,
+                            "cannot connect to " + url + ": connect_timeout must be a whole number of seconds, not '" +
+                                value + "'");
+        timeout = static_cast<int>(v);
+      } else if (key == "ssl_ca") {
+        ssl_ca = value;
+      } else if (key == "ssl_cert") {
+        ssl_cert = value;
+      } else if (key == "ssl_key") {
+        ssl_key = value;
+      } else {
+        return make_error(error, STRATA_ERROR,
+                          "cannot connect to " + url + ": unknown query parameter '" + key +
+                              "' (the mysql dialect supports: " + kSupportedQuery + ")");
+      }
+    }
+
+    sql::ConnectOptionsMap opts;
+    if (!socket.empty()) {
+      opts["hostName"] = sql::SQLString("unix://" + socket);
+    } else {
+      // Brackets keep an IPv6 address's colons apart from the port.
+      std::string host = params->host && *params->host ? params->host : "localhost";
+      unsigned port = params->port ? params->port : 3306;
+      opts["hostName"] = sql::SQLString("tcp://[" + host + "]:" + std::to_string(port));
+    }
+    opts["userName"] = sql::SQLString(params->user ? params->user : "");
+    if (password) opts["password"] = sql::SQLString(password);
+    if (params->database && *params->database) opts["schema"] = sql::SQLString(params->database);
+    opts["OPT_CONNECT_TIMEOUT"] = timeout;
+    opts["OPT_CHARSET_NAME"] = sql::SQLString(charset);
+    // A silent reconnect would lose the session lock and the transaction.
+    opts["OPT_RECONNECT"] = false;
+    // UPDATE counts matched rows, not changed rows (as SQLAlchemy's MySQL
+    // drivers do): the runner checks version-table updates hit one row.
+    opts["CLIENT_FOUND_ROWS"] = true;
+    if (!ssl_ca.empty()) opts["sslCA"] = sql::SQLString(ssl_ca);
+    if (!ssl_cert.empty()) opts["sslCert"] = sql::SQLString(ssl_cert);
+    if (!ssl_key.empty()) opts["sslKey"] = sql::SQLString(ssl_key);
+    // Asking for TLS means requiring it: never fall back to plain text, and
+    // with a CA, check the server's certificate against it.
+    if (!ssl_ca.empty() || !ssl_cert.empty() || !ssl_key.empty()) opts["sslEnforce"] = true;
+    if (!ssl_ca.empty()) opts["sslVerify"] = true;
+
+    auto conn = std::make_unique<Conn>();
+    try {
+      conn->db.reset(driver()->connect(opts));
+      if (!conn->db) throw sql::SQLException("the driver returned no connection");
+      std::unique_ptr<sql::Statement> stmt(conn->db->createStatement());
+      if (params->lock_timeout_seconds >= 0) {
+        // Waits for metadata locks (DDL) and InnoDB row locks.
+        long secs = static_cast<long>(std::ceil(params->lock_timeout_seconds));
+        if (secs > 31536000) secs = 31536000;
+        run_one(*stmt, "SET SESSION lock_wait_timeout = " + std::to_string(secs) +
+                           ", innodb_lock_wait_timeout = " + std::to_string(secs));
+      }
+    } catch (const sql::SQLException& e) {
+      std::string message = "cannot connect to " + url + ": " + mask(e.what(), password);
+      if (e.getErrorCode()) message += " (MySQL error " + std::to_string(e.getErrorCode()) + ")";
+      return make_error(error, STRATA_CONNECTION_BROKEN, message, e.getSQLState(), e.getErrorCode());
+    }
+    *out = reinterpret_cast<strata_conn*>(conn.release());
+    return STRATA_OK;
+  } catch (const std::bad_alloc&) {
+    return make_error(error, STRATA_ERROR, "out of memory");
+  } catch (const std::exception& e) {
+    return make_error(error, STRATA_ERROR, "cannot connect to " + url + ": " + mask(e.what(), password));
+  } catch (...) {
+    return make_error(error, STRATA_ERROR, "cannot connect to " + url + ": unknown error in mysql plugin");
+  }
+}
+
+void disconnect(strata_conn* c) {
+  auto* conn = reinterpret_cast<Conn*>(c);
+  if (!conn) return;
+  try {
+    // Closing rolls back anything uncommitted and releases GET_LOCK locks.
+    if (conn->db && !conn->broken) conn->db->close();
+  } catch (...) {
+  }
+  try {
+    delete conn;
+  } catch (...) {
+  }
+}
+
+strata_status execute(strata_conn* c, const char* sql, size_t length, const strata_exec_options* options,
+                      strata_exec_info* info, strata_error** error) {
+  auto* conn = reinterpret_cast<Conn*>(c);
+  try {
+    if (conn->broken) return broken_error(error);
+    const std::string_view text(sql, length);
+    std::vector<strata::mysql::StatementRange> ranges;
+    if (options && (options->flags & STRATA_EXEC_SINGLE_STATEMENT))
+      ranges.push_back({0, length});
+    else
+      ranges = strata::mysql::split_statements(text);
+
+    std::unique_ptr<sql::Statement> stmt(conn->db->createStatement());
+    int64_t completed = 0;
+    int64_t rows = -1;
+    for (auto& r : ranges) {
+      try {
+        rows = run_one(*stmt, std::string(text.substr(r.offset, r.length)));
+      } catch (const sql::SQLException& e) {
+        return sql_error(error, conn, e, false, static_cast<int64_t>(r.offset), static_cast<int64_t>(r.length),
+                         completed);
+      }
+      ++completed;
+    }
+    if (info) {
+      info->statements_completed = completed;
+      info->rows_affected = rows;
+    }
+    return STRATA_OK;
+  }
+  STRATA_MYSQL_CATCH(conn)
+}
+
+strata_status query_column(strata_conn* c, const char* sql, strata_string_list** out, strata_error** error) {
+  auto* conn = reinterpret_cast<Conn*>(c);
+  try {
+    *out = nullptr;
+    if (conn->broken) return broken_error(error);
+    std::unique_ptr<sql::Statement> stmt(conn->db->createStatement());
+    std::vector<std::string> values;
+    bool has_result = stmt->execute(sql);
+    if (has_result) {
+      std::unique_ptr<sql::ResultSet> rs(stmt->getResultSet());
+      while (rs && rs->next()) values.emplace_back(rs->isNull(1) ? std::string() : rs->getString(1).asStdString());
+      has_result = false;
+    }
+    drain(*stmt, has_result);
+    auto* list = static_cast<strata_string_list*>(std::calloc(1, sizeof(strata_string_list)));
+    if (!list) throw std::bad_alloc();
+    list->items = static_cast<char**>(std::calloc(values.size() + 1, sizeof(char*)));
+    if (!list->items) {
+      std::free(list);
+      throw std::bad_alloc();
+    }
+    list->count = values.size();
+    for (size_t i = 0; i < values.size(); ++i) {
+      // Values may hold NUL bytes (binary columns): copy them whole.
+      list->items[i] = static_cast<char*>(std::malloc(values[i].size() + 1));
+      if (list->items[i]) std::memcpy(list->items[i], values[i].data(), values[i].size() + 1);
+    }
+    *out = list;
+    return STRATA_OK;
+  }
+  STRATA_MYSQL_CATCH(conn)
+}
+
+strata_status table_exists(strata_conn* c, const char* schema, const char* table, int* exists,
+                           strata_error** error) {
+  auto* conn = reinterpret_cast<Conn*>(c);
+  try {
+    *exists = 0;
+    if (conn->broken) return broken_error(error);
+    const bool named = schema && *schema;
+    std::unique_ptr<sql::PreparedStatement> ps(conn->db->prepareStatement(
+        named ? "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
+              : "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"));
+    unsigned i = 1;
+    if (named) ps->setString(i++, schema);
+    ps->setString(i, table ? table : "");
+    std::unique_ptr<sql::ResultSet> rs(ps->executeQuery());
+    *exists = rs->next() && rs->getInt64(1) > 0 ? 1 : 0;
+    return STRATA_OK;
+  }
+  STRATA_MYSQL_CATCH(conn)
+}
+
+strata_status simple(Conn* conn, const char* sql, bool in_commit, strata_error** error) {
+  try {
+    if (conn->broken) return broken_error(error);
+    std::unique_ptr<sql::Statement> stmt(conn->db->createStatement());
+    try {
+      run_one(*stmt, sql);
+    } catch (const sql::SQLException& e) {
+      return sql_error(error, conn, e, in_commit);
+    }
+    return STRATA_OK;
+  }
+  STRATA_MYSQL_CATCH(conn)
+}
+
+// Autocommit stays on: START TRANSACTION suspends it until COMMIT/ROLLBACK.
+// DDL inside still commits implicitly (the server's rule, not ours).
+strata_status begin(strata_conn* c, strata_error** error) {
+  return simple(reinterpret_cast<Conn*>(c), "START TRANSACTION", false, error);
+}
+
+strata_status commit(strata_conn* c, strata_error** error) {
+  return simple(reinterpret_cast<Conn*>(c), "COMMIT", true, error);
+}
+
+strata_status rollback(strata_conn* c, strata_error** error) {
+  auto* conn = reinterpret_cast<Conn*>(c);
+  // A lost connection has nothing open: the server rolled it back.
+  if (conn->broken) return STRATA_OK;
+  // ROLLBACK with no transaction open is a no-op in MySQL.
+  return simple(conn, "ROLLBACK", false, error);
+}
+
+strata_status lock(strata_conn* c, const char* key, double timeout_seconds, strata_error** error) {
+  auto* conn = reinterpret_cast<Conn*>(c);
+  try {
+    if (conn->broken) return broken_error(error);
+    std::unique_ptr<sql::PreparedStatement> ps(conn->db->prepareStatement("SELECT GET_LOCK(?, ?)"));
+    ps->setString(1, lock_name(key));
+    // A negative timeout waits forever (MariaDB and MySQL 5.7+).
+    ps->setDouble(2, timeout_seconds < 0 ? -1.0 : timeout_seconds);
+    std::unique_ptr<sql::ResultSet> rs(ps->executeQuery());
+    if (!rs->next() || rs->isNull(1))
+      return make_error(error, STRATA_ERROR,
+                        "GET_LOCK('" + lock_name(key) + "') failed (returned NULL): the migration lock was not taken");
+    if (rs->getInt(1) != 1)
+      return make_error(error, STRATA_LOCK_TIMEOUT,
+                        "timed out after " + seconds_text(timeout_seconds) +
+                            " s waiting for the migration lock (another strata run on this database?)");
+    return STRATA_OK;
+  }
+  STRATA_MYSQL_CATCH(conn)
+}
+
+strata_status unlock(strata_conn* c, const char* key, strata_error** error) {
+  auto* conn = reinterpret_cast<Conn*>(c);
+  try {
+    // Session locks die with the connection.
+    if (conn->broken) return STRATA_OK;
+    std::unique_ptr<sql::PreparedStatement> ps(conn->db->prepareStatement("SELECT RELEASE_LOCK(?)"));
+    ps->setString(1, lock_name(key));
+    std::unique_ptr<sql::ResultSet> rs(ps->executeQuery());
+    if (!rs->next() || rs->isNull(1) || rs->getInt(1) != 1)
+      return make_error(error, STRATA_ERROR,
+                        "RELEASE_LOCK('" + lock_name(key) + "'): this connection did not hold the migration lock");
+    return STRATA_OK;
+  }
+  STRATA_MYSQL_CATCH(conn)
+}
+
+size_t quote_identifier(const char* identifier, char* out, size_t capacity) {
+  try {
+    std::string q = "`";
+    for (const char* p = identifier; p && *p; ++p) {
+      if (*p == '`') q += '`';
+      q += *p;
+    }
+    q += '`';
+    if (out && q.size() < capacity) std::memcpy(out, q.c_str(), q.size() + 1);
+    return q.size();
+  } catch (...) {
+    if (out && capacity) out[0] = '\0';
+    return 0;
+  }
+}
+
+strata_status split_statements(const char* sql, size_t length, strata_statement_list** out, strata_error** error) {
+  try {
+    *out = nullptr;
+    auto ranges = strata::mysql::split_statements(std::string_view(sql, length));
+    auto* list = static_cast<strata_statement_list*>(std::calloc(1, sizeof(strata_statement_list)));
+    if (!list) throw std::bad_alloc();
+    list->items =
+        static_cast<strata_statement_range*>(std::calloc(ranges.size() + 1, sizeof(strata_statement_range)));
+    if (!list->items) {
+      std::free(list);
+      throw std::bad_alloc();
+    }
+    list->count = ranges.size();
+    for (size_t i = 0; i < ranges.size(); ++i)
+      list->items[i] = {static_cast<int64_t>(ranges[i].offset), static_cast<int64_t>(ranges[i].length)};
+    *out = list;
+    return STRATA_OK;
+  }
+  STRATA_MYSQL_CATCH(nullptr)
+}
+
+void statement_list_free(strata_statement_list* list) {
+  if (!list) return;
+  std::free(list->items);
+  std::free(list);
+}
+
+#define STRATA_MYSQL_STR2(x) #x
+#define STRATA_MYSQL_STR(x) STRATA_MYSQL_STR2(x)
+
+}  // namespace
+
+extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(void) {
+  static const strata_dialect_api api = [] {
+    strata_dialect_api a{};
+    a.struct_size = sizeof(strata_dialect_api);
+    a.abi_major = STRATA_DIALECT_ABI_MAJOR;
+    a.abi_minor = STRATA_DIALECT_ABI_MINOR;
+    a.name = "mysql";
+    a.description = "MySQL/MariaDB via MySQL Connector/C++ " STRATA_MYSQL_STR(MYCPPCONN_DM_MAJOR_VERSION) "." STRATA_MYSQL_STR(
+        MYCPPCONN_DM_MINOR_VERSION) "." STRATA_MYSQL_STR(MYCPPCONN_DM_PATCH_VERSION);
+    a.capabilities = STRATA_CAP_SCHEMAS | STRATA_CAP_SESSION_LOCKS | STRATA_CAP_AUTOCOMMIT;
+    a.error_free = error_free;
+    a.string_list_free = string_list_free;
+    a.connect = connect;
+    a.disconnect = disconnect;
+    a.execute = execute;
+    a.query_column = query_column;
+    a.table_exists = table_exists;
+    a.begin = begin;
+    a.commit = commit;
+    a.rollback = rollback;
+    a.lock = lock;
+    a.unlock = unlock;
+    a.quote_identifier = quote_identifier;
+    a.split_statements = split_statements;
+    a.statement_list_free = statement_list_free;
+    return a;
+  }();
+  return &api;
+}

@@ -1,0 +1,569 @@
+// PostgreSQL dialect plugin, on libpqxx.
+//
+// DDL is transactional, so a run in one transaction is atomic. Statements
+// run through a pqxx::nontransaction per call (plain PQexec, no BEGIN added
+// by libpqxx): the transaction is the one begin()/commit() open and close,
+// and with none open every statement commits by itself, which is what
+// CREATE INDEX CONCURRENTLY needs. Runs on one database are serialised by a
+// session-level advisory lock, which dies with the connection.
+#include <pqxx/pqxx>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "statement_splitter.hpp"
+#include "strata/dialect_abi.h"
+
+namespace {
+
+struct Conn {
+  std::unique_ptr<pqxx::connection> db;
+  // Set once libpqxx reported the connection lost: nothing more is tried on
+  // it (and libpqxx gets no chance to reconnect behind our back, which
+  // would silently drop the open transaction and the advisory lock).
+  bool broken = false;
+};
+
+Conn* as_conn(strata_conn* c) { return reinterpret_cast<Conn*>(c); }
+
+char* dup(const std::string& s) {
+  char* p = static_cast<char*>(std::malloc(s.size() + 1));
+  if (p) std::memcpy(p, s.c_str(), s.size() + 1);
+  return p;
+}
+
+std::string trim_right(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
+    s.pop_back();
+  return s;
+}
+
+strata_status make_error(strata_error** out, strata_status status, const std::string& message,
+                         const std::string& sqlstate = "", int64_t offset = -1, int64_t length = -1,
+                         int64_t completed = 0) {
+  if (out) {
+    auto* e = static_cast<strata_error*>(std::calloc(1, sizeof(strata_error)));
+    if (e) {
+      e->struct_size = sizeof(strata_error);
+      e->status = status;
+      e->message = dup(message);
+      e->sqlstate = dup(sqlstate);
+      e->native_code = 0;
+      e->statement_offset = offset;
+      e->statement_length = length;
+      e->statements_completed = completed;
+    }
+    *out = e;
+  }
+  return status;
+}
+
+// Where a failure happened inside execute(); defaults for the other calls.
+struct Where {
+  int64_t offset = -1;
+  int64_t length = -1;
+  int64_t completed = 0;
+  bool committing = false;
+};
+
+// Turns the exception being handled into a status and an error. Call only
+// from inside a catch block.
+strata_status fail(strata_error** error, Conn* conn, const Where& at = {}) {
+  auto broken = [&](std::string what) {
+    if (conn) conn->broken = true;
+    // libpqxx's own wording for "no connection" says nothing useful.
+    if (what.rfind("Could not obtain client encoding", 0) == 0 || what == "Connection to database failed")
+      what.clear();
+    if (at.committing)
+      return make_error(error, STRATA_COMMIT_IN_DOUBT,
+                        "the connection to the server was lost during COMMIT" +
+                            (what.empty() ? std::string() : ": " + what) +
+                            "; whether the transaction committed is unknown",
+                        "", at.offset, at.length, at.completed);
+    return make_error(error, STRATA_CONNECTION_BROKEN,
+                      "the connection to the server was lost" + (what.empty() ? std::string() : ": " + what),
+                      "", at.offset, at.length, at.completed);
+  };
+  // libpqxx sometimes reports a dropped connection as a plain failure.
+  auto lost = [&] { return conn && conn->db && !conn->db->is_open(); };
+  try {
+    throw;
+  } catch (const pqxx::broken_connection& e) {
+    return broken(trim_right(e.what()));
+  } catch (const pqxx::in_doubt_error& e) {
+    if (conn) conn->broken = true;
+    return make_error(error, STRATA_COMMIT_IN_DOUBT, trim_right(e.what()), "", at.offset, at.length,
+                      at.completed);
+  } catch (const pqxx::sql_error& e) {
+    if (lost()) return broken(trim_right(e.what()));
+    return make_error(error, STRATA_ERROR, trim_right(e.what()), e.sqlstate(), at.offset, at.length,
+                      at.completed);
+  } catch (const pqxx::statement_completion_unknown& e) {
+    if (at.committing) return broken(trim_right(e.what()));
+    return make_error(error, STRATA_ERROR, trim_right(e.what()), "40003", at.offset, at.length, at.completed);
+  } catch (const pqxx::deadlock_detected& e) {
+    return make_error(error, STRATA_ERROR, trim_right(e.what()), "40P01", at.offset, at.length, at.completed);
+  } catch (const pqxx::serialization_failure& e) {
+    return make_error(error, STRATA_ERROR, trim_right(e.what()), "40001", at.offset, at.length, at.completed);
+  } catch (const pqxx::transaction_rollback& e) {
+    return make_error(error, STRATA_ERROR, trim_right(e.what()), "40000", at.offset, at.length, at.completed);
+  } catch (const std::bad_alloc&) {
+    return make_error(error, STRATA_ERROR, "out of memory", "", at.offset, at.length, at.completed);
+  } catch (const std::exception& e) {
+    if (lost()) return broken(trim_right(e.what()));
+    return make_error(error, STRATA_ERROR, trim_right(e.what()), "", at.offset, at.length, at.completed);
+  } catch (...) {
+    return make_error(error, STRATA_ERROR, "unknown error in postgresql plugin", "", at.offset, at.length,
+                      at.completed);
+  }
+}
+
+// Runs one SQL text as is (simple query protocol), in whatever transaction
+// state the session is in.
+pqxx::result run(Conn* conn, const std::string& sql) {
+  if (conn->broken) throw pqxx::broken_connection("the connection was lost earlier");
+  pqxx::nontransaction w(*conn->db);
+  pqxx::result r = w.exec(sql);
+  w.commit();
+  return r;
+}
+
+// ------------------------------------------------------------- connecting
+
+// A conninfo value: always quoted, with \ and ' escaped.
+std::string conninfo_value(const std::string& v) {
+  std::string q = "'";
+  for (char c : v) {
+    if (c == '\\' || c == '\'') q += '\\';
+    q += c;
+  }
+  q += '\'';
+  return q;
+}
+
+bool valid_keyword(const std::string& k) {
+  if (k.empty()) return false;
+  for (char c : k)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
+// Replaces every occurrence of `secret` in `text` with ***.
+std::string scrub(std::string text, const char* secret) {
+  if (!secret || !*secret) return text;
+  const std::string s = secret;
+  for (size_t at = text.find(s); at != std::string::npos; at = text.find(s, at + 3)) text.replace(at, s.size(), "***");
+  return text;
+}
+
+strata_status connect(const strata_connect_params* params, strata_conn** out, strata_error** error) {
+  if (out) *out = nullptr;
+  const std::string url = params && params->url_masked ? params->url_masked : "";
+  const std::string prefix = "cannot connect to " + url + ": ";
+  try {
+    std::vector<std::pair<std::string, std::string>> kv;
+    auto set = [&](const std::string& k, const std::string& v) {
+      for (auto& p : kv)
+        if (p.first == k) {
+          p.second = v;
+          return;
+        }
+      kv.emplace_back(k, v);
+    };
+    if (params->host && *params->host) set("host", params->host);
+    if (params->port) set("port", std::to_string(params->port));
+    if (params->user && *params->user) set("user", params->user);
+    if (params->password) set("password", params->password);
+    if (params->database && *params->database) set("dbname", params->database);
+    // Query parameters are libpq keywords (sslmode, connect_timeout, options,
+    // host=/socket/dir, ...) and win over the URL's parts.
+    for (size_t i = 0; i < params->query_count; ++i) {
+      std::string k = params->query_keys[i] ? params->query_keys[i] : "";
+      if (!valid_keyword(k))
+        return make_error(error, STRATA_CONNECTION_BROKEN, prefix + "invalid connection option \"" + k + "\"");
+      set(k, params->query_values[i] ? params->query_values[i] : "");
+    }
+    auto has = [&](const char* k) {
+      for (auto& p : kv)
+        if (p.first == k) return true;
+      return false;
+    };
+    if (!has("application_name")) set("application_name", "strata");
+    if (!has("connect_timeout")) set("connect_timeout", "10");
+    std::string conninfo;
+    for (auto& [k, v] : kv) {
+      if (!conninfo.empty()) conninfo += ' ';
+      conninfo += k + "=" + conninfo_value(v);
+    }
+
+    auto conn = std::make_unique<Conn>();
+    try {
+      conn->db = std::make_unique<pqxx::connection>(conninfo);
+    } catch (const std::bad_alloc&) {
+      throw;
+    } catch (const std::exception& e) {
+      return make_error(error, STRATA_CONNECTION_BROKEN, prefix + scrub(trim_right(e.what()), params->password));
+    }
+    // Never reconnect silently: a new session has lost our transaction and
+    // our advisory lock.
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+    conn->db->inhibit_reactivation(true);
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+    *out = reinterpret_cast<strata_conn*>(conn.release());
+    return STRATA_OK;
+  } catch (const std::bad_alloc&) {
+    return make_error(error, STRATA_ERROR, prefix + "out of memory");
+  } catch (const std::exception& e) {
+    return make_error(error, STRATA_CONNECTION_BROKEN,
+                      prefix + scrub(trim_right(e.what()), params ? params->password : nullptr));
+  } catch (...) {
+    return make_error(error, STRATA_ERROR, prefix + "unknown error in postgresql plugin");
+  }
+}
+
+// Closing the session rolls back anything uncommitted and releases its
+// advisory locks, server-side.
+void disconnect(strata_conn* c) {
+  try {
+    delete as_conn(c);
+  } catch (...) {
+  }
+}
+
+// ------------------------------------------------------------- statements
+
+// The first keyword of a statement, upper-cased ("" when there is none).
+std::string first_word(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    char c = s[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == '(') {
+      ++i;
+    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
+      size_t nl = s.find('\n', i);
+      i = nl == std::string_view::npos ? s.size() : nl + 1;
+    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
+      int depth = 0;
+      while (i < s.size()) {
+        if (s.compare(i, 2, "/*") == 0) ++depth, i += 2;
+        else if (s.compare(i, 2, "*/") == 0) { i += 2; if (--depth == 0) break; }
+        else ++i;
+      }
+    } else {
+      break;
+    }
+  }
+  std::string w;
+  for (; i < s.size() && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')); ++i)
+    w += static_cast<char>(s[i] >= 'a' ? s[i] - 'a' + 'A' : s[i]);
+  return w;
+}
+
+// Rows changed by INSERT/UPDATE/DELETE/MERGE/COPY (and a WITH ... that
+// returns no rows, i.e. data-modifying), or -1 for other statements.
+// (libpqxx 6 keeps the command tag private, so the statement tells.)
+int64_t rows_of(std::string_view statement, const pqxx::result& r) {
+  const std::string w = first_word(statement);
+  if (w == "INSERT" || w == "UPDATE" || w == "DELETE" || w == "MERGE" || w == "COPY" ||
+      (w == "WITH" && r.columns() == 0))
+    return static_cast<int64_t>(r.affected_rows());
+  return -1;
+}
+
+strata_status execute(strata_conn* c, const char* sql, size_t length, const strata_exec_options* options,
+                      strata_exec_info* info, strata_error** error) {
+  Conn* conn = as_conn(c);
+  Where at;
+  try {
+    const std::string_view text(sql ? sql : "", sql ? length : 0);
+    const bool single = options && (options->flags & STRATA_EXEC_SINGLE_STATEMENT);
+    auto ranges = strata::postgresql::split_statements(text);
+    // A single statement runs whole (its own splitting may differ from ours),
+    // unless it is only blanks and comments.
+    if (single && !ranges.empty()) ranges = {{0, text.size()}};
+    int64_t rows = -1;
+    for (auto& r : ranges) {
+      at.offset = static_cast<int64_t>(r.offset);
+      at.length = static_cast<int64_t>(r.length);
+      const std::string_view statement = text.substr(r.offset, r.length);
+      pqxx::result res = run(conn, std::string(statement));
+      rows = rows_of(statement, res);
+      ++at.completed;
+    }
+    if (info) {
+      info->statements_completed = at.completed;
+      info->rows_affected = rows;
+    }
+    return STRATA_OK;
+  } catch (...) {
+    if (info) info->statements_completed = at.completed;
+    return fail(error, conn, at);
+  }
+}
+
+strata_status query_column(strata_conn* c, const char* sql, strata_string_list** out, strata_error** error) {
+  Conn* conn = as_conn(c);
+  try {
+    *out = nullptr;
+    pqxx::result r = run(conn, sql ? sql : "");
+    std::vector<std::string> values;
+    if (r.columns() > 0) {
+      values.reserve(r.size());
+      for (const auto& row : r) values.emplace_back(row[0].is_null() ? "" : row[0].c_str());
+    }
+    auto* list = static_cast<strata_string_list*>(std::calloc(1, sizeof(strata_string_list)));
+    if (!list) throw std::bad_alloc();
+    list->items = static_cast<char**>(std::calloc(values.size() + 1, sizeof(char*)));
+    if (!list->items) {
+      std::free(list);
+      throw std::bad_alloc();
+    }
+    list->count = values.size();
+    for (size_t i = 0; i < values.size(); ++i) list->items[i] = dup(values[i]);
+    *out = list;
+    return STRATA_OK;
+  } catch (...) {
+    return fail(error, conn);
+  }
+}
+
+strata_status table_exists(strata_conn* c, const char* schema, const char* table, int* exists,
+                           strata_error** error) {
+  Conn* conn = as_conn(c);
+  try {
+    *exists = 0;
+    if (conn->broken) throw pqxx::broken_connection("the connection was lost earlier");
+    static const std::string base =
+        "SELECT 1 FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p') AND c.relname = $1 AND n.nspname = ";
+    const std::string name = table ? table : "";
+    pqxx::nontransaction w(*conn->db);
+    pqxx::result r = schema ? w.exec_params(base + "$2", name, std::string(schema))
+                            : w.exec_params(base + "current_schema()", name);
+    w.commit();
+    *exists = r.empty() ? 0 : 1;
+    return STRATA_OK;
+  } catch (...) {
+    return fail(error, conn);
+  }
+}
+
+// ----------------------------------------------------------- transactions
+
+strata_status begin(strata_conn* c, strata_error** error) {
+  Conn* conn = as_conn(c);
+  try {
+    run(conn, "BEGIN");
+    return STRATA_OK;
+  } catch (...) {
+    return fail(error, conn);
+  }
+}
+
+strata_status commit(strata_conn* c, strata_error** error) {
+  Conn* conn = as_conn(c);
+  try {
+    // COMMIT of a transaction an error aborted answers ROLLBACK, without an
+    // error (and libpqxx 6 hides the command tag): ask first. Only
+    // 25P02 "current transaction is aborted" can fail this probe.
+    run(conn, "SELECT 1");
+  } catch (const pqxx::sql_error& e) {
+    if (e.sqlstate() == "25P02")
+      return make_error(error, STRATA_ERROR,
+                        "cannot COMMIT: an earlier statement failed and aborted the transaction", "25P02");
+    return fail(error, conn);
+  } catch (...) {
+    return fail(error, conn);
+  }
+  Where at;
+  at.committing = true;
+  try {
+    run(conn, "COMMIT");
+    return STRATA_OK;
+  } catch (...) {
+    return fail(error, conn, at);
+  }
+}
+
+// Without an open transaction the server only warns; that is no error.
+strata_status rollback(strata_conn* c, strata_error** error) {
+  Conn* conn = as_conn(c);
+  try {
+    run(conn, "ROLLBACK");
+    return STRATA_OK;
+  } catch (...) {
+    return fail(error, conn);
+  }
+}
+
+// ------------------------------------------------------------------ locks
+
+// The advisory lock key: FNV-1a 64 of the key string, as a signed bigint.
+int64_t lock_key(const char* key) {
+  uint64_t h = 14695981039346656037ull;
+  for (const char* p = key ? key : ""; *p; ++p) {
+    h ^= static_cast<unsigned char>(*p);
+    h *= 1099511628211ull;
+  }
+  return static_cast<int64_t>(h);
+}
+
+// A quoted literal: INT64_MIN written bare would be parsed as numeric.
+std::string key_sql(const char* fn, const char* key) {
+  return std::string("SELECT ") + fn + "('" + std::to_string(lock_key(key)) + "'::bigint)";
+}
+
+std::string seconds_text(double s) {
+  std::ostringstream o;
+  o << s;
+  return o.str();
+}
+
+strata_status lock(strata_conn* c, const char* key, double timeout_seconds, strata_error** error) {
+  Conn* conn = as_conn(c);
+  try {
+    if (timeout_seconds < 0) {
+      run(conn, key_sql("pg_advisory_lock", key));
+      return STRATA_OK;
+    }
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                             std::chrono::duration<double>(timeout_seconds));
+    const std::string sql = key_sql("pg_try_advisory_lock", key);
+    auto wait = std::chrono::milliseconds(10);
+    while (true) {
+      pqxx::result r = run(conn, sql);
+      if (!r.empty() && !r[0][0].is_null() && std::strcmp(r[0][0].c_str(), "t") == 0) return STRATA_OK;
+      const auto now = Clock::now();
+      if (now >= deadline) break;
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+      std::this_thread::sleep_for(std::min(wait, left + std::chrono::milliseconds(1)));
+      wait = std::min(wait * 2, std::chrono::milliseconds(200));
+    }
+    return make_error(error, STRATA_LOCK_TIMEOUT,
+                      "timed out after " + seconds_text(timeout_seconds) +
+                          " s waiting for the migration lock (another strata run on this database?)");
+  } catch (...) {
+    return fail(error, conn);
+  }
+}
+
+// Unlocking a lock this session does not hold only makes the server warn.
+strata_status unlock(strata_conn* c, const char* key, strata_error** error) {
+  Conn* conn = as_conn(c);
+  try {
+    run(conn, key_sql("pg_advisory_unlock", key));
+    return STRATA_OK;
+  } catch (...) {
+    return fail(error, conn);
+  }
+}
+
+// ---------------------------------------------------------- no connection
+
+void error_free(strata_error* e) {
+  if (!e) return;
+  std::free(const_cast<char*>(e->message));
+  std::free(const_cast<char*>(e->sqlstate));
+  std::free(e);
+}
+
+void string_list_free(strata_string_list* list) {
+  if (!list) return;
+  for (size_t i = 0; i < list->count; ++i) std::free(list->items[i]);
+  std::free(list->items);
+  std::free(list);
+}
+
+// No allocation, so nothing can throw: the length is counted first.
+size_t quote_identifier(const char* identifier, char* out, size_t capacity) {
+  const char* id = identifier ? identifier : "";
+  size_t needed = 2;
+  for (const char* p = id; *p; ++p) needed += *p == '"' ? 2 : 1;
+  if (!out || needed >= capacity) return needed;
+  size_t n = 0;
+  out[n++] = '"';
+  for (const char* p = id; *p; ++p) {
+    if (*p == '"') out[n++] = '"';
+    out[n++] = *p;
+  }
+  out[n++] = '"';
+  out[n] = '\0';
+  return needed;
+}
+
+strata_status split_statements(const char* sql, size_t length, strata_statement_list** out, strata_error** error) {
+  try {
+    *out = nullptr;
+    auto ranges = strata::postgresql::split_statements(std::string_view(sql ? sql : "", sql ? length : 0));
+    auto* list = static_cast<strata_statement_list*>(std::calloc(1, sizeof(strata_statement_list)));
+    if (!list) throw std::bad_alloc();
+    list->items = static_cast<strata_statement_range*>(std::calloc(ranges.size() + 1, sizeof(strata_statement_range)));
+    if (!list->items) {
+      std::free(list);
+      throw std::bad_alloc();
+    }
+    list->count = ranges.size();
+    for (size_t i = 0; i < ranges.size(); ++i)
+      list->items[i] = {static_cast<int64_t>(ranges[i].offset), static_cast<int64_t>(ranges[i].length)};
+    *out = list;
+    return STRATA_OK;
+  } catch (const std::bad_alloc&) {
+    return make_error(error, STRATA_ERROR, "out of memory");
+  } catch (...) {
+    return make_error(error, STRATA_ERROR, "unknown error in postgresql plugin");
+  }
+}
+
+void statement_list_free(strata_statement_list* list) {
+  if (!list) return;
+  std::free(list->items);
+  std::free(list);
+}
+
+}  // namespace
+
+extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(void) {
+  static const strata_dialect_api api = [] {
+    strata_dialect_api a{};
+    a.struct_size = sizeof(strata_dialect_api);
+    a.abi_major = STRATA_DIALECT_ABI_MAJOR;
+    a.abi_minor = STRATA_DIALECT_ABI_MINOR;
+    a.name = "postgresql";
+    a.description = "PostgreSQL (libpqxx " PQXX_VERSION ")";
+    a.capabilities = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_SCHEMAS | STRATA_CAP_SESSION_LOCKS |
+                     STRATA_CAP_AUTOCOMMIT;
+    a.error_free = error_free;
+    a.string_list_free = string_list_free;
+    a.connect = connect;
+    a.disconnect = disconnect;
+    a.execute = execute;
+    a.query_column = query_column;
+    a.table_exists = table_exists;
+    a.begin = begin;
+    a.commit = commit;
+    a.rollback = rollback;
+    a.lock = lock;
+    a.unlock = unlock;
+    a.quote_identifier = quote_identifier;
+    a.split_statements = split_statements;
+    a.statement_list_free = statement_list_free;
+    return a;
+  }();
+  return &api;
+}
