@@ -26,6 +26,7 @@ run_suite() {  # run_suite BUILD_DIR [CMAKE ARGS...]
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 # The sanitizers abort on the first report so a memory error fails the run.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export LSAN_OPTIONS=suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSTRATA_SANITIZE=ON
 echo "== all tests passed (normal and sanitizer builds)"

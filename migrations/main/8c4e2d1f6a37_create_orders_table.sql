@@ -25,6 +25,9 @@ CREATE TABLE orders (
     user_id BIGINT NOT NULL,
     total_cents INTEGER NOT NULL DEFAULT 0,
     placed_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    -- Named, so MySQL keeps it for the foreign key instead of borrowing
+    -- (and later refusing to drop) ix_orders_user_id.
+    INDEX ix_orders_fk_user (user_id),
     CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id)
 );
 

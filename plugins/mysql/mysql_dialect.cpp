@@ -479,8 +479,8 @@ strata_status lock(strata_conn* c, const char* key, double timeout_seconds, stra
     if (conn->broken) return broken_error(error);
     std::unique_ptr<sql::PreparedStatement> ps(conn->db->prepareStatement("SELECT GET_LOCK(?, ?)"));
     ps->setString(1, lock_name(key));
-    // A negative timeout waits forever (MariaDB and MySQL 5.7+).
-    ps->setDouble(2, timeout_seconds < 0 ? -1.0 : timeout_seconds);
+    // "No limit" is a year: MariaDB 10.11 answers NULL to a negative timeout.
+    ps->setDouble(2, timeout_seconds < 0 ? 31536000.0 : timeout_seconds);
     std::unique_ptr<sql::ResultSet> rs(ps->executeQuery());
     if (!rs->next() || rs->isNull(1))
       return make_error(error, STRATA_ERROR,

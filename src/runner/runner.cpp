@@ -323,6 +323,14 @@ class DatabaseRun {
         try {
           conn_->execute(section->sql.substr(static_cast<size_t>(r.offset), static_cast<size_t>(r.length)), true);
         } catch (const dialect::DialectError& e) {
+          // A statement fails as a whole, so when the first one failed the
+          // revision left nothing behind: forget it instead of blocking.
+          if (i == 0 && e.status == STRATA_ERROR) {
+            try {
+              conn_->execute(vt_.progress_delete_sql());
+            } catch (const std::exception&) {
+            }
+          }
           throw RunFailure(statement_error(e, rev, section, r.offset, i, total));
         }
         conn_->execute(vt_.progress_update_sql(rev.id, i + 1));

@@ -197,7 +197,7 @@ TEST_F(RunnerTest, ResumeRunsFromTheFailedStatementOnce) {
 
 TEST_F(RunnerTest, ResolveAppliedRecordsTheRevisionAndResolveRevertedForgetsIt) {
   const std::string url = "fakenontx://host/resolve";
-  add_db("main", url, chain("main", "s", "", "CREATE TABLE FAIL (x INT)"));
+  add_db("main", url, chain("main", "s", "", "CREATE TABLE s_ok (x INT);\nCREATE TABLE FAIL (x INT)"));
   ASSERT_FALSE(run(runner::Action::Upgrade, "head")[0].ok);
   auto resolved = run(runner::Action::Resolve, "");
   ASSERT_TRUE(resolved[0].ok) << resolved[0].error;  // resolve_applied defaults to false: reverted

@@ -1,0 +1,427 @@
+// The same scenarios on every dialect: the built strata binary against a
+// fresh SQLite file, a fresh PostgreSQL database and a fresh MariaDB
+// database (servers started by scripts/test.sh; STRATA_TEST_PG_URL and
+// STRATA_TEST_MYSQL_URL). A missing server fails these tests.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "strata/config/url.hpp"
+#include "strata/dialect/dialect.hpp"
+#include "strata/util/strings.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+using strata::test::run_strata;
+using strata::test::TempDir;
+using Rows = std::vector<std::string>;
+
+namespace {
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::string admin_url(const std::string& dialect) {
+  const char* var = dialect == "postgresql" ? "STRATA_TEST_PG_URL" : "STRATA_TEST_MYSQL_URL";
+  const char* url = std::getenv(var);
+  if (!url || !*url)
+    throw std::runtime_error(std::string(var) + " is not set: run the suite with scripts/test.sh, which starts the "
+                             "PostgreSQL and MariaDB servers these tests need");
+  return url;
+}
+
+strata::dialect::PluginRegistry& plugins() {
+  static strata::dialect::PluginRegistry reg({strata::test::build_plugin_dir()});
+  return reg;
+}
+
+std::unique_ptr<strata::dialect::Connection> connect(const std::string& url) {
+  auto u = strata::config::parse_url(url, "/");
+  strata::dialect::ConnectOptions o;
+  o.url_masked = u.masked();
+  o.dialect = u.dialect;
+  o.scheme = u.scheme;
+  o.user = u.user;
+  o.password = u.password;
+  o.has_password = u.has_password;
+  o.host = u.host;
+  o.port = u.port;
+  o.database = u.database;
+  o.query = u.query;
+  return std::make_unique<strata::dialect::Connection>(plugins().get(u.dialect), o);
+}
+
+// URL of database `name` on the same server as `admin`.
+std::string with_database(const std::string& admin, const std::string& name) {
+  auto slash = admin.find('/', admin.find("://") + 3);
+  auto query = admin.find('?');
+  return admin.substr(0, slash) + "/" + name + (query == std::string::npos ? "" : admin.substr(query));
+}
+
+class Scenario : public ::testing::TestWithParam<std::string> {
+ protected:
+  TempDir dir;
+  std::vector<std::string> created;  // databases to drop
+
+  std::string dialect() const { return GetParam(); }
+  bool transactional_ddl() const { return dialect() != "mysql"; }
+
+  // A new, empty database of this test's dialect.
+  std::string fresh_db(const std::string& tag = "db") {
+    static std::atomic<int> counter{0};
+    std::string name = "strata_s" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" + tag;
+    if (dialect() == "sqlite") return "sqlite:///" + (dir / (name + ".db"));
+    auto admin = admin_url(dialect());
+    auto c = connect(admin);
+    c->execute("CREATE DATABASE " + name);
+    created.push_back(name);
+    return with_database(admin, name);
+  }
+
+  void TearDown() override {
+    if (created.empty()) return;
+    auto c = connect(admin_url(dialect()));
+    for (auto& name : created) {
+      try {
+        c->execute(dialect() == "postgresql" ? "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"
+                                             : "DROP DATABASE IF EXISTS " + name);
+      } catch (const std::exception&) {
+      }
+    }
+  }
+
+  Rows query(const std::string& url, const std::string& sql) {
+    auto rows = connect(url)->query_column(sql);
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  }
+  Rows version(const std::string& url, const std::string& table = "alembic_version") {
+    auto c = connect(url);
+    if (!c->table_exists(nullptr, table)) return {};
+    auto rows = c->query_column("SELECT version_num FROM " + table);
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  }
+  bool table(const std::string& url, const std::string& name, const std::string* schema = nullptr) {
+    return connect(url)->table_exists(schema, name);
+  }
+
+  void write_config(const std::string& extra_alembic = "") {
+    dir.write("alembic.toml", "[alembic]\nversion_locations = [\"migrations/main\", \"migrations/analytics\"]\n" +
+                                  extra_alembic +
+                                  "\n[databases.main]\nurl = \"${DATABASE_URL}\"\n"
+                                  "[databases.analytics]\nurl = \"${ANALYTICS_DATABASE_URL}\"\n");
+  }
+  void copy_example() {
+    fs::copy(strata::test::source_dir() + "/migrations", dir / "migrations", fs::copy_options::recursive);
+    write_config();
+  }
+  strata::test::RunResult strata(const std::vector<std::string>& args, const std::string& main_url,
+                                 const std::string& analytics_url = "") {
+    return run_strata(args, dir.path(),
+                      {"DATABASE_URL=" + main_url,
+                       "ANALYTICS_DATABASE_URL=" + (analytics_url.empty() ? main_url : analytics_url)});
+  }
+};
+
+}  // namespace
+
+TEST_P(Scenario, ExampleChainsUpgradeDowngradeAndBack) {
+  copy_example();
+  auto main_url = fresh_db("main"), analytics_url = fresh_db("analytics");
+  auto up = strata({"upgrade", "head"}, main_url, analytics_url);
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  EXPECT_EQ(version(main_url), Rows{"5d9b3e7a2f60"});
+  EXPECT_EQ(version(analytics_url), Rows{"f7b9d1e3a5c6"});
+  for (auto t : {"users", "orders"}) EXPECT_TRUE(table(main_url, t)) << t;
+  for (auto t : {"events", "daily_event_counts"}) EXPECT_TRUE(table(analytics_url, t)) << t;
+  EXPECT_FALSE(has(up.out + up.err, "strata-test-pw")) << "password printed";
+
+  auto down = strata({"--db", "analytics", "downgrade", "-1"}, main_url, analytics_url);
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_EQ(version(analytics_url), Rows{"c4e6a8b0d21f"});
+  EXPECT_EQ(version(main_url), Rows{"5d9b3e7a2f60"});
+
+  auto base = strata({"downgrade", "base"}, main_url, analytics_url);
+  ASSERT_EQ(base.exit_code, 0) << base.err;
+  EXPECT_EQ(version(main_url), Rows{});
+  for (auto t : {"users", "orders"}) EXPECT_FALSE(table(main_url, t)) << t;
+  for (auto t : {"events", "daily_event_counts"}) EXPECT_FALSE(table(analytics_url, t)) << t;
+
+  auto again = strata({"upgrade", "head"}, main_url, analytics_url);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(version(main_url), Rows{"5d9b3e7a2f60"});
+  auto cur = strata({"current", "--check-heads"}, main_url, analytics_url);
+  EXPECT_EQ(cur.exit_code, 0) << cur.err;
+  EXPECT_EQ(cur.out, "main: 5d9b3e7a2f60 (head)\nanalytics: f7b9d1e3a5c6 (head)\n");
+}
+
+// A revision whose second statement fails, after two good revisions.
+static void write_failing_chain(TempDir& dir) {
+  dir.write("migrations/main/1_one.sql", strata::test::revision_text("a1", "", "CREATE TABLE one (id INTEGER)", "DROP TABLE one"));
+  dir.write("migrations/main/2_two.sql", strata::test::revision_text("a2", "a1", "CREATE TABLE two (id INTEGER)", "DROP TABLE two"));
+  dir.write("migrations/main/3_three.sql",
+            strata::test::revision_text("a3", "a2",
+                                        "CREATE TABLE three (id INTEGER);\nINSERT INTO no_such_table VALUES (1);\n"
+                                        "CREATE TABLE four (id INTEGER);",
+                                        "DROP TABLE four;\nDROP TABLE three;"));
+  fs::create_directories(dir / "migrations/analytics");
+}
+
+TEST_P(Scenario, FailingRevisionOutcomeFollowsTheDialect) {
+  write_failing_chain(dir);
+  write_config();
+  auto url = fresh_db();
+  auto r = strata({"--db", "main", "upgrade", "head"}, url);
+  EXPECT_EQ(r.exit_code, 1);
+  // The error names the file, the line of the failing statement (line 8:
+  // the upgrade SQL starts on line 7) and the server's message.
+  EXPECT_TRUE(has(r.err, dir / "migrations/main/3_three.sql" + ":8: ")) << r.err;
+  EXPECT_TRUE(has(r.err, "no_such_table")) << r.err;
+  if (transactional_ddl()) {
+    // One transaction for the whole run: nothing stays.
+    EXPECT_TRUE(has(r.err, "rolled back: database left at <base>")) << r.err;
+    EXPECT_EQ(version(url), Rows{});
+    EXPECT_FALSE(table(url, "one"));
+    EXPECT_FALSE(table(url, "three"));
+  } else {
+    // MySQL commits DDL implicitly: a1 and a2 are applied and recorded, a3
+    // is recorded as half-applied at statement 2 of 3.
+    EXPECT_EQ(version(url), Rows{"a2"});
+    EXPECT_TRUE(table(url, "three"));
+    EXPECT_FALSE(table(url, "four"));
+    EXPECT_TRUE(has(r.err, "1 of 3 statements completed; statement 2")) << r.err;
+    EXPECT_TRUE(has(r.err, "(SQLSTATE 42S02, mysql error 1146)")) << r.err;
+    auto again = strata({"--db", "main", "upgrade", "head"}, url);
+    EXPECT_EQ(again.exit_code, 1);
+    EXPECT_TRUE(has(again.err, "database was left in the middle of the upgrade of revision a3")) << again.err;
+    EXPECT_FALSE(table(url, "four")) << "a refused run must not touch the database";
+    // The user fixes the statement and resumes: statement 1 is not run again.
+    dir.write("migrations/main/3_three.sql",
+              strata::test::revision_text("a3", "a2",
+                                          "CREATE TABLE three (id INTEGER);\nCREATE TABLE three_b (id INTEGER);\n"
+                                          "CREATE TABLE four (id INTEGER);",
+                                          "DROP TABLE four;\nDROP TABLE three_b;\nDROP TABLE three;"));
+    auto resumed = strata({"--db", "main", "upgrade", "head", "--resume"}, url);
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+    EXPECT_EQ(version(url), Rows{"a3"});
+    EXPECT_TRUE(table(url, "three_b"));
+    EXPECT_TRUE(table(url, "four"));
+  }
+}
+
+TEST_P(Scenario, TransactionPerMigrationKeepsEarlierRevisions) {
+  write_failing_chain(dir);
+  write_config("transaction_per_migration = true\n");
+  auto url = fresh_db();
+  auto r = strata({"--db", "main", "upgrade", "head"}, url);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(version(url), Rows{"a2"});
+  EXPECT_TRUE(table(url, "two"));
+  // Transactional dialects roll the failed revision back completely.
+  if (transactional_ddl()) {
+    EXPECT_FALSE(table(url, "three"));
+  }
+}
+
+TEST_P(Scenario, DialectSectionReplacesThePlainOne) {
+  dir.write("migrations/main/1_sections.sql",
+            "-- Revision ID: d1\n-- Revises:\n-- Message: per dialect\n\n"
+            "-- +upgrade\nCREATE TABLE plain_section (id INTEGER);\n\n"
+            "-- +upgrade postgresql\nCREATE TABLE pg_section (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY);\n\n"
+            "-- +upgrade mysql\nCREATE TABLE my_section (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY);\n\n"
+            "-- +downgrade\nDROP TABLE plain_section;\n"
+            "-- +downgrade postgresql\nDROP TABLE pg_section;\n"
+            "-- +downgrade mysql\nDROP TABLE my_section;\n");
+  fs::create_directories(dir / "migrations/analytics");
+  write_config();
+  auto url = fresh_db();
+  auto r = strata({"--db", "main", "upgrade", "head"}, url);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string expected = dialect() == "postgresql" ? "pg_section" : dialect() == "mysql" ? "my_section" : "plain_section";
+  for (auto t : {"plain_section", "pg_section", "my_section"}) EXPECT_EQ(table(url, t), t == expected) << t;
+  ASSERT_EQ(strata({"--db", "main", "downgrade", "base"}, url).exit_code, 0);
+  EXPECT_FALSE(table(url, expected));
+}
+
+TEST_P(Scenario, ConcurrentRunnersApplyEachRevisionOnce) {
+  // Every revision logs itself into a table; four runners start at once.
+  const int n = 6;
+  dir.write("migrations/main/0_log.sql",
+            strata::test::revision_text("c0", "", "CREATE TABLE applied_log (rev VARCHAR(10))", "DROP TABLE applied_log"));
+  for (int i = 1; i <= n; ++i)
+    dir.write("migrations/main/" + std::to_string(i) + "_r.sql",
+              strata::test::revision_text("c" + std::to_string(i), "c" + std::to_string(i - 1),
+                                          "INSERT INTO applied_log (rev) VALUES ('c" + std::to_string(i) + "')",
+                                          "DELETE FROM applied_log WHERE rev = 'c" + std::to_string(i) + "'"));
+  fs::create_directories(dir / "migrations/analytics");
+  write_config();
+  auto url = fresh_db();
+  std::vector<pid_t> pids;
+  const char* bin = STRATA_TEST_BIN;
+  for (int k = 0; k < 4; ++k) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      if (chdir(dir.path().c_str()) != 0) _exit(126);
+      setenv("DATABASE_URL", url.c_str(), 1);
+      setenv("ANALYTICS_DATABASE_URL", url.c_str(), 1);
+      int devnull = open("/dev/null", O_WRONLY);
+      dup2(devnull, 1);
+      execl(bin, bin, "-q", "--db", "main", "upgrade", "head", "--lock-timeout", "60", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    pids.push_back(pid);
+  }
+  for (auto pid : pids) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a runner failed, status " << status;
+  }
+  auto log = query(url, "SELECT rev FROM applied_log");
+  EXPECT_EQ(log, (Rows{"c1", "c2", "c3", "c4", "c5", "c6"})) << "each revision exactly once";
+  EXPECT_EQ(version(url), Rows{"c6"});
+}
+
+TEST_P(Scenario, VersionTableInAnotherSchema) {
+  dir.write("migrations/main/1_t.sql", strata::test::revision_text("v1", "", "CREATE TABLE vt_data (id INTEGER)", "DROP TABLE vt_data"));
+  fs::create_directories(dir / "migrations/analytics");
+  if (dialect() == "sqlite") {
+    write_config("version_table_schema = \"audit\"\n");
+    auto r = strata({"--db", "main", "upgrade", "head"}, fresh_db());
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(has(r.err, "version_table_schema is set, but database 'main' uses sqlite")) << r.err;
+    return;
+  }
+  auto url = fresh_db();
+  std::string schema;
+  if (dialect() == "postgresql") {
+    schema = "audit";
+    connect(url)->execute("CREATE SCHEMA audit");
+  } else {
+    schema = fresh_db("audit");
+    schema = schema.substr(schema.rfind('/') + 1);
+  }
+  write_config("version_table_schema = \"" + schema + "\"\nversion_table = \"schema_history\"\n");
+  auto r = strata({"--db", "main", "upgrade", "head"}, url);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(table(url, "schema_history", &schema));
+  EXPECT_FALSE(table(url, "schema_history"));
+  EXPECT_FALSE(table(url, "alembic_version"));
+  EXPECT_EQ(query(url, "SELECT version_num FROM " + schema + ".schema_history"), Rows{"v1"});
+  auto down = strata({"--db", "main", "downgrade", "base"}, url);
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_EQ(query(url, "SELECT version_num FROM " + schema + ".schema_history"), Rows{});
+}
+
+TEST_P(Scenario, UnreachableOrWrongPasswordFailsWithMaskedUrl) {
+  copy_example();
+  std::string url;
+  if (dialect() == "sqlite") {
+    url = "sqlite:///" + (dir / "no/such/folder/x.db");
+  } else {
+    auto u = strata::config::parse_url(admin_url(dialect()), "/");
+    url = u.scheme + "://" + u.user + ":wrong-s3cret@" + u.host + ":" + std::to_string(u.port) + "/" + u.database;
+  }
+  auto r = strata({"--db", "main", "upgrade", "head"}, url);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_FALSE(has(r.out + r.err, "wrong-s3cret")) << r.err;
+  EXPECT_TRUE(has(r.err, "main: error: cannot connect to") || has(r.err, "error: cannot connect to")) << r.err;
+}
+
+// A database that Alembic created and manages is picked up by Strata, moved
+// on, and handed back: both read the same alembic_version.
+TEST_P(Scenario, AlembicCreatedDatabaseIsPickedUpAndHandedBack) {
+  auto url = fresh_db();
+  // The same two revisions as an Alembic script directory.
+  dir.write("alembic/env.py",
+            "from alembic import context\nfrom sqlalchemy import engine_from_config, pool\n"
+            "config = context.config\n"
+            "engine = engine_from_config(config.get_section(config.config_ini_section), prefix='sqlalchemy.', poolclass=pool.NullPool)\n"
+            "with engine.connect() as connection:\n"
+            "    context.configure(connection=connection, target_metadata=None)\n"
+            "    with context.begin_transaction():\n"
+            "        context.run_migrations()\n");
+  dir.write("alembic/versions/aa01_first.py",
+            "revision = 'aa0100000001'\ndown_revision = None\nbranch_labels = None\ndepends_on = None\n"
+            "from alembic import op\n"
+            "def upgrade():\n    op.execute('CREATE TABLE first_t (id INTEGER)')\n"
+            "def downgrade():\n    op.execute('DROP TABLE first_t')\n");
+  dir.write("alembic/versions/aa02_second.py",
+            "revision = 'aa0200000002'\ndown_revision = 'aa0100000001'\nbranch_labels = None\ndepends_on = None\n"
+            "from alembic import op\n"
+            "def upgrade():\n    op.execute('CREATE TABLE second_t (id INTEGER)')\n"
+            "def downgrade():\n    op.execute('DROP TABLE second_t')\n");
+  std::string sa_url = url;
+  if (dialect() == "mysql") sa_url = "mysql+pymysql" + url.substr(url.find("://"));
+  std::string escaped;  // configparser reads '%' as interpolation
+  for (char c : sa_url) escaped += c == '%' ? std::string("%%") : std::string(1, c);
+  dir.write("alembic.ini", "[alembic]\nscript_location = " + (dir / "alembic") + "\nsqlalchemy.url = " + escaped + "\n");
+  auto alembic = [&](const std::string& args) {
+    std::string cmd = "cd '" + dir.path() + "' && env -u PYTHONPATH -u PYTHONHOME /usr/bin/python3 -m alembic -c alembic.ini " +
+                      args + " > alembic.out 2>&1";
+    int rc = std::system(cmd.c_str());
+    return std::make_pair(rc, strata::util::read_file(dir / "alembic.out"));
+  };
+  auto [rc1, out1] = alembic("upgrade aa0100000001");
+  ASSERT_EQ(rc1, 0) << out1;
+  EXPECT_EQ(version(url), Rows{"aa0100000001"});
+
+  // Strata's chain: the same ids, and one more revision.
+  dir.write("migrations/main/aa01_first.sql",
+            strata::test::revision_text("aa0100000001", "", "CREATE TABLE first_t (id INTEGER)", "DROP TABLE first_t"));
+  dir.write("migrations/main/aa02_second.sql",
+            strata::test::revision_text("aa0200000002", "aa0100000001", "CREATE TABLE second_t (id INTEGER)", "DROP TABLE second_t"));
+  dir.write("migrations/main/aa03_third.sql",
+            strata::test::revision_text("aa0300000003", "aa0200000002", "CREATE TABLE third_t (id INTEGER)", "DROP TABLE third_t"));
+  fs::create_directories(dir / "migrations/analytics");
+  write_config();
+  auto up = strata({"--db", "main", "upgrade", "head"}, url);
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  EXPECT_EQ(version(url), Rows{"aa0300000003"});
+  EXPECT_TRUE(table(url, "second_t"));
+  EXPECT_TRUE(table(url, "third_t"));
+
+  // Back to a revision Alembic knows; Alembic takes over from there.
+  auto down = strata({"--db", "main", "downgrade", "aa0200000002"}, url);
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  auto [rc2, out2] = alembic("current");
+  ASSERT_EQ(rc2, 0) << out2;
+  EXPECT_TRUE(has(out2, "aa0200000002 (head)")) << out2;
+  auto [rc3, out3] = alembic("downgrade base");
+  ASSERT_EQ(rc3, 0) << out3;
+  EXPECT_EQ(version(url), Rows{});
+  EXPECT_FALSE(table(url, "first_t"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Dialects, Scenario, ::testing::Values("sqlite", "postgresql", "mysql"),
+                         [](const auto& info) { return info.param; });
+
+// The design card's deployment: main on PostgreSQL, analytics on MariaDB,
+// one command.
+TEST(MixedDialects, MainOnPostgresqlAndAnalyticsOnMariadbUpgradeTogether) {
+  TempDir dir;
+  fs::copy(strata::test::source_dir() + "/migrations", dir / "migrations", fs::copy_options::recursive);
+  fs::copy(strata::test::source_dir() + "/alembic.toml", dir / "alembic.toml");
+  const std::string name = "strata_mixed_" + std::to_string(getpid());
+  auto pg_admin = admin_url("postgresql"), my_admin = admin_url("mysql");
+  connect(pg_admin)->execute("CREATE DATABASE " + name);
+  connect(my_admin)->execute("CREATE DATABASE " + name);
+  auto pg = with_database(pg_admin, name), my = with_database(my_admin, name);
+  auto r = run_strata({"upgrade", "head"}, dir.path(), {"DATABASE_URL=" + pg, "ANALYTICS_DATABASE_URL=" + my});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(connect(pg)->query_column("SELECT version_num FROM alembic_version"), Rows{"5d9b3e7a2f60"});
+  EXPECT_EQ(connect(my)->query_column("SELECT version_num FROM alembic_version"), Rows{"f7b9d1e3a5c6"});
+  EXPECT_TRUE(has(r.out, "main: upgraded <base> -> 5d9b3e7a2f60")) << r.out;
+  EXPECT_TRUE(has(r.out, "analytics: upgraded <base> -> f7b9d1e3a5c6")) << r.out;
+  connect(pg_admin)->execute("DROP DATABASE " + name + " WITH (FORCE)");
+  connect(my_admin)->execute("DROP DATABASE " + name);
+}
