@@ -2,10 +2,19 @@
 //
 // SQLite's DDL is transactional, so a run in one transaction is atomic:
 // capabilities include STRATA_CAP_TRANSACTIONAL_DDL whatever other tools
-// assume. Runs on one database are serialised by SQLite's own write lock:
-// begin() is BEGIN IMMEDIATE, which waits (busy timeout) for another writer.
+// assume. begin() is BEGIN IMMEDIATE, which takes the write lock at once.
+// A whole run (which may span several transactions) is serialised by an
+// flock() on "<database>-strata.lock": a lock the kernel drops when the
+// process dies, so a killed run never leaves a stale lock behind.
 #include <sqlite3.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <thread>
 
 #include <cstdlib>
 #include <cstring>
@@ -20,6 +29,8 @@ namespace {
 struct Conn {
   sqlite3* db = nullptr;
   int busy_timeout_ms = 60000;
+  std::string path;   // database file ("" for :memory:)
+  int lock_fd = -1;   // the run lock's file, while held
 };
 
 char* dup(const std::string& s) {
@@ -120,6 +131,7 @@ strata_status connect(const strata_connect_params* params, strata_conn** out, st
       delete conn;
       return make_error(error, STRATA_CONNECTION_BROKEN, msg, rc);
     }
+    if (path != ":memory:") conn->path = path;
     if (params->lock_timeout_seconds >= 0)
       conn->busy_timeout_ms = static_cast<int>(params->lock_timeout_seconds * 1000);
     sqlite3_busy_timeout(conn->db, conn->busy_timeout_ms);
@@ -147,6 +159,7 @@ void disconnect(strata_conn* c) {
   if (conn->db && !sqlite3_get_autocommit(conn->db))
     sqlite3_exec(conn->db, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close_v2(conn->db);
+  if (conn->lock_fd >= 0) close(conn->lock_fd);  // releases the run lock
   delete conn;
 }
 
@@ -278,16 +291,53 @@ strata_status rollback(strata_conn* c, strata_error** error) {
   return simple(c, "ROLLBACK", error);
 }
 
-// SQLite has no session locks; the write lock taken by begin() serialises
-// runners. lock() only sets how long begin() waits for another writer.
-strata_status lock(strata_conn* c, const char*, double timeout_seconds, strata_error**) {
-  auto* conn = reinterpret_cast<Conn*>(c);
-  int ms = timeout_seconds < 0 ? 24 * 3600 * 1000 : static_cast<int>(timeout_seconds * 1000);
-  sqlite3_busy_timeout(conn->db, ms);
-  return STRATA_OK;
+// The run lock: flock() on a file beside the database (never on the
+// database file itself, whose POSIX locks SQLite owns). Also sets how long
+// begin() waits for other writers.
+strata_status lock(strata_conn* c, const char*, double timeout_seconds, strata_error** error) {
+  try {
+    auto* conn = reinterpret_cast<Conn*>(c);
+    int ms = timeout_seconds < 0 ? 24 * 3600 * 1000 : static_cast<int>(timeout_seconds * 1000);
+    sqlite3_busy_timeout(conn->db, ms);
+    if (conn->path.empty() || conn->lock_fd >= 0) return STRATA_OK;  // :memory: is private
+    const std::string lock_path = conn->path + "-strata.lock";
+    int fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+      return make_error(error, STRATA_ERROR, "cannot open the lock file " + lock_path + ": " + std::strerror(errno));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    auto pause = std::chrono::milliseconds(10);
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK && errno != EINTR) {
+        std::string msg = "cannot lock " + lock_path + ": " + std::strerror(errno);
+        close(fd);
+        return make_error(error, STRATA_ERROR, msg);
+      }
+      if (timeout_seconds >= 0 && std::chrono::steady_clock::now() >= deadline) {
+        close(fd);
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%g", timeout_seconds);
+        return make_error(error, STRATA_LOCK_TIMEOUT,
+                          std::string("timed out after ") + buf +
+                              " s waiting for the migration lock (another strata run on this database?)");
+      }
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds(200));
+    }
+    conn->lock_fd = fd;
+    return STRATA_OK;
+  } catch (...) {
+    return make_error(error, STRATA_ERROR, "unknown error in sqlite plugin");
+  }
 }
 
-strata_status unlock(strata_conn*, const char*, strata_error**) { return STRATA_OK; }
+strata_status unlock(strata_conn* c, const char*, strata_error**) {
+  auto* conn = reinterpret_cast<Conn*>(c);
+  if (conn->lock_fd >= 0) {
+    close(conn->lock_fd);  // closing the descriptor releases the flock
+    conn->lock_fd = -1;
+  }
+  return STRATA_OK;
+}
 
 size_t quote_identifier(const char* identifier, char* out, size_t capacity) {
   std::string q = "\"";
@@ -359,7 +409,7 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.abi_minor = STRATA_DIALECT_ABI_MINOR;
     a.name = "sqlite";
     a.description = description().c_str();
-    a.capabilities = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_AUTOCOMMIT;
+    a.capabilities = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_AUTOCOMMIT | STRATA_CAP_SESSION_LOCKS;
     a.error_free = error_free;
     a.string_list_free = string_list_free;
     a.connect = connect;

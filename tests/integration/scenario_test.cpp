@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -263,7 +264,11 @@ TEST_P(Scenario, ConcurrentRunnersApplyEachRevisionOnce) {
                                           "INSERT INTO applied_log (rev) VALUES ('c" + std::to_string(i) + "')",
                                           "DELETE FROM applied_log WHERE rev = 'c" + std::to_string(i) + "'"));
   fs::create_directories(dir / "migrations/analytics");
-  write_config();
+  // Once with one transaction per run, once per revision: the run lock,
+  // not the transaction, must keep runners apart.
+  for (const char* mode : {"", "transaction_per_migration = true\n"}) {
+  SCOPED_TRACE(*mode ? "transaction per migration" : "one transaction per run");
+  write_config(mode);
   auto url = fresh_db();
   std::vector<pid_t> pids;
   const char* bin = STRATA_TEST_BIN;
@@ -289,6 +294,31 @@ TEST_P(Scenario, ConcurrentRunnersApplyEachRevisionOnce) {
   auto log = query(url, "SELECT rev FROM applied_log");
   EXPECT_EQ(log, (Rows{"c1", "c2", "c3", "c4", "c5", "c6"})) << "each revision exactly once";
   EXPECT_EQ(version(url), Rows{"c6"});
+  }
+}
+
+TEST_P(Scenario, SecondRunnerWaitsForTheLockThenTimesOutClearly) {
+  dir.write("migrations/main/1_t.sql", strata::test::revision_text("w1", "", "CREATE TABLE w_data (id INTEGER)", "DROP TABLE w_data"));
+  fs::create_directories(dir / "migrations/analytics");
+  write_config();
+  auto url = fresh_db();
+  {
+    // Another run holds the migration lock (the key strata derives from the
+    // version table's name).
+    auto holder = connect(url);
+    holder->lock("strata:alembic_version", 5);
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = strata({"--db", "main", "upgrade", "head", "--lock-timeout", "0.5"}, url);
+    double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_TRUE(has(r.err, "timed out after 0.5 s waiting for the migration lock")) << r.err;
+    EXPECT_GE(waited, 0.45);
+    EXPECT_FALSE(table(url, "w_data")) << "nothing may run without the lock";
+  }
+  // The holder is gone (its connection closed): the lock went with it.
+  auto r = strata({"--db", "main", "upgrade", "head", "--lock-timeout", "5"}, url);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(version(url), Rows{"w1"});
 }
 
 TEST_P(Scenario, VersionTableInAnotherSchema) {
