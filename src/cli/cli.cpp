@@ -289,10 +289,30 @@ int cmd_history(Context& ctx) {
     if (indicate) current.insert(rows.begin(), rows.end());
     LineParts parts;
     parts.parents = parts.branches = parts.doc = true;
-    for (auto i : g.walk(start, end, rows)) {
+    auto order = g.walk(start, end, rows);
+    if (flag(ctx, "graph")) {
+      for (auto& l : graph_lines(g, order, current)) ctx.output.result(prefix, l);
+      return;
+    }
+    for (auto i : order) {
       if (ctx.globals.verbose) ctx.output.result(prefix, verbose_entry(g, i, current));
       else ctx.output.result(prefix, line(g, i, parts, current));
     }
+  });
+}
+
+int cmd_graph(Context& ctx) {
+  std::string format = ctx.vm.count("format") ? ctx.vm["format"].as<std::string>() : "text";
+  if (format != "text" && format != "dot") throw UserError("graph --format takes text or dot, not '" + format + "'");
+  return for_each_chain(ctx, [&](const config::DatabaseConfig& db, const runner::Chain& chain,
+                                 const std::string& prefix) {
+    const auto& g = *chain.graph;
+    if (format == "dot") {
+      // Unprefixed: one digraph per database, a file `dot` reads as is.
+      ctx.out << dot_graph(g, db.name);
+      return;
+    }
+    for (auto& l : graph_lines(g, g.walk("", ""))) ctx.output.result(prefix, l);
   });
 }
 
@@ -304,8 +324,13 @@ int cmd_heads(Context& ctx) {
     LineParts parts;
     parts.branches = true;
     parts.tree = false;
-    for (auto h : resolve_deps ? g.real_heads() : g.heads())
-      ctx.output.result(prefix, ctx.globals.verbose ? verbose_entry(g, h) : line(g, h, parts));
+    auto heads = resolve_deps ? g.real_heads() : g.heads();
+    for (auto h : heads) ctx.output.result(prefix, ctx.globals.verbose ? verbose_entry(g, h) : line(g, h, parts));
+    // Several heads break 'upgrade head' deploys: say so where it is seen.
+    if (heads.size() > 1)
+      ctx.output.error(prefix, "note: " + std::to_string(heads.size()) +
+                                   " heads; 'upgrade head' will refuse until they are merged ('strata merge heads "
+                                   "-m ...') or targeted one by one ('LABEL@head', 'heads')");
   });
 }
 
@@ -516,7 +541,8 @@ const std::vector<Command>& commands() {
        [](po::options_description& d) {
          d.add_options()
              ("rev-range,r", po::value<std::string>()->value_name("START:END"), "only revisions in this range (current allowed)")
-             ("indicate-current,i", po::bool_switch(), "mark the databases' current revisions");
+             ("indicate-current,i", po::bool_switch(), "mark the databases' current revisions")
+             ("graph", po::bool_switch(), "draw branches and merges as a text graph");
        },
        cmd_history},
       {"heads", "", "Show the head revisions of each chain.",
@@ -525,6 +551,11 @@ const std::vector<Command>& commands() {
        },
        cmd_heads},
       {"branches", "", "Show branch points.", nullptr, cmd_branches},
+      {"graph", "", "Draw the revision graph (text, or Graphviz with --format dot).",
+       [](po::options_description& d) {
+         d.add_options()("format", po::value<std::string>()->value_name("text|dot"), "output format (default text)");
+       },
+       cmd_graph},
       {"show", "REV", "Show one revision in detail.", nullptr, cmd_show},
       {"stamp", "REV...", "Set the version table to REV without running any SQL.",
        [](po::options_description& d) {

@@ -1,5 +1,7 @@
 #include "strata/cli/format.hpp"
 
+#include <algorithm>
+
 #include "strata/util/strings.hpp"
 
 namespace strata::cli {
@@ -60,6 +62,95 @@ std::string verbose_entry(const planner::RevisionGraph& g, planner::Index i,
   out += "    Revises: " + util::join(r.down_revisions, ", ") + "\n";
   out += "    Create Date: " + r.create_date + "\n";
   return out;
+}
+
+std::vector<std::string> graph_lines(const planner::RevisionGraph& g, const std::vector<planner::Index>& order,
+                                     const std::set<std::string>& current) {
+  using planner::Index;
+  const Index none = static_cast<Index>(g.size());
+  std::vector<Index> lanes;  // the revision each lane waits for
+  std::vector<std::string> out;
+  auto rtrim = [](std::string t) {
+    while (!t.empty() && t.back() == ' ') t.pop_back();
+    return t;
+  };
+  LineParts parts;
+  parts.branches = parts.doc = true;
+  for (Index r : order) {
+    std::vector<size_t> at;
+    for (size_t i = 0; i < lanes.size(); ++i)
+      if (lanes[i] == r) at.push_back(i);
+    if (at.empty()) {
+      auto free_lane = std::find(lanes.begin(), lanes.end(), none);
+      if (free_lane != lanes.end()) *free_lane = r, at.push_back(static_cast<size_t>(free_lane - lanes.begin()));
+      else lanes.push_back(r), at.push_back(lanes.size() - 1);
+    }
+    const size_t col = at[0];
+    if (at.size() > 1) {
+      // Several lanes waited for r (a branch point): they join its lane,
+      // and lanes to their right move left.
+      std::string buf(lanes.size() * 2, ' ');
+      size_t removed = 0;
+      for (size_t i = 0; i < lanes.size(); ++i) {
+        bool joining = std::find(at.begin() + 1, at.end(), i) != at.end();
+        if (joining) ++removed;
+        if (lanes[i] == none) continue;
+        if (joining || (removed && i > col)) buf[2 * i - 1] = '/';
+        else buf[2 * i] = '|';
+      }
+      out.push_back(rtrim(buf));
+      for (size_t k = at.size() - 1; k >= 1; --k) lanes.erase(lanes.begin() + static_cast<long>(at[k]));
+    }
+    std::string node;
+    for (size_t i = 0; i < lanes.size(); ++i) node += std::string(i == col ? "*" : lanes[i] == none ? " " : "|") + " ";
+    out.push_back(node + " " + line(g, r, parts, current));
+    const auto& downs = g.node(r).down;
+    lanes[col] = downs.empty() ? none : downs[0];
+    size_t opened = 0;
+    for (size_t k = 1; k < downs.size(); ++k) {
+      if (std::find(lanes.begin(), lanes.end(), downs[k]) != lanes.end()) continue;
+      lanes.insert(lanes.begin() + static_cast<long>(col + 1 + opened), downs[k]);
+      ++opened;
+    }
+    if (opened) {
+      // A merge point: its other parents open lanes to its right.
+      std::string buf(lanes.size() * 2, ' ');
+      for (size_t i = 0; i < lanes.size(); ++i) {
+        if (lanes[i] == none) continue;
+        if (i <= col) buf[2 * i] = '|';
+        else buf[2 * i - 1] = '\\';
+      }
+      out.push_back(rtrim(buf));
+    }
+    while (!lanes.empty() && lanes.back() == none) lanes.pop_back();
+  }
+  return out;
+}
+
+std::string dot_graph(const planner::RevisionGraph& g, const std::string& name) {
+  auto esc = [](const std::string& s) {
+    std::string o;
+    for (char c : s) {
+      if (c == '"' || c == '\\') o += '\\';
+      o += c;
+    }
+    return o;
+  };
+  std::string out = "digraph \"" + esc(name) + "\" {\n  rankdir=BT;\n  node [shape=box, fontname=\"monospace\"];\n";
+  for (planner::Index i = 0; i < g.size(); ++i) {
+    const auto& r = g.rev(i);
+    std::string label = r.id + "\\n" + esc(r.message);
+    if (!g.node(i).labels.empty()) label += "\\n(" + esc(util::join(g.node(i).labels, ", ")) + ")";
+    out += "  \"" + r.id + "\" [label=\"" + label + "\"";
+    if (g.is_head(i)) out += ", style=bold";
+    if (g.is_merge_point(i) || g.is_branch_point(i)) out += ", shape=box3d";
+    out += "];\n";
+  }
+  for (planner::Index i = 0; i < g.size(); ++i) {
+    for (auto d : g.node(i).down) out += "  \"" + g.id(i) + "\" -> \"" + g.id(d) + "\";\n";
+    for (auto d : g.node(i).deps) out += "  \"" + g.id(i) + "\" -> \"" + g.id(d) + "\" [style=dashed];\n";
+  }
+  return out + "}\n";
 }
 
 }  // namespace strata::cli

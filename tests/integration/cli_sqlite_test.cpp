@@ -274,11 +274,44 @@ TEST_F(Example, HistoryHeadsBranchesShowAndCurrent) {
   EXPECT_TRUE(has(ind.out, "c4e6a8b0d21f -> f7b9d1e3a5c6 (analytics) (head) (current), index events by name")) << ind.out;
 }
 
+TEST_F(Example, HistoryGraphAndDotShowBranchesAndMerges) {
+  auto g = strata({"--db", "main", "history", "--graph"});
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  EXPECT_EQ(g.out,
+            "*  5d9b3e7a2f60 (head), index orders by user\n"
+            "*  e2a4f6c8b013 (mergepoint), merge orders and user status\n"
+            "|\\\n"
+            "* |  8c4e2d1f6a37, create orders table\n"
+            "| *  b7d05e9a1c42, add user status\n"
+            "|/\n"
+            "*  3f1a9c2b7d10 (branchpoint), create users table\n");
+  auto dot = strata({"--db", "main", "graph", "--format", "dot"});
+  ASSERT_EQ(dot.exit_code, 0) << dot.err;
+  EXPECT_TRUE(has(dot.out, "digraph \"main\" {")) << dot.out;
+  EXPECT_TRUE(has(dot.out, "\"e2a4f6c8b013\" -> \"8c4e2d1f6a37\";")) << dot.out;
+  EXPECT_TRUE(has(dot.out, "\"e2a4f6c8b013\" -> \"b7d05e9a1c42\";")) << dot.out;
+  EXPECT_TRUE(has(dot.out, "\"5d9b3e7a2f60\" [label=\"5d9b3e7a2f60\\nindex orders by user\", style=bold];")) << dot.out;
+  // Both databases: two digraphs, no line prefixes to break the syntax.
+  auto both = strata({"graph", "--format", "dot"});
+  EXPECT_TRUE(has(both.out, "digraph \"analytics\" {")) << both.out;
+  EXPECT_FALSE(has(both.out, "main: ")) << both.out;
+  auto bad = strata({"graph", "--format", "png"});
+  EXPECT_EQ(bad.exit_code, 2);
+}
+
+TEST_F(Example, SeveralHeadsAreCalledOut) {
+  ASSERT_EQ(strata({"--db", "analytics", "revision", "-m", "side", "--head", "c4e6a8b0d21f", "--splice",
+                    "--rev-id", "bbbb00000002"}).exit_code, 0);
+  auto heads = strata({"--db", "analytics", "heads"});
+  EXPECT_EQ(heads.exit_code, 0);
+  EXPECT_TRUE(has(heads.err, "note: 2 heads; 'upgrade head' will refuse until they are merged")) << heads.err;
+}
+
 TEST_F(Example, HelpAndUsageErrors) {
   auto help = strata({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   for (auto cmd : {"init", "revision", "upgrade", "downgrade", "current", "history", "heads", "branches",
-                   "show", "stamp", "merge"})
+                   "graph", "show", "stamp", "resolve", "merge"})
     EXPECT_TRUE(has(help.out, std::string("  ") + cmd)) << cmd;
   auto up = strata({"upgrade", "--help"});
   EXPECT_EQ(up.exit_code, 0);

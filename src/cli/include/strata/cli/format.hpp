@@ -25,4 +25,13 @@ std::string line(const planner::RevisionGraph& g, planner::Index i, const LinePa
 std::string verbose_entry(const planner::RevisionGraph& g, planner::Index i,
                           const std::set<std::string>& current = {});
 
+/// `order` (newest first) drawn as a text graph, like `git log --graph`:
+/// one line per revision ("*" in its lane) plus connector lines at merge
+/// and branch points.
+std::vector<std::string> graph_lines(const planner::RevisionGraph& g, const std::vector<planner::Index>& order,
+                                     const std::set<std::string>& current = {});
+/// The whole graph in Graphviz dot: Revises edges solid, Depends On dashed,
+/// heads bold, labels shown; render with `dot -Tsvg`.
+std::string dot_graph(const planner::RevisionGraph& g, const std::string& name);
+
 }  // namespace strata::cli
