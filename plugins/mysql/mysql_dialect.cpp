@@ -553,6 +553,23 @@ void statement_list_free(strata_statement_list* list) {
   std::free(list);
 }
 
+// For offline scripts run by the mysql/mariadb client: a statement whose
+// text contains ';' (a procedure or trigger body) is wrapped in DELIMITER
+// lines, as the client needs; others end with ';'.
+size_t script_statement(const char* statement, size_t length, char* out, size_t capacity) {
+  std::string stmt(statement, length);
+  std::string q;
+  if (stmt.find(';') == std::string::npos) {
+    q = stmt + ";";
+  } else {
+    std::string delim = "$$";
+    while (stmt.find(delim) != std::string::npos) delim += "$";
+    q = "DELIMITER " + delim + "\n" + stmt + delim + "\nDELIMITER ;";
+  }
+  if (q.size() < capacity) std::memcpy(out, q.c_str(), q.size() + 1);
+  return q.size();
+}
+
 #define STRATA_MYSQL_STR2(x) #x
 #define STRATA_MYSQL_STR(x) STRATA_MYSQL_STR2(x)
 
@@ -583,6 +600,7 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.quote_identifier = quote_identifier;
     a.split_statements = split_statements;
     a.statement_list_free = statement_list_free;
+    a.script_statement = script_statement;
     return a;
   }();
   return &api;

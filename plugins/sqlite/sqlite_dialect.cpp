@@ -394,6 +394,14 @@ void statement_list_free(strata_statement_list* list) {
   std::free(list);
 }
 
+// For offline scripts: the statement and its terminator.
+size_t script_statement(const char* statement, size_t length, char* out, size_t capacity) {
+  std::string q(statement, length);
+  q += ";";
+  if (q.size() < capacity) std::memcpy(out, q.c_str(), q.size() + 1);
+  return q.size();
+}
+
 const std::string& description() {
   static const std::string d = std::string("SQLite ") + sqlite3_libversion();
   return d;
@@ -425,6 +433,7 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.quote_identifier = quote_identifier;
     a.split_statements = split_statements;
     a.statement_list_free = statement_list_free;
+    a.script_statement = script_statement;
     return a;
   }();
   return &api;

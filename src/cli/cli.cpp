@@ -10,10 +10,12 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "strata/cli/format.hpp"
 #include "strata/config/config.hpp"
 #include "strata/dialect/dialect.hpp"
+#include "strata/runner/offline.hpp"
 #include "strata/runner/runner.hpp"
 #include "strata/script/revision.hpp"
 #include "strata/util/error.hpp"
@@ -145,25 +147,96 @@ void add_lock_timeout(po::options_description& d) {
 
 bool flag(const Context& ctx, const char* name) { return ctx.vm.count(name) && ctx.vm[name].as<bool>(); }
 
+void add_offline_options(po::options_description& d) {
+  d.add_options()
+      ("sql", po::bool_switch(), "write the SQL script instead of running it (offline mode; TARGET may be START:END)")
+      ("tag", po::value<std::string>()->value_name("TAG"), "with --sql: a tag recorded in the script's header")
+      ("output-dir", po::value<std::string>()->value_name("DIR"),
+       "with --sql: write one <database>.sql per database into DIR instead of stdout");
+}
+
 void add_run_options(po::options_description& d) {
   add_lock_timeout(d);
   d.add_options()("resume", po::bool_switch(),
                   "continue a revision a failure left half-applied, at the statement that did not complete");
+  add_offline_options(d);
 }
 
+/// --sql: render each selected database's script; nothing connects.
+int run_offline(Context& ctx, runner::OfflineRequest req) {
+  if (ctx.vm.count("tag")) req.tag = ctx.vm["tag"].as<std::string>();
+  auto cfg = ctx.load();
+  auto dbs = ctx.selected(cfg);
+  auto chains = runner::load_chains(dbs);
+  dialect::PluginRegistry plugins(cfg.plugin_path);
+  std::vector<std::pair<const config::DatabaseConfig*, std::string>> scripts;
+  for (auto* db : dbs) {
+    const dialect::Plugin* plugin;
+    try {
+      plugin = &plugins.get(db->url.dialect);
+    } catch (const dialect::PluginError& e) {
+      throw UserError("database '" + db->name + "' (" + db->url.masked() + "): " + e.what());
+    }
+    try {
+      scripts.emplace_back(db, runner::render_offline(cfg, *db, *chains[db->location], *plugin, req));
+    } catch (const UserError& e) {
+      throw UserError(dbs.size() > 1 ? db->name + ": " + e.what() : std::string(e.what()));
+    }
+  }
+  if (ctx.vm.count("output-dir")) {
+    fs::path dir = ctx.vm["output-dir"].as<std::string>();
+    fs::create_directories(dir);
+    for (auto& [db, text] : scripts) {
+      fs::path file = dir / (db->name + ".sql");
+      std::ofstream f(file);
+      f << text;
+      f.close();
+      if (!f) throw UserError(file.string() + ": cannot write");
+      if (!ctx.globals.quiet) ctx.err << "wrote " << file.string() << "\n";
+    }
+    return 0;
+  }
+  for (auto& [db, text] : scripts) {
+    if (scripts.size() > 1)
+      ctx.out << "-- ==================== database: " << db->name << " (" << db->url.dialect
+              << ") ====================\n\n";
+    ctx.out << text;
+  }
+  return 0;
+}
+
+
 int cmd_upgrade(Context& ctx) {
+  if (flag(ctx, "sql")) {
+    if (flag(ctx, "resume")) throw UserError("--resume cannot be combined with --sql");
+    runner::OfflineRequest off;
+    off.action = runner::Action::Upgrade;
+    std::tie(off.start, off.end) = runner::split_range(require_one(ctx, "target revision (e.g. head or START:END)"));
+    return run_offline(ctx, off);
+  }
   runner::Request req;
   req.action = runner::Action::Upgrade;
   req.target = require_one(ctx, "target revision (e.g. head)");
+  if (req.target.find(':') != std::string::npos)
+    throw UserError("a START:END range is only valid with --sql");
   req.lock_timeout_seconds = lock_timeout(ctx);
   req.resume = flag(ctx, "resume");
   return run_action(ctx, req);
 }
 
 int cmd_downgrade(Context& ctx) {
+  if (flag(ctx, "sql")) {
+    if (flag(ctx, "resume")) throw UserError("--resume cannot be combined with --sql");
+    runner::OfflineRequest off;
+    off.action = runner::Action::Downgrade;
+    std::tie(off.start, off.end) = runner::split_range(require_one(ctx, "START:END range (e.g. head:base)"));
+    return run_offline(ctx, off);
+  }
   runner::Request req;
   req.action = runner::Action::Downgrade;
   req.target = require_one(ctx, "target revision (e.g. -1 or base)");
+  if (req.target.find(':') != std::string::npos)
+    throw UserError("a START:END range is only valid with --sql");
   req.lock_timeout_seconds = lock_timeout(ctx);
   req.resume = flag(ctx, "resume");
   return run_action(ctx, req);
@@ -185,6 +258,21 @@ int cmd_stamp(Context& ctx) {
   runner::Request req;
   req.action = runner::Action::Stamp;
   if (ctx.positional.empty()) throw UserError("stamp needs at least one revision (e.g. head)");
+  if (flag(ctx, "sql")) {
+    if (flag(ctx, "purge")) throw UserError("--purge cannot be combined with --sql");
+    runner::OfflineRequest off;
+    off.action = runner::Action::Stamp;
+    for (auto& t : ctx.positional) {
+      auto [start, end] = runner::split_range(t);
+      if (!start.empty()) {
+        if (!off.start.empty() && off.start != start)
+          throw UserError("stamp --sql: all START:END ranges must share one START");
+        off.start = start;
+      }
+      off.stamp_targets.push_back(end);
+    }
+    return run_offline(ctx, off);
+  }
   req.stamp_targets = ctx.positional;
   req.purge = flag(ctx, "purge");
   req.lock_timeout_seconds = lock_timeout(ctx);
@@ -561,6 +649,7 @@ const std::vector<Command>& commands() {
        [](po::options_description& d) {
          d.add_options()("purge", po::bool_switch(), "empty the version table first (ignores unknown ids)");
          add_lock_timeout(d);
+         add_offline_options(d);
        },
        cmd_stamp},
       {"resolve", "applied|reverted",

@@ -107,7 +107,7 @@ Plugin PluginRegistry::load_file(const std::string& path, const std::string& exp
       reinterpret_cast<const void*>(api->commit),         reinterpret_cast<const void*>(api->rollback),
       reinterpret_cast<const void*>(api->lock),           reinterpret_cast<const void*>(api->unlock),
       reinterpret_cast<const void*>(api->quote_identifier), reinterpret_cast<const void*>(api->split_statements),
-      reinterpret_cast<const void*>(api->statement_list_free)};
+      reinterpret_cast<const void*>(api->statement_list_free), reinterpret_cast<const void*>(api->script_statement)};
   for (auto* fn : required)
     if (!fn) throw PluginError("dialect plugin " + path + " leaves a required function empty");
   Plugin p;
@@ -146,6 +146,17 @@ std::string Plugin::quote(const std::string& identifier) const {
   if (n >= out.size()) {
     out.assign(n + 1, '\0');
     n = api->quote_identifier(identifier.c_str(), out.data(), out.size());
+  }
+  out.resize(n);
+  return out;
+}
+
+std::string Plugin::script_statement(const std::string& statement) const {
+  std::string out(statement.size() + 64, '\0');
+  size_t n = api->script_statement(statement.data(), statement.size(), out.data(), out.size());
+  if (n >= out.size()) {
+    out.assign(n + 1, '\0');
+    n = api->script_statement(statement.data(), statement.size(), out.data(), out.size());
   }
   out.resize(n);
   return out;

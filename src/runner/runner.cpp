@@ -10,6 +10,7 @@
 #include <chrono>
 #include <optional>
 
+#include "strata/runner/executor.hpp"
 #include "strata/runner/version_table.hpp"
 #include "strata/util/error.hpp"
 #include "strata/util/strings.hpp"
@@ -33,13 +34,19 @@ std::string rows_text(const std::vector<std::string>& rows) {
   return rows.empty() ? "<base>" : util::join(rows, ", ");
 }
 
-/// A step's description, as Alembic logs it: "Running upgrade a -> b, msg".
-std::string step_text(const planner::RevisionGraph& g, const planner::Step& s) {
-  const auto& r = g.rev(s.rev);
-  std::string downs = util::join(r.down_revisions, ", ");
-  if (s.upgrade) return "Running upgrade " + downs + " -> " + r.id + ", " + r.message;
-  return "Running downgrade " + r.id + " -> " + downs + ", " + r.message;
-}
+/// An online run's statements go to the connection.
+class ConnectionSink : public SqlSink {
+ public:
+  explicit ConnectionSink(dialect::Connection& c) : c_(c) {}
+  void begin() override { c_.begin(); }
+  void commit() override { c_.commit(); }
+  void script(const std::string& sql) override { c_.execute(sql); }
+  void statement(const std::string& sql) override { c_.execute(sql, true); }
+  int64_t bookkeeping(const std::string& sql) override { return c_.execute(sql).rows_affected; }
+
+ private:
+  dialect::Connection& c_;
+};
 
 /// Everything that failed in one database, already worded for the user.
 struct RunFailure : std::runtime_error {
@@ -163,10 +170,10 @@ class DatabaseRun {
     }
 
     for (size_t k = 0; k < plan.steps.size(); ++k) {
-      const int64_t resume_at = (k == 0 && progress && request_.resume) ? progress->done : -1;
-      run_step(plan.steps[k], resume_at);
+      const bool resuming = k == 0 && progress && request_.resume;
+      run_step(plan.steps[k], resuming ? progress->done : -1, resuming ? progress->total : 0);
     }
-    if (in_tx_) commit();
+    exec_->commit_if_open();
     result_.to_rows = plan.final_rows;
     conn_->unlock(vt_.lock_key());
     locked_ = false;
@@ -197,6 +204,8 @@ class DatabaseRun {
     o.lock_timeout_seconds = request_.lock_timeout_seconds;
     try {
       conn_ = std::make_unique<dialect::Connection>(plugin_, o);
+      sink_ = std::make_unique<ConnectionSink>(*conn_);
+      exec_ = std::make_unique<StepExecutor>(graph_, plugin_, vt_, whole_run_, *sink_);
     } catch (const dialect::DialectError& e) {
       // The plugin's message names the (masked) URL already.
       throw RunFailure(config::mask_passwords(e.what()));
@@ -286,114 +295,49 @@ class DatabaseRun {
                               rows_text(after));
   }
 
-  void run_step(const planner::Step& step, int64_t resume_at) {
-    const auto& rev = graph_.rev(step.rev);
-    const script::Section* section = step.upgrade ? rev.upgrade_for(plugin_.name) : rev.downgrade_for(plugin_.name);
+  void run_step(const planner::Step& step, int64_t resume_at, int64_t total) {
     const auto st = Clock::now();
-    // A revision whose statements cannot be rolled back as one is run
-    // statement by statement with its progress recorded, so a failure
-    // leaves a precise record instead of a silent half-applied state.
-    const bool tracked = !transactional_ddl_ || !rev.transactional;
-    if (!tracked) {
-      begin_if_needed();
-      if (section) {
+    if (resume_at >= 0)
+      output_.info(prefix_, "resuming " + graph_.id(step.rev) + " at statement " + std::to_string(resume_at + 1) +
+                                " of " + std::to_string(total));
+    try {
+      exec_->run_step(step, resume_at);
+    } catch (const StepError& e) {
+      // A statement fails as a whole, so when a tracked revision's first
+      // statement failed it left nothing behind: forget it, don't block.
+      if (e.statement_index == 0 && e.status == STRATA_ERROR) {
         try {
-          conn_->execute(section->sql);
-        } catch (const dialect::DialectError& e) {
-          throw RunFailure(statement_error(e, rev, section, e.statement_offset, -1, -1));
+          sink_->bookkeeping(vt_.progress_delete_sql());
+        } catch (const std::exception&) {
         }
       }
-      apply_ops(step.ops);
-      if (!whole_run_) commit();
-    } else {
-      if (in_tx_) commit();  // what came before stays, whatever happens next
-      std::vector<strata_statement_range> ranges;
-      if (section) ranges = plugin_.split(section->sql);
-      const int64_t total = static_cast<int64_t>(ranges.size());
-      if (resume_at < 0) {
-        if (!conn_->table_exists(schema_, vt_.progress_table())) conn_->execute(vt_.progress_create_sql());
-        conn_->execute(vt_.progress_insert_sql(rev.id, step.upgrade, total));
-        resume_at = 0;
-      } else {
-        output_.info(prefix_, "resuming " + rev.id + " at statement " + std::to_string(resume_at + 1) + " of " +
-                                  std::to_string(total));
-      }
-      for (int64_t i = resume_at; i < total; ++i) {
-        const auto& r = ranges[static_cast<size_t>(i)];
-        try {
-          conn_->execute(section->sql.substr(static_cast<size_t>(r.offset), static_cast<size_t>(r.length)), true);
-        } catch (const dialect::DialectError& e) {
-          // A statement fails as a whole, so when the first one failed the
-          // revision left nothing behind: forget it instead of blocking.
-          if (i == 0 && e.status == STRATA_ERROR) {
-            try {
-              conn_->execute(vt_.progress_delete_sql());
-            } catch (const std::exception&) {
-            }
-          }
-          throw RunFailure(statement_error(e, rev, section, r.offset, i, total));
-        }
-        conn_->execute(vt_.progress_update_sql(rev.id, i + 1));
-      }
-      begin();
-      apply_ops(step.ops);
-      conn_->execute(vt_.progress_delete_sql());
-      commit();
-      if (whole_run_) begin();
+      throw RunFailure(e.what());
     }
     ++result_.steps_done;
     output_.info(prefix_, step_text(graph_, step) + " (" + ms(seconds_since(st)) + ")");
   }
 
-  // "file:line: message (SQLSTATE x, mysql error n) [revision r, statement i of n]"
-  std::string statement_error(const dialect::DialectError& e, const script::Revision& rev,
-                              const script::Section* section, int64_t offset, int64_t index, int64_t total) const {
-    std::string where = rev.path;
-    if (section) {
-      size_t at = offset >= 0 ? static_cast<size_t>(offset) : 0;
-      where += ":" + std::to_string(rev.line_in_file(*section, at));
-    }
-    std::string detail = e.what();
-    while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
-    std::vector<std::string> codes;
-    if (!e.sqlstate.empty()) codes.push_back("SQLSTATE " + e.sqlstate);
-    if (e.native_code) codes.push_back(plugin_.name + " error " + std::to_string(e.native_code));
-    if (!codes.empty()) detail += " (" + util::join(codes, ", ") + ")";
-    std::string context = "revision " + rev.id;
-    if (index >= 0) context += ", statement " + std::to_string(index + 1) + " of " + std::to_string(total);
-    return where + ": " + detail + " [" + context + "]";
-  }
-
   void apply_ops(const std::vector<planner::VersionOp>& ops) {
-    for (auto& op : ops) {
-      auto r = conn_->execute(vt_.op_sql(op));
-      if (op.kind != planner::VersionOp::Insert && r.rows_affected != 1)
-        throw RunFailure("version table " + vt_.qualified() + ": expected to match one row when " +
-                         planner::describe(op) + "; " + std::to_string(r.rows_affected) +
-                         " found (was it changed by hand while this run went on?)");
+    try {
+      exec_->apply_ops(ops);
+    } catch (const dialect::DialectError&) {
+      throw;
+    } catch (const std::runtime_error& e) {
+      throw RunFailure(e.what());
     }
   }
 
-  void begin() {
-    conn_->begin();
-    in_tx_ = true;
-  }
-  void begin_if_needed() {
-    if (!in_tx_) begin();
-  }
-  void commit() {
-    conn_->commit();
-    in_tx_ = false;
-  }
+  void begin() { exec_->begin(); }
+  void begin_if_needed() { exec_->begin_if_needed(); }
+  void commit() { exec_->commit(); }
 
   // Failure: roll back what is open; report the state the database is in.
   void fail() {
-    if (conn_ && in_tx_) {
+    if (conn_ && exec_ && exec_->in_transaction()) {
       try {
         conn_->rollback();
       } catch (const std::exception&) {
       }
-      in_tx_ = false;
     }
     std::optional<Progress> progress;
     if (conn_ && request_.action != Action::Current) {
@@ -439,7 +383,8 @@ class DatabaseRun {
   const bool transactional_ddl_;
   const bool whole_run_;
   std::unique_ptr<dialect::Connection> conn_;
-  bool in_tx_ = false;
+  std::unique_ptr<ConnectionSink> sink_;
+  std::unique_ptr<StepExecutor> exec_;
   bool locked_ = false;
   std::vector<std::string> rows_;
   TargetResult result_;

@@ -41,7 +41,9 @@ std::string VersionTable::op_sql(const planner::VersionOp& op) const {
 }
 
 std::string VersionTable::progress_create_sql() const {
-  return "CREATE TABLE " + progress_qualified_ +
+  // IF NOT EXISTS: every dialect has it, and online runs and offline
+  // scripts then send the same statement whatever is already there.
+  return "CREATE TABLE IF NOT EXISTS " + progress_qualified_ +
          " (\n    revision VARCHAR(32) NOT NULL, \n    direction VARCHAR(10) NOT NULL, \n"
          "    statements_done INTEGER NOT NULL, \n    statements_total INTEGER NOT NULL, \n"
          "    CONSTRAINT " + name(progress_table_ + "_pkc") + " PRIMARY KEY (revision)\n)";

@@ -1,5 +1,8 @@
 // Deliberately broken dialect plugins: each build variant breaks one rule
 // the loader must enforce. The functions work, so only the check can refuse.
+#include <cstring>
+#include <string>
+
 #include "strata/dialect_abi.h"
 
 namespace {
@@ -29,6 +32,14 @@ size_t quote(const char*, char* out, size_t cap) {
   return 0;
 }
 
+// For offline scripts: the statement and its terminator.
+size_t script_statement(const char* statement, size_t length, char* out, size_t capacity) {
+  std::string q(statement, length);
+  q += ";";
+  if (q.size() < capacity) std::memcpy(out, q.c_str(), q.size() + 1);
+  return q.size();
+}
+
 const strata_dialect_api* table() {
   static strata_dialect_api a = [] {
     strata_dialect_api t{};
@@ -52,6 +63,7 @@ const strata_dialect_api* table() {
     t.quote_identifier = quote;
     t.split_statements = split;
     t.statement_list_free = statement_list_free;
+    t.script_statement = script_statement;
 #if defined(BROKEN_MAJOR)
     t.abi_major = STRATA_DIALECT_ABI_MAJOR + 1;
 #elif defined(BROKEN_MINOR)

@@ -123,7 +123,7 @@ strata_status execute(strata_conn* c, const char* sql, size_t len, const strata_
   static const std::regex update_re(R"(^UPDATE \S+ SET version_num='([^']*)' WHERE \S+ = '([^']*)'$)");
   static const std::regex delete_re(R"(^DELETE FROM \S+ WHERE \S+ = '([^']*)'$)");
   static const std::regex delete_all_re(R"(^DELETE FROM \S+$)");
-  static const std::regex create_re(R"(^CREATE TABLE (\S+) \((?:.|\n)*(version_num|statements_done)(?:.|\n)*)");
+  static const std::regex create_re(R"(^CREATE TABLE (?:IF NOT EXISTS )?(\S+) \((?:.|\n)*(version_num|statements_done)(?:.|\n)*)");
   static const std::regex p_insert_re(
       R"(^INSERT INTO \S+_progress \(revision, direction, statements_done, statements_total\) VALUES \('([^']*)', '([^']*)', 0, (\d+)\)$)");
   static const std::regex p_update_re(R"(^UPDATE \S+_progress SET statements_done = (\d+) WHERE revision = '([^']*)'$)");
@@ -143,7 +143,8 @@ strata_status execute(strata_conn* c, const char* sql, size_t len, const strata_
     if (stmt.find("FAIL") != std::string::npos) {
       return fail(err, STRATA_ERROR, "fake failure in: " + stmt, static_cast<int64_t>(offset), completed);
     } else if (std::regex_match(stmt, m, create_re)) {
-      db.state.tables.push_back(m[1]);
+      if (std::find(db.state.tables.begin(), db.state.tables.end(), m[1].str()) == db.state.tables.end())
+        db.state.tables.push_back(m[1]);
     } else if (std::regex_match(stmt, m, p_insert_re)) {
       db.state.progress.push_back({m[1], m[2], 0, std::stol(m[3])});
       rows = 1;
@@ -293,6 +294,14 @@ size_t quote(const char* id, char* out, size_t cap) {
   return q.size();
 }
 
+// For offline scripts: the statement and its terminator.
+size_t script_statement(const char* statement, size_t length, char* out, size_t capacity) {
+  std::string q(statement, length);
+  q += ";";
+  if (q.size() < capacity) std::memcpy(out, q.c_str(), q.size() + 1);
+  return q.size();
+}
+
 }  // namespace
 
 extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(void) {
@@ -320,6 +329,7 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.quote_identifier = quote;
     a.split_statements = split;
     a.statement_list_free = statement_list_free;
+    a.script_statement = script_statement;
     return a;
   }();
   return &api;

@@ -207,6 +207,13 @@ typedef struct strata_dialect_api {
   strata_status (*split_statements)(const char* sql, size_t sql_length, strata_statement_list** out,
                                     strata_error** error);
   void (*statement_list_free)(strata_statement_list* list);
+
+  /* Writes one statement (as returned by split_statements) as text the
+   * dialect's command-line client runs as that one statement, terminator
+   * included (e.g. "stmt;", or DELIMITER lines around a MySQL body that
+   * contains ';'). Same buffer contract as quote_identifier. Used to write
+   * offline scripts that do exactly what an online run does. */
+  size_t (*script_statement)(const char* statement, size_t length, char* out, size_t capacity);
 } strata_dialect_api;
 
 /* The one exported symbol. */

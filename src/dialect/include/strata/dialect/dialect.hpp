@@ -37,6 +37,9 @@ struct Plugin {
   /// Statement boundaries in `sql`, as the dialect splits it. Throws
   /// DialectError.
   std::vector<strata_statement_range> split(const std::string& sql) const;
+  /// One statement as the dialect's command-line client runs it (offline
+  /// scripts).
+  std::string script_statement(const std::string& statement) const;
 };
 
 /// Thrown when a plugin cannot be found or is refused. The message names the

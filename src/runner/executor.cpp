@@ -1,0 +1,115 @@
+#include "strata/runner/executor.hpp"
+
+#include "strata/util/strings.hpp"
+
+namespace strata::runner {
+
+std::string step_text(const planner::RevisionGraph& g, const planner::Step& s) {
+  const auto& r = g.rev(s.rev);
+  std::string downs = util::join(r.down_revisions, ", ");
+  if (s.upgrade) return "Running upgrade " + downs + " -> " + r.id + ", " + r.message;
+  return "Running downgrade " + r.id + " -> " + downs + ", " + r.message;
+}
+
+StepExecutor::StepExecutor(const planner::RevisionGraph& graph, const dialect::Plugin& plugin, const VersionTable& vt,
+                           bool whole_run, SqlSink& sink)
+    : graph_(graph),
+      plugin_(plugin),
+      vt_(vt),
+      transactional_ddl_(plugin.has(STRATA_CAP_TRANSACTIONAL_DDL)),
+      whole_run_(whole_run),
+      sink_(sink) {}
+
+void StepExecutor::begin() {
+  sink_.begin();
+  in_tx_ = true;
+}
+
+void StepExecutor::begin_if_needed() {
+  if (!in_tx_) begin();
+}
+
+void StepExecutor::commit() {
+  sink_.commit();
+  in_tx_ = false;
+}
+
+void StepExecutor::commit_if_open() {
+  if (in_tx_) commit();
+}
+
+bool StepExecutor::tracked(const script::Revision& rev) const { return !transactional_ddl_ || !rev.transactional; }
+
+void StepExecutor::run_step(const planner::Step& step, int64_t resume_at) {
+  const auto& rev = graph_.rev(step.rev);
+  const script::Section* section = step.upgrade ? rev.upgrade_for(plugin_.name) : rev.downgrade_for(plugin_.name);
+  sink_.note(step_text(graph_, step) + "\n" + rev.path);
+  if (!tracked(rev)) {
+    begin_if_needed();
+    if (section) {
+      try {
+        sink_.script(section->sql);
+      } catch (const dialect::DialectError& e) {
+        throw StepError(statement_error(e, rev, section, e.statement_offset, -1, -1), e.status, -1);
+      }
+    }
+    apply_ops(step.ops);
+    if (!whole_run_) commit();
+    return;
+  }
+  // Run statement by statement with progress recorded, so a failure leaves
+  // a precise record instead of a silent half-applied state.
+  commit_if_open();  // what came before stays, whatever happens next
+  std::vector<strata_statement_range> ranges;
+  if (section) ranges = plugin_.split(section->sql);
+  const int64_t total = static_cast<int64_t>(ranges.size());
+  if (resume_at < 0) {
+    sink_.note(std::string(transactional_ddl_ ? "Transactional: false" : plugin_.name + " commits DDL implicitly") +
+               ": statements run one by one; " + vt_.progress_table() + " records how far it got");
+    sink_.bookkeeping(vt_.progress_create_sql());
+    sink_.bookkeeping(vt_.progress_insert_sql(rev.id, step.upgrade, total));
+    resume_at = 0;
+  }
+  for (int64_t i = resume_at; i < total; ++i) {
+    const auto& r = ranges[static_cast<size_t>(i)];
+    try {
+      sink_.statement(section->sql.substr(static_cast<size_t>(r.offset), static_cast<size_t>(r.length)));
+    } catch (const dialect::DialectError& e) {
+      throw StepError(statement_error(e, rev, section, r.offset, i, total), e.status, i);
+    }
+    sink_.bookkeeping(vt_.progress_update_sql(rev.id, i + 1));
+  }
+  begin();
+  apply_ops(step.ops);
+  sink_.bookkeeping(vt_.progress_delete_sql());
+  commit();
+  if (whole_run_) begin();
+}
+
+void StepExecutor::apply_ops(const std::vector<planner::VersionOp>& ops) {
+  for (auto& op : ops) {
+    int64_t rows = sink_.bookkeeping(vt_.op_sql(op));
+    if (op.kind != planner::VersionOp::Insert && rows >= 0 && rows != 1)
+      throw std::runtime_error("version table " + vt_.qualified() + ": expected to match one row when " +
+                               planner::describe(op) + "; " + std::to_string(rows) +
+                               " found (was it changed by hand while this run went on?)");
+  }
+}
+
+std::string StepExecutor::statement_error(const dialect::DialectError& e, const script::Revision& rev,
+                                          const script::Section* section, int64_t offset, int64_t index,
+                                          int64_t total) const {
+  std::string where = rev.path;
+  if (section) where += ":" + std::to_string(rev.line_in_file(*section, offset >= 0 ? static_cast<size_t>(offset) : 0));
+  std::string detail = e.what();
+  while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
+  std::vector<std::string> codes;
+  if (!e.sqlstate.empty()) codes.push_back("SQLSTATE " + e.sqlstate);
+  if (e.native_code) codes.push_back(plugin_.name + " error " + std::to_string(e.native_code));
+  if (!codes.empty()) detail += " (" + util::join(codes, ", ") + ")";
+  std::string context = "revision " + rev.id;
+  if (index >= 0) context += ", statement " + std::to_string(index + 1) + " of " + std::to_string(total);
+  return where + ": " + detail + " [" + context + "]";
+}
+
+}  // namespace strata::runner

@@ -1,0 +1,30 @@
+#pragma once
+// Offline mode (--sql): the script an online run would execute, written out
+// instead of run, per database and dialect, without connecting anywhere.
+#include <string>
+#include <vector>
+
+#include "strata/config/config.hpp"
+#include "strata/dialect/dialect.hpp"
+#include "strata/runner/runner.hpp"
+
+namespace strata::runner {
+
+struct OfflineRequest {
+  Action action = Action::Upgrade;  ///< Upgrade, Downgrade or Stamp
+  /// The revisions the database is assumed to be at ("" or "base": an empty
+  /// database, so the script creates the version table first).
+  std::string start;
+  std::string end;                          ///< upgrade/downgrade target
+  std::vector<std::string> stamp_targets;   ///< stamp
+  std::string tag;                          ///< --tag, recorded in the header
+};
+
+/// Splits Alembic's "start:end" range; no ':' means start = "".
+std::pair<std::string, std::string> split_range(const std::string& range);
+
+/// The script for one database. Throws UserError on a bad range or target.
+std::string render_offline(const config::Config& config, const config::DatabaseConfig& db, const Chain& chain,
+                           const dialect::Plugin& plugin, const OfflineRequest& request);
+
+}  // namespace strata::runner

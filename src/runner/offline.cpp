@@ -1,0 +1,118 @@
+#include "strata/runner/offline.hpp"
+
+#include "strata/runner/executor.hpp"
+#include "strata/runner/version_table.hpp"
+#include "strata/util/error.hpp"
+#include "strata/util/strings.hpp"
+
+namespace strata::runner {
+namespace {
+
+/// Writes what an online run would send, as a script for the dialect's
+/// command-line client (sqlite3, psql, mariadb).
+class ScriptSink : public SqlSink {
+ public:
+  explicit ScriptSink(const dialect::Plugin& plugin) : plugin_(plugin) {}
+  void begin() override { out_ += "BEGIN;\n\n"; }
+  void commit() override { out_ += "COMMIT;\n\n"; }
+  void script(const std::string& sql) override {
+    // As written, so the file's comments reach the reader; a missing final
+    // terminator is added.
+    std::string text(util::trim(sql));
+    if (text.empty()) return;
+    auto ranges = plugin_.split(text);
+    if (!ranges.empty()) {
+      const auto& last = ranges.back();
+      if (static_cast<size_t>(last.offset + last.length) == text.size()) text += ";";
+    }
+    out_ += text + "\n\n";
+  }
+  void statement(const std::string& sql) override { out_ += plugin_.script_statement(sql) + "\n\n"; }
+  int64_t bookkeeping(const std::string& sql) override {
+    out_ += sql + ";\n\n";
+    return -1;  // unknown offline: the row-count check is the online run's
+  }
+  void note(const std::string& text) override {
+    for (auto& line : util::split_list(text, '\n')) out_ += "-- " + line + "\n";
+    out_ += "\n";
+  }
+  std::string& text() { return out_; }
+
+ private:
+  const dialect::Plugin& plugin_;
+  std::string out_;
+};
+
+}  // namespace
+
+std::pair<std::string, std::string> split_range(const std::string& range) {
+  auto colon = range.find(':');
+  if (colon == std::string::npos) return {"", range};
+  return {range.substr(0, colon), range.substr(colon + 1)};
+}
+
+std::string render_offline(const config::Config& cfg, const config::DatabaseConfig& db, const Chain& chain,
+                           const dialect::Plugin& plugin, const OfflineRequest& request) {
+  const auto& graph = *chain.graph;
+  VersionTable vt(plugin, cfg.version_table, cfg.version_table_schema);
+  const bool from_base = request.start.empty() || request.start == "base";
+  std::vector<std::string> rows;
+  if (!from_base)
+    for (auto i : graph.get_revisions(request.start)) rows.push_back(graph.id(i));
+
+  planner::Plan plan;
+  std::string what;
+  switch (request.action) {
+    case Action::Upgrade:
+      plan = graph.plan_upgrade(rows, request.end, db.name);
+      what = "upgrade " + (from_base ? std::string("base") : request.start) + ":" + request.end;
+      break;
+    case Action::Downgrade:
+      if (from_base)
+        throw UserError("downgrade with --sql requires <fromrev>:<torev> (e.g. head:base), as the script cannot "
+                        "ask the database where it is");
+      plan = graph.plan_downgrade(rows, request.end, db.name);
+      what = "downgrade " + request.start + ":" + request.end;
+      break;
+    case Action::Stamp:
+      plan = graph.plan_stamp(rows, request.stamp_targets, false, db.name);
+      what = "stamp " + (from_base ? std::string("base") : request.start) + ":" +
+             util::join(request.stamp_targets, " ");
+      break;
+    default:
+      throw UserError("--sql works with upgrade, downgrade and stamp");
+  }
+  for (auto& s : plan.steps) {
+    const auto& rev = graph.rev(s.rev);
+    if (!s.upgrade && !rev.downgrade_for(plugin.name))
+      throw UserError(located(rev.path, rev.id_line,
+                              "revision " + rev.id + " has no '-- +downgrade' section: cannot downgrade through it"));
+  }
+
+  ScriptSink sink(plugin);
+  sink.note("Strata offline script: " + what + " of database '" + db.name + "' (" + plugin.name + ", " +
+            db.url.masked() + ")\nrevisions from " + chain.scripts.location +
+            (request.tag.empty() ? std::string() : "\ntag: " + request.tag) +
+            "\nIt runs what 'strata " + what.substr(0, what.find(' ')) +
+            "' would run online, in the same order.");
+  const bool whole_run = plugin.has(STRATA_CAP_TRANSACTIONAL_DDL) && !cfg.transaction_per_migration;
+  StepExecutor exec(graph, plugin, vt, whole_run, sink);
+  if (whole_run) exec.begin();
+  if (from_base) {
+    exec.begin_if_needed();
+    sink.bookkeeping(vt.create_sql());
+    if (!whole_run) exec.commit();
+  }
+  if (request.action == Action::Stamp) {
+    exec.begin_if_needed();
+    exec.apply_ops(plan.stamp_ops);
+    exec.commit();
+  }
+  for (auto& step : plan.steps) exec.run_step(step);
+  exec.commit_if_open();
+  sink.note("version rows after this script: " + (plan.final_rows.empty() ? std::string("<none>")
+                                                                            : util::join(plan.final_rows, ", ")));
+  return sink.text();
+}
+
+}  // namespace strata::runner
