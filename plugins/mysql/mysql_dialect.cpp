@@ -19,6 +19,7 @@
 #include <mysql_driver.h>
 
 #include <cmath>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -570,6 +571,21 @@ size_t script_statement(const char* statement, size_t length, char* out, size_t 
   return q.size();
 }
 
+// The mysql client's charset follows the locale (latin1 under LANG=C);
+// online connections use the URL's charset (utf8mb4 by default), and so
+// must the script, or text and stored routines come out differently.
+size_t script_preamble(const strata_connect_params* params, char* out, size_t capacity) {
+  std::string charset = "utf8mb4";
+  for (size_t i = 0; params && i < params->query_count; ++i)
+    if (std::string(params->query_keys[i]) == "charset") charset = params->query_values[i];
+  std::string safe;
+  for (char c : charset)
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') safe += c;
+  std::string q = "SET NAMES " + (safe.empty() ? std::string("utf8mb4") : safe) + ";";
+  if (q.size() < capacity) std::memcpy(out, q.c_str(), q.size() + 1);
+  return q.size();
+}
+
 #define STRATA_MYSQL_STR2(x) #x
 #define STRATA_MYSQL_STR(x) STRATA_MYSQL_STR2(x)
 
@@ -601,6 +617,7 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.split_statements = split_statements;
     a.statement_list_free = statement_list_free;
     a.script_statement = script_statement;
+    a.script_preamble = script_preamble;
     return a;
   }();
   return &api;

@@ -198,6 +198,8 @@ strata_status connect(const strata_connect_params* params, strata_conn** out, st
       return false;
     };
     if (!has("application_name")) set("application_name", "strata");
+    // Revision files are UTF-8, whatever the environment's locale says.
+    if (!has("client_encoding")) set("client_encoding", "UTF8");
     if (!has("connect_timeout")) set("connect_timeout", "10");
     std::string conninfo;
     for (auto& [k, v] : kv) {
@@ -545,6 +547,13 @@ size_t script_statement(const char* statement, size_t length, char* out, size_t 
   return q.size();
 }
 
+// psql's client encoding follows the locale; online connections use UTF8.
+size_t script_preamble(const strata_connect_params*, char* out, size_t capacity) {
+  std::string q = "SET client_encoding = 'UTF8';";
+  if (q.size() < capacity) std::memcpy(out, q.c_str(), q.size() + 1);
+  return q.size();
+}
+
 }  // namespace
 
 extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(void) {
@@ -573,6 +582,7 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.split_statements = split_statements;
     a.statement_list_free = statement_list_free;
     a.script_statement = script_statement;
+    a.script_preamble = script_preamble;
     return a;
   }();
   return &api;

@@ -1,8 +1,16 @@
 #include "strata/cli/cli.hpp"
 
 #include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -33,9 +41,12 @@ constexpr const char* kUsage = "usage: strata [GLOBAL OPTIONS] COMMAND [ARGS]";
 struct Globals {
   std::string config = "alembic.toml";
   std::vector<std::string> dbs;
+  std::string env;
+  std::string shard;
   int jobs = 0;
   bool quiet = false;
   bool verbose = false;
+  bool json = false;
 };
 
 po::options_description global_options(Globals& g) {
@@ -44,6 +55,11 @@ po::options_description global_options(Globals& g) {
       ("config,c", po::value(&g.config)->value_name("PATH"), "configuration file (default: ./alembic.toml)")
       ("db", po::value(&g.dbs)->value_name("NAME")->composing(),
        "run on this database only (repeatable; default: every database in the config)")
+      ("env", po::value(&g.env)->value_name("NAME"),
+       "fan out to every URL of [environments.NAME] (e.g. a staging fleet)")
+      ("shard", po::value(&g.shard)->value_name("K/N"),
+       "run only slice K of N of the targets (a stable split, for CI matrices and job schedulers)")
+      ("json", po::bool_switch(&g.json), "print one machine-readable report on stdout (for CI pipelines)")
       ("jobs,j", po::value(&g.jobs)->value_name("N"),
        "databases run at once (default: [alembic] jobs, else min(databases, 8))")
       ("quiet,q", po::bool_switch(&g.quiet), "print only results and errors")
@@ -124,16 +140,159 @@ std::string require_one(Context& ctx, const char* what) {
 
 // ------------------------------------------------------------ run commands
 
-int run_action(Context& ctx, runner::Request req) {
+// SIGINT/SIGTERM: the first stops the run between revisions (running
+// transactions finish or roll back, nothing new starts); the second exits at
+// once, and the servers roll back whatever was open.
+extern "C" void on_stop_signal(int) {
+  static std::atomic<int> count{0};
+  if (count.fetch_add(1) >= 1) _exit(static_cast<int>(ExitCode::Interrupted));
+  runner::request_stop();
+}
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+/// The targets a command runs on: selected databases, fanned out with
+/// --env, sliced with --shard.
+std::vector<runner::Target> targets_for(Context& ctx, const config::Config& cfg,
+                                        const std::vector<const config::DatabaseConfig*>& dbs,
+                                        const config::Environment** env_out) {
+  const config::Environment* env = nullptr;
+  if (!ctx.globals.env.empty()) {
+    env = cfg.find_environment(ctx.globals.env);
+    if (!env) {
+      std::vector<std::string> names;
+      for (auto& e : cfg.environments) names.push_back(e.name);
+      throw UserError("--env " + ctx.globals.env + ": no [environments." + ctx.globals.env + "] in " + cfg.path +
+                      (names.empty() ? std::string() : " (configured: " + util::join(names, ", ") + ")"));
+    }
+  }
+  std::vector<const config::DatabaseConfig*> selected = dbs;
+  if (env && ctx.globals.dbs.empty()) {
+    // Without --db, an environment runs the databases it lists.
+    selected.clear();
+    for (auto* db : dbs)
+      if (env->databases.count(db->name)) selected.push_back(db);
+  }
+  auto targets = runner::make_targets(cfg, selected, env);
+  if (!ctx.globals.shard.empty()) {
+    int k = 0, n = 0;
+    char extra = 0;
+    if (std::sscanf(ctx.globals.shard.c_str(), "%d/%d%c", &k, &n, &extra) != 2)
+      throw UserError("--shard takes K/N (e.g. 2/8), not '" + ctx.globals.shard + "'");
+    targets = runner::shard_targets(targets, k, n);
+  }
+  if (env_out) *env_out = env;
+  return targets;
+}
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, s < 10 ? "%.2f s" : "%.1f s", s);
+  return buf;
+}
+
+/// The table printed after a run over several targets.
+void print_summary(Context& ctx, const std::vector<runner::TargetResult>& results) {
+  auto rows = [](const std::vector<std::string>& r) { return r.empty() ? std::string("<base>") : util::join(r, ","); };
+  std::vector<std::array<std::string, 6>> lines;
+  lines.push_back({"TARGET", "STATUS", "FROM", "TO", "STEPS", "TIME"});
+  for (auto& r : results)
+    lines.push_back({r.name, runner::to_string(r.status), r.status == runner::TargetStatus::Skipped ? "-" : rows(r.from_rows),
+                     r.status == runner::TargetStatus::Skipped ? "-" : rows(r.to_rows), std::to_string(r.steps_done),
+                     seconds_text(r.seconds)});
+  std::array<size_t, 6> width{};
+  for (auto& l : lines)
+    for (size_t c = 0; c < l.size(); ++c) width[c] = std::max(width[c], l[c].size());
+  std::string text;
+  for (auto& l : lines) {
+    std::string row;
+    for (size_t c = 0; c < l.size(); ++c) {
+      row += l[c];
+      if (c + 1 < l.size()) row += std::string(width[c] - l[c].size() + 2, ' ');
+    }
+    text += row + "\n";
+  }
+  size_t ok = 0, failed = 0, other = 0;
+  for (auto& r : results) {
+    if (r.status == runner::TargetStatus::Ok) ++ok;
+    else if (r.status == runner::TargetStatus::Failed) ++failed;
+    else ++other;
+  }
+  text += std::to_string(ok) + " ok, " + std::to_string(failed) + " failed" +
+          (other ? ", " + std::to_string(other) + " interrupted or skipped" : "") + "\n";
+  ctx.out << "\n" << text;
+}
+
+void print_json(Context& ctx, const std::string& command, const std::vector<runner::TargetResult>& results,
+                double seconds, int exit_code) {
+  nlohmann::json report;
+  report["command"] = command;
+  report["status"] = exit_code == 0 ? "ok" : exit_code == static_cast<int>(ExitCode::Interrupted) ? "interrupted"
+                                                                                                  : "failed";
+  report["exit_code"] = exit_code;
+  report["seconds"] = seconds;
+  report["targets"] = nlohmann::json::array();
+  for (auto& r : results) {
+    nlohmann::json t;
+    t["name"] = r.name;
+    t["database"] = r.database;
+    t["url"] = r.url_masked;
+    t["group"] = r.group;
+    t["status"] = runner::to_string(r.status);
+    t["from"] = r.from_rows;
+    t["to"] = r.to_rows;
+    t["steps"] = nlohmann::json::array();
+    for (auto& s : r.steps)
+      t["steps"].push_back({{"revision", s.revision}, {"direction", s.upgrade ? "upgrade" : "downgrade"},
+                            {"started", s.started}, {"seconds", s.seconds}});
+    t["error"] = r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error);
+    t["mid_revision"] = r.mid_revision.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.mid_revision);
+    t["seconds"] = r.seconds;
+    report["targets"].push_back(t);
+  }
+  ctx.out << report.dump(2) << "\n";
+}
+
+int run_action(Context& ctx, runner::Request req, const std::string& command) {
+  const auto t0 = std::chrono::steady_clock::now();
   auto cfg = ctx.load();
   auto dbs = ctx.selected(cfg);
-  ctx.output.set_quiet(ctx.globals.quiet);
+  if (!req.target_by_db.empty() && req.target.empty()) {
+    // Only "db=target" arguments: those databases, in config order.
+    std::vector<const config::DatabaseConfig*> only;
+    for (auto* db : dbs)
+      if (req.target_by_db.count(db->name)) only.push_back(db);
+    dbs = only;
+  }
+  for (auto& [name, target] : req.target_by_db)
+    if (!cfg.find_database(name)) throw UserError("'" + name + "=" + target + "': no database '" + name + "' in " + cfg.path);
+  const config::Environment* env = nullptr;
+  auto targets = targets_for(ctx, cfg, dbs, &env);
+  req.environment = env;
+  ctx.output.set_quiet(ctx.globals.quiet || ctx.globals.json);
   ctx.output.set_verbose(ctx.globals.verbose);
   dialect::PluginRegistry plugins(cfg.plugin_path);
   runner::Runner r(cfg, plugins, ctx.output);
-  auto results = r.run(dbs, req, ctx.jobs(cfg));
-  report_failures(ctx, results);
-  return exit_of(results);
+  install_stop_handlers();
+  auto results = r.run(targets, req, ctx.jobs(cfg));
+  int code = exit_of(results);
+  for (auto& res : results)
+    if (res.status == runner::TargetStatus::Interrupted || (runner::stop_requested() && !res.ok))
+      code = static_cast<int>(ExitCode::Interrupted);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (ctx.globals.json) {
+    print_json(ctx, command, results, seconds, code);
+  } else {
+    if (results.size() > 1 && !ctx.globals.quiet) print_summary(ctx, results);
+    report_failures(ctx, results);
+  }
+  return code;
 }
 
 double lock_timeout(const Context& ctx) {
@@ -157,8 +316,12 @@ void add_offline_options(po::options_description& d) {
 
 void add_run_options(po::options_description& d) {
   add_lock_timeout(d);
-  d.add_options()("resume", po::bool_switch(),
-                  "continue a revision a failure left half-applied, at the statement that did not complete");
+  d.add_options()
+      ("resume", po::bool_switch(),
+       "continue a revision a failure left half-applied, at the statement that did not complete")
+      ("fail-fast", po::bool_switch(), "after the first failed target, start no more (running ones finish)")
+      ("wait-timeout", po::value<double>()->value_name("SECONDS"),
+       "retry connecting to a database that is not up yet, with backoff, this long");
   add_offline_options(d);
 }
 
@@ -206,6 +369,34 @@ int run_offline(Context& ctx, runner::OfflineRequest req) {
 }
 
 
+/// Upgrade/downgrade targets: "head" for every selected database, and/or
+/// "db=target" for one database ("main=head analytics=ae10").
+void parse_targets(Context& ctx, runner::Request& req, const char* what) {
+  if (ctx.positional.empty()) throw UserError(std::string("expected a target revision (") + what + ")");
+  for (auto& arg : ctx.positional) {
+    auto eq = arg.find('=');
+    if (eq != std::string::npos && eq > 0) {
+      std::string db = arg.substr(0, eq), target = arg.substr(eq + 1);
+      if (target.empty()) throw UserError("'" + arg + "': no target after '='");
+      if (!req.target_by_db.emplace(db, target).second) throw UserError("database '" + db + "' is given two targets");
+      continue;
+    }
+    if (!req.target.empty())
+      throw UserError("several targets ('" + req.target + "', '" + arg +
+                      "'): give one for every database, and DB=TARGET for the others");
+    req.target = arg;
+  }
+  if (req.target.find(':') != std::string::npos)
+    throw UserError("a START:END range is only valid with --sql");
+}
+
+void run_flags(Context& ctx, runner::Request& req) {
+  req.lock_timeout_seconds = lock_timeout(ctx);
+  req.resume = flag(ctx, "resume");
+  req.fail_fast = flag(ctx, "fail-fast");
+  req.wait_timeout_seconds = ctx.vm.count("wait-timeout") ? ctx.vm["wait-timeout"].as<double>() : 0;
+}
+
 int cmd_upgrade(Context& ctx) {
   if (flag(ctx, "sql")) {
     if (flag(ctx, "resume")) throw UserError("--resume cannot be combined with --sql");
@@ -216,12 +407,9 @@ int cmd_upgrade(Context& ctx) {
   }
   runner::Request req;
   req.action = runner::Action::Upgrade;
-  req.target = require_one(ctx, "target revision (e.g. head)");
-  if (req.target.find(':') != std::string::npos)
-    throw UserError("a START:END range is only valid with --sql");
-  req.lock_timeout_seconds = lock_timeout(ctx);
-  req.resume = flag(ctx, "resume");
-  return run_action(ctx, req);
+  parse_targets(ctx, req, "e.g. head, or main=head analytics=ae10");
+  run_flags(ctx, req);
+  return run_action(ctx, req, "upgrade");
 }
 
 int cmd_downgrade(Context& ctx) {
@@ -234,12 +422,9 @@ int cmd_downgrade(Context& ctx) {
   }
   runner::Request req;
   req.action = runner::Action::Downgrade;
-  req.target = require_one(ctx, "target revision (e.g. -1 or base)");
-  if (req.target.find(':') != std::string::npos)
-    throw UserError("a START:END range is only valid with --sql");
-  req.lock_timeout_seconds = lock_timeout(ctx);
-  req.resume = flag(ctx, "resume");
-  return run_action(ctx, req);
+  parse_targets(ctx, req, "e.g. -1, base, or analytics=-1");
+  run_flags(ctx, req);
+  return run_action(ctx, req, "downgrade");
 }
 
 int cmd_resolve(Context& ctx) {
@@ -251,7 +436,7 @@ int cmd_resolve(Context& ctx) {
   req.action = runner::Action::Resolve;
   req.resolve_applied = how == "applied";
   req.lock_timeout_seconds = lock_timeout(ctx);
-  return run_action(ctx, req);
+  return run_action(ctx, req, "resolve");
 }
 
 int cmd_stamp(Context& ctx) {
@@ -276,38 +461,49 @@ int cmd_stamp(Context& ctx) {
   req.stamp_targets = ctx.positional;
   req.purge = flag(ctx, "purge");
   req.lock_timeout_seconds = lock_timeout(ctx);
-  return run_action(ctx, req);
+  req.fail_fast = flag(ctx, "fail-fast");
+  return run_action(ctx, req, "stamp");
 }
 
 int cmd_current(Context& ctx) {
   if (!ctx.positional.empty()) throw UserError("current takes no arguments");
-  const bool check_heads = ctx.vm.count("check-heads") && ctx.vm["check-heads"].as<bool>();
+  const bool check_heads = flag(ctx, "check-heads");
   auto cfg = ctx.load();
   auto dbs = ctx.selected(cfg);
+  const config::Environment* env = nullptr;
+  auto targets = targets_for(ctx, cfg, dbs, &env);
   ctx.output.set_quiet(ctx.globals.quiet);
   ctx.output.set_verbose(ctx.globals.verbose);
   dialect::PluginRegistry plugins(cfg.plugin_path);
   runner::Runner r(cfg, plugins, ctx.output);
   runner::Request req;
   req.action = runner::Action::Current;
-  auto results = r.run(dbs, req, ctx.jobs(cfg));
-  auto chains = runner::load_chains(dbs);
+  req.environment = env;
+  auto results = r.run(targets, req, ctx.jobs(cfg));
+  std::map<std::string, std::shared_ptr<const runner::Chain>> chains;
   int status = 0;
-  // Printed after every database answered, in config order.
-  for (size_t k = 0; k < dbs.size(); ++k) {
-    const auto& res = results[k];
+  // Printed after every target answered, in order.
+  for (size_t k = 0; k < targets.size(); ++k) {
+    auto& res = results[k];
+    const auto& db = *targets[k].db;
     if (!res.ok) {
       status = static_cast<int>(ExitCode::Failure);
       continue;
     }
-    const auto& g = *chains[dbs[k]->location]->graph;
-    const std::string prefix = ctx.prefix(dbs, *dbs[k]);
-    if (ctx.globals.verbose) ctx.output.result(prefix, "Current revision(s) for " + res.url_masked + ":");
+    if (!chains[db.location]) chains[db.location] = runner::load_chain(db.location);
+    const auto& g = *chains[db.location]->graph;
+    const std::string prefix = targets.size() > 1 ? targets[k].name : "";
+    if (ctx.globals.verbose && !ctx.globals.json)
+      ctx.output.result(prefix, "Current revision(s) for " + res.url_masked + ":");
     try {
-      for (auto i : g.current_tips(res.from_rows, dbs[k]->name))
-        ctx.output.result(prefix, ctx.globals.verbose ? verbose_entry(g, i) : line(g, i, LineParts{}));
+      for (auto i : g.current_tips(res.from_rows, db.name))
+        if (!ctx.globals.json)
+          ctx.output.result(prefix, ctx.globals.verbose ? verbose_entry(g, i) : line(g, i, LineParts{}));
     } catch (const UserError& e) {
       ctx.output.error(prefix, std::string("error: ") + e.what());
+      res.ok = false;
+      res.status = runner::TargetStatus::Failed;
+      res.error = e.what();
       status = static_cast<int>(ExitCode::Failure);
       continue;
     }
@@ -317,15 +513,20 @@ int cmd_current(Context& ctx) {
       for (auto h : g.heads())
         if (!rows.count(g.id(h))) missing.push_back(g.id(h));
       if (!missing.empty()) {
-        ctx.output.error(prefix, "error: not at head: missing " + util::join(missing, ", ") +
-                                     (g.heads().size() > 1 ? " (the chain has " + std::to_string(g.heads().size()) +
-                                                                 " heads; merge them with 'strata merge heads')"
-                                                           : ""));
+        std::string msg = "not at head: missing " + util::join(missing, ", ") +
+                          (g.heads().size() > 1 ? " (the chain has " + std::to_string(g.heads().size()) +
+                                                      " heads; merge them with 'strata merge heads')"
+                                                : "");
+        ctx.output.error(prefix, "error: " + msg);
+        res.ok = false;
+        res.status = runner::TargetStatus::Failed;
+        res.error = msg;
         status = static_cast<int>(ExitCode::Failure);
       }
     }
   }
-  report_failures(ctx, results);
+  if (ctx.globals.json) print_json(ctx, "current", results, 0, status);
+  else report_failures(ctx, results);
   return status;
 }
 
@@ -486,7 +687,7 @@ std::string write_revision(Context& ctx, const std::string& folder, const script
 std::string new_id(Context& ctx, const planner::RevisionGraph& g) {
   std::string id = ctx.vm.count("rev-id") ? ctx.vm["rev-id"].as<std::string>() : util::random_revision_id();
   if (id.empty() || id.size() > 32 || id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
-    throw UserError("--rev-id '" + id + "' is not a valid revision id (1-32 letters, digits, '_' or '-')");
+    throw UserError("--rev-id '" + id + "' is not a valid revision id (1-32 letters, digits or '_')");
   if (g.find(id)) throw UserError("Revision " + id + " is already present in " + g.location());
   return id;
 }
@@ -707,7 +908,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         cmd_pos = i;
         break;
       }
-      bool takes_value = a == "-c" || a == "--config" || a == "--db" || a == "-j" || a == "--jobs";
+      bool takes_value = a == "-c" || a == "--config" || a == "--db" || a == "-j" || a == "--jobs" ||
+                         a == "--env" || a == "--shard";
       if (takes_value) ++i;
     }
     if (cmd_pos == args.size()) {

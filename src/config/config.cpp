@@ -20,6 +20,12 @@ const DatabaseConfig* Config::find_database(const std::string& name) const {
   return nullptr;
 }
 
+const Environment* Config::find_environment(const std::string& name) const {
+  for (auto& e : environments)
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
 EnvLookup parse_dotenv(const std::string& text, const std::string& file) {
   EnvLookup env;
   int line_no = 0;
@@ -118,12 +124,16 @@ class Loader {
                               std::string(e.description())));
     }
 
+    const toml::table* environments = nullptr;
     for (auto&& [key, node] : root) {
       std::string k(key.str());
       if (k == "alembic") load_alembic(table_of(node, k), cfg);
       else if (k == "databases") load_databases(table_of(node, k), cfg);
-      else unknown(key, "top-level table", "[alembic], [databases.NAME]");
+      else if (k == "environments") environments = &table_of(node, k);
+      else unknown(key, "top-level table", "[alembic], [databases.NAME], [environments.NAME]");
     }
+    // After the databases: environments name them.
+    if (environments) load_environments(*environments, cfg);
     // toml++ iterates tables in key order; users expect file order.
     std::stable_sort(cfg.databases.begin(), cfg.databases.end(),
                      [](const DatabaseConfig& a, const DatabaseConfig& b) { return a.line < b.line; });
@@ -258,6 +268,72 @@ class Loader {
                           ") is not a folder");
       cfg.databases.push_back(std::move(db));
     }
+  }
+
+  void load_environments(const toml::table& t, Config& cfg) {
+    for (auto&& [key, node] : t) {
+      Environment environment;
+      environment.name = std::string(key.str());
+      environment.line = line_of(key);
+      for (auto&& [dbkey, value] : table_of(node, "environments." + environment.name)) {
+        std::string dbname(dbkey.str());
+        const std::string where = "[environments." + environment.name + "] " + dbname;
+        if (!cfg.find_database(dbname)) {
+          std::vector<std::string> names;
+          for (auto& d : cfg.databases) names.push_back(d.name);
+          fail(line_of(dbkey), where + ": no database '" + dbname + "' is configured (configured: " +
+                                   util::join(names, ", ") + ")");
+        }
+        auto& urls = environment.databases[dbname];
+        auto add = [&](const std::string& text, const std::string& origin, int line, const std::string& file) {
+          EnvironmentUrl u;
+          u.text = text;
+          u.origin = origin;
+          try {
+            u.url = parse_url(text, cfg.dir);
+          } catch (const UserError& e) {
+            throw UserError(located(file, line, e.what()));
+          }
+          urls.push_back(std::move(u));
+        };
+        if (value.is_array() || value.is_string()) {
+          for (auto& text : strings_of(value, dbname))
+            add(text, path_ + ":" + std::to_string(line_of(value)), line_of(value), path_);
+        } else if (auto* tbl = value.as_table()) {
+          for (auto&& [k2, v2] : *tbl) {
+            std::string k(k2.str());
+            if (k == "urls") {
+              for (auto& text : strings_of(v2, k)) add(text, path_ + ":" + std::to_string(line_of(v2)), line_of(v2), path_);
+            } else if (k == "urls_file") {
+              // One URL per line; '#' starts a comment; ${VAR} works here too.
+              std::string file = resolve(cfg, string_of(v2, k));
+              std::string text = util::read_file(file);
+              int n = 0;
+              size_t pos = 0;
+              while (pos <= text.size()) {
+                size_t nl = text.find('\n', pos);
+                if (nl == std::string::npos) nl = text.size();
+                std::string line(util::trim(std::string_view(text).substr(pos, nl - pos)));
+                pos = nl + 1;
+                ++n;
+                if (auto hash = line.find('#'); hash != std::string::npos) line = std::string(util::trim(line.substr(0, hash)));
+                if (line.empty()) continue;
+                line = interpolate(line, [this](const std::string& var) { return env(var); }, file, n);
+                add(line, file + ":" + std::to_string(n), n, file);
+              }
+            } else {
+              unknown(k2, where, "urls, urls_file");
+            }
+          }
+        } else {
+          fail(line_of(value), where + " must be a list of URLs or a table with urls or urls_file");
+        }
+        if (urls.empty()) fail(line_of(dbkey), where + " lists no URL");
+      }
+      cfg.environments.push_back(std::move(environment));
+    }
+    std::stable_sort(cfg.environments.begin(), cfg.environments.end(),
+                     [](const Environment& a, const Environment& b) { return a.line < b.line; });
   }
 
   std::string path_;

@@ -107,7 +107,8 @@ Plugin PluginRegistry::load_file(const std::string& path, const std::string& exp
       reinterpret_cast<const void*>(api->commit),         reinterpret_cast<const void*>(api->rollback),
       reinterpret_cast<const void*>(api->lock),           reinterpret_cast<const void*>(api->unlock),
       reinterpret_cast<const void*>(api->quote_identifier), reinterpret_cast<const void*>(api->split_statements),
-      reinterpret_cast<const void*>(api->statement_list_free), reinterpret_cast<const void*>(api->script_statement)};
+      reinterpret_cast<const void*>(api->statement_list_free), reinterpret_cast<const void*>(api->script_statement),
+      reinterpret_cast<const void*>(api->script_preamble)};
   for (auto* fn : required)
     if (!fn) throw PluginError("dialect plugin " + path + " leaves a required function empty");
   Plugin p;
@@ -200,8 +201,11 @@ void Connection::check(strata_status status, strata_error* error) const {
   if (error) plugin_.api->error_free(error);
 }
 
-Connection::Connection(const Plugin& plugin, const ConnectOptions& o) : plugin_(plugin) {
-  std::vector<const char*> keys, values;
+namespace {
+
+/// strata_connect_params pointing into `o` (and into `keys`/`values`).
+strata_connect_params to_params(const ConnectOptions& o, std::vector<const char*>& keys,
+                                std::vector<const char*>& values) {
   for (auto& [k, v] : o.query) {
     keys.push_back(k.c_str());
     values.push_back(v.c_str());
@@ -220,6 +224,27 @@ Connection::Connection(const Plugin& plugin, const ConnectOptions& o) : plugin_(
   params.query_keys = keys.data();
   params.query_values = values.data();
   params.lock_timeout_seconds = o.lock_timeout_seconds;
+  return params;
+}
+
+}  // namespace
+
+std::string Plugin::script_preamble(const ConnectOptions& o) const {
+  std::vector<const char*> keys, values;
+  auto params = to_params(o, keys, values);
+  std::string out(256, '\0');
+  size_t n = api->script_preamble(&params, out.data(), out.size());
+  if (n >= out.size()) {
+    out.assign(n + 1, '\0');
+    n = api->script_preamble(&params, out.data(), out.size());
+  }
+  out.resize(n);
+  return out;
+}
+
+Connection::Connection(const Plugin& plugin, const ConnectOptions& o) : plugin_(plugin) {
+  std::vector<const char*> keys, values;
+  auto params = to_params(o, keys, values);
   strata_error* err = nullptr;
   strata_status st = plugin_.api->connect(&params, &conn_, &err);
   check(st, err);

@@ -86,6 +86,13 @@ RevisionGraph::RevisionGraph(const script::ScriptDirectory& dir) : location_(dir
       push_unique(nodes_[i].down, it->second);
     }
     for (auto& d : r.depends_on) {
+      // DB@REV names a revision of another database's chain.
+      if (auto at = d.find('@'); at != std::string::npos && !by_label_.count(d.substr(0, at))) {
+        if (at == 0 || at + 1 == d.size())
+          throw UserError(located(r.path, r.id_line, "Depends On: '" + d + "' is not of the form DATABASE@REVISION"));
+        nodes_[i].cross_deps.emplace_back(d.substr(0, at), d.substr(at + 1));
+        continue;
+      }
       Index target;
       if (auto it = by_id_.find(d); it != by_id_.end()) target = it->second;
       else if (auto l = by_label_.find(d); l != by_label_.end()) target = l->second;
@@ -333,6 +340,8 @@ std::optional<Index> RevisionGraph::current_head(const std::string& branch) cons
 std::vector<Index> RevisionGraph::filter_for_lineage(const std::vector<Index>& targets,
                                                      const std::string& check_against,
                                                      bool include_dependencies) const {
+  // As Alembic: nothing to filter, nothing resolved (so no error either).
+  if (targets.empty()) return {};
   Resolved r = resolve_number(check_against);
   std::vector<Index> shares;
   if (!r.branch.empty()) shares.push_back(resolve_branch(r.branch));
@@ -403,13 +412,17 @@ std::vector<Index> RevisionGraph::get_revisions(const std::string& symbol) const
   if (std::regex_match(r.symbol, negative)) {
     long n = std::stol(r.symbol);
     std::vector<Index> out;
-    for (auto h : heads()) {
+    // Alembic walks down from get_revisions("heads"): the real heads.
+    for (auto h : real_heads()) {
       if (!r.branch.empty() && std::find(nodes_[h].labels.begin(), nodes_[h].labels.end(), r.branch) ==
                                    nodes_[h].labels.end())
         continue;
       auto w = walk_steps(h, false, n, "");
       if (!w) throw revision_error("Relative revision " + symbol + " didn't produce " + std::to_string(-n) + " migrations");
-      if (*w != size()) out.push_back(*w);
+      // Alembic cannot use "base" among the results either (it fails).
+      if (*w == size())
+        throw revision_error("Relative revision " + symbol + " walks past the base below head " + id(h));
+      out.push_back(*w);
     }
     return out;
   }
@@ -883,6 +896,9 @@ Plan RevisionGraph::plan_stamp(const std::vector<std::string>& row_ids, const st
       if (down[h]) is_down = true;
       if (up[h]) is_up = true;
     }
+    if (is_down && is_up)
+      throw revision_error("cannot stamp " + id(*dest) + ": the current revisions (" + util::join(ids(filtered), ", ") +
+                           ") lie both above and below it; stamp with --purge to replace them");
     if (is_down) heads.stamp(filtered, dest, false, false, plan.stamp_ops);
     else if (is_up) heads.stamp(filtered, dest, true, false, plan.stamp_ops);
     else heads.stamp({}, dest, true, true, plan.stamp_ops);

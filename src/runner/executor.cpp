@@ -43,8 +43,8 @@ bool StepExecutor::tracked(const script::Revision& rev) const { return !transact
 void StepExecutor::run_step(const planner::Step& step, int64_t resume_at) {
   const auto& rev = graph_.rev(step.rev);
   const script::Section* section = step.upgrade ? rev.upgrade_for(plugin_.name) : rev.downgrade_for(plugin_.name);
-  sink_.note(step_text(graph_, step) + "\n" + rev.path);
   if (!tracked(rev)) {
+    sink_.note(step_text(graph_, step) + "\n" + rev.path);
     begin_if_needed();
     if (section) {
       try {
@@ -60,6 +60,7 @@ void StepExecutor::run_step(const planner::Step& step, int64_t resume_at) {
   // Run statement by statement with progress recorded, so a failure leaves
   // a precise record instead of a silent half-applied state.
   commit_if_open();  // what came before stays, whatever happens next
+  sink_.note(step_text(graph_, step) + "\n" + rev.path);
   std::vector<strata_statement_range> ranges;
   if (section) ranges = plugin_.split(section->sql);
   const int64_t total = static_cast<int64_t>(ranges.size());

@@ -36,6 +36,7 @@ class ScriptSink : public SqlSink {
     for (auto& line : util::split_list(text, '\n')) out_ += "-- " + line + "\n";
     out_ += "\n";
   }
+  void raw(const std::string& text) { out_ += text; }
   std::string& text() { return out_; }
 
  private:
@@ -95,6 +96,13 @@ std::string render_offline(const config::Config& cfg, const config::DatabaseConf
             (request.tag.empty() ? std::string() : "\ntag: " + request.tag) +
             "\nIt runs what 'strata " + what.substr(0, what.find(' ')) +
             "' would run online, in the same order.");
+  // The client session must match an online connection (charset, encoding).
+  dialect::ConnectOptions o;
+  o.url_masked = db.url.masked();
+  o.dialect = db.url.dialect;
+  o.database = db.url.database;
+  o.query = db.url.query;
+  if (auto pre = plugin.script_preamble(o); !pre.empty()) sink.raw(pre + "\n\n");
   const bool whole_run = plugin.has(STRATA_CAP_TRANSACTIONAL_DDL) && !cfg.transaction_per_migration;
   StepExecutor exec(graph, plugin, vt, whole_run, sink);
   if (whole_run) exec.begin();

@@ -7,8 +7,15 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <set>
+#include <mutex>
 #include <optional>
+#include <thread>
+#include <tuple>
 
 #include "strata/runner/executor.hpp"
 #include "strata/runner/version_table.hpp"
@@ -61,36 +68,142 @@ struct Progress {
   int64_t total = 0;
 };
 
+std::atomic<bool> g_stop{false};
+
+/// A run that was asked to stop (SIGINT) before its next revision.
+struct Interrupted : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Cross-database Depends On: what each target of this run has committed
+/// and will reach, so a target can wait for another database's revision.
+class Coordinator {
+ public:
+  struct Key {
+    std::string db;
+    size_t group;
+    bool operator<(const Key& o) const { return std::tie(db, group) < std::tie(o.db, o.group); }
+  };
+  struct State {
+    const planner::RevisionGraph* graph = nullptr;
+    std::vector<bool> committed;  // closure of what is committed
+    std::vector<bool> planned;    // closure of where the plan ends
+    bool has_plan = false;
+    bool finished = false;
+    bool ok = false;
+    std::string name;
+    std::string at;               // rows when it finished / planned end
+  };
+
+  void expect(const Key& k, const std::string& name) { states_[k].name = name; }
+  bool in_run(const Key& k) const { return states_.count(k) != 0; }
+
+  void planned(const Key& k, const planner::RevisionGraph& g, const std::vector<std::string>& rows,
+               const std::vector<std::string>& final_rows) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& st = states_[k];
+    st.graph = &g;
+    st.committed = g.closure(g.rows_to_indexes(rows, k.db));
+    st.planned = g.closure(g.rows_to_indexes(final_rows, k.db));
+    st.at = final_rows.empty() ? "<base>" : util::join(final_rows, ", ");
+    st.has_plan = true;
+    cv_.notify_all();
+  }
+  void committed(const Key& k, const std::vector<std::string>& rows) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& st = states_[k];
+    if (!st.graph) return;
+    st.committed = st.graph->closure(st.graph->rows_to_indexes(rows, k.db));
+    cv_.notify_all();
+  }
+  void finished(const Key& k, bool ok) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& st = states_[k];
+    st.finished = true;
+    st.ok = ok;
+    cv_.notify_all();
+  }
+
+  /// Waits until `k` has a plan; returns false when it ended without one.
+  /// Then: will it reach `rev` (already there, or in its plan)?
+  bool will_reach(const Key& k, const std::string& rev, std::string& where) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    auto& st = states_[k];
+    cv_.wait(lock, [&] { return st.has_plan || st.finished || g_stop.load(); });
+    if (!st.has_plan) {
+      where = st.name + " failed before it could plan";
+      return false;
+    }
+    where = st.name + " ends at " + st.at;
+    auto i = st.graph->find(rev);
+    return i && (st.committed[*i] || st.planned[*i]);
+  }
+
+  /// Waits until `k` has committed `rev`. False when it finished (or failed,
+  /// or the run was stopped) without it.
+  bool wait_committed(const Key& k, const std::string& rev) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    auto& st = states_[k];
+    std::optional<planner::Index> i;
+    if (st.graph) i = st.graph->find(rev);
+    cv_.wait(lock, [&] { return (i && st.committed[*i]) || st.finished || g_stop.load(); });
+    return i && st.committed[*i];
+  }
+
+  void wake_all() { cv_.notify_all(); }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::map<Key, State> states_;
+};
+
 /// One command on one database: connect, lock, plan, execute, report.
 class DatabaseRun {
  public:
-  DatabaseRun(const config::Config& cfg, const config::DatabaseConfig& db, const Chain& chain,
-              const dialect::Plugin& plugin, const Request& request, Output& output, bool prefixed)
-      : cfg_(cfg),
-        db_(db),
+  /// Does another database (outside this run) already have `rev`? Sets
+  /// `at` to its version rows. Connects to it read-only.
+  using Probe = std::function<bool(const std::string& db, size_t group, const std::string& rev, std::string& at)>;
+
+  DatabaseRun(const config::Config& cfg, const Target& target, const Chain& chain, const dialect::Plugin& plugin,
+              const Request& request, Output& output, bool prefixed, Coordinator& coordinator, Probe probe,
+              Clock::time_point run_epoch = Clock::now())
+      : run_epoch_(run_epoch),
+        cfg_(cfg),
+        target_(target),
+        db_(*target.db),
         graph_(*chain.graph),
         plugin_(plugin),
         request_(request),
         output_(output),
-        prefix_(prefixed ? db.name : ""),
+        prefix_(prefixed ? target.name : ""),
         vt_(plugin, cfg.version_table, cfg.version_table_schema),
         schema_(vt_.schema() ? &*vt_.schema() : nullptr),
         transactional_ddl_(plugin.has(STRATA_CAP_TRANSACTIONAL_DDL)),
         // One transaction for the whole run where DDL is transactional and
         // the user did not ask for one per migration (Alembic's default).
-        whole_run_(transactional_ddl_ && !cfg.transaction_per_migration) {
-    result_.database = db.name;
-    result_.url_masked = db.url.masked();
+        whole_run_(transactional_ddl_ && !cfg.transaction_per_migration),
+        coordinator_(coordinator),
+        probe_(std::move(probe)),
+        key_{target.db->name, target.group} {
+    result_.name = target.name;
+    result_.database = target.db->name;
+    result_.url_masked = target.url.masked();
+    result_.group = target.group;
   }
 
   TargetResult run() {
     try {
       execute();
       result_.ok = true;
+      result_.status = TargetStatus::Ok;
+    } catch (const Interrupted& e) {
+      result_.status = TargetStatus::Interrupted;
+      result_.error = e.what();
     } catch (const RunFailure& e) {
       result_.error = config::mask_passwords(e.what());
     } catch (const dialect::DialectError& e) {
-      result_.error = db_.url.masked() + ": " + config::mask_passwords(e.what());
+      result_.error = target_.url.masked() + ": " + config::mask_passwords(e.what());
       if (e.status == STRATA_LOCK_TIMEOUT)
         result_.error += " (another run holds the lock; raise --lock-timeout or try again)";
       if (e.status == STRATA_COMMIT_IN_DOUBT)
@@ -100,6 +213,7 @@ class DatabaseRun {
     }
     result_.seconds = seconds_since(t0_);
     if (!result_.ok) fail();
+    coordinator_.finished(key_, result_.ok);
     return result_;
   }
 
@@ -132,10 +246,12 @@ class DatabaseRun {
     if (request_.resume && !progress) output_.info(prefix_, "nothing to resume: no revision was left half-applied");
 
     planner::Plan plan;
+    const std::string target = request_.target_by_db.count(db_.name) ? request_.target_by_db.at(db_.name)
+                                                                      : request_.target;
     try {
       switch (request_.action) {
-        case Action::Upgrade: plan = graph_.plan_upgrade(rows_, request_.target, db_.name); break;
-        case Action::Downgrade: plan = graph_.plan_downgrade(rows_, request_.target, db_.name); break;
+        case Action::Upgrade: plan = graph_.plan_upgrade(rows_, target, db_.name); break;
+        case Action::Downgrade: plan = graph_.plan_downgrade(rows_, target, db_.name); break;
         case Action::Stamp: plan = graph_.plan_stamp(rows_, request_.stamp_targets, request_.purge, db_.name); break;
         default: break;
       }
@@ -158,6 +274,9 @@ class DatabaseRun {
                          " (use the same direction and a target past it, or 'strata resolve')");
     }
 
+    coordinator_.planned(key_, graph_, rows_, plan.final_rows);
+    if (request_.action == Action::Upgrade) check_cross_dependencies(plan);
+
     if (request_.action == Action::Stamp) {
       begin_if_needed();
       if (request_.purge) conn_->execute("DELETE FROM " + vt_.qualified());
@@ -169,11 +288,18 @@ class DatabaseRun {
                                 (progress ? " (cleared the record of half-applied " + progress->revision + ")" : ""));
     }
 
+    live_rows_ = rows_;
     for (size_t k = 0; k < plan.steps.size(); ++k) {
+      if (g_stop.load())
+        throw Interrupted("interrupted before " + graph_.id(plan.steps[k].rev) + ": stopped between revisions");
       const bool resuming = k == 0 && progress && request_.resume;
+      if (request_.action == Action::Upgrade) wait_for_cross_dependencies(plan.steps[k]);
       run_step(plan.steps[k], resuming ? progress->done : -1, resuming ? progress->total : 0);
+      apply_to_live_rows(plan.steps[k].ops);
+      if (!exec_->in_transaction()) coordinator_.committed(key_, live_rows_);
     }
     exec_->commit_if_open();
+    coordinator_.committed(key_, plan.final_rows);
     result_.to_rows = plan.final_rows;
     conn_->unlock(vt_.lock_key());
     locked_ = false;
@@ -191,26 +317,36 @@ class DatabaseRun {
 
   void connect() {
     dialect::ConnectOptions o;
-    o.url_masked = db_.url.masked();
-    o.dialect = db_.url.dialect;
-    o.scheme = db_.url.scheme;
-    o.user = db_.url.user;
-    o.password = db_.url.password;
-    o.has_password = db_.url.has_password;
-    o.host = db_.url.host;
-    o.port = db_.url.port;
-    o.database = db_.url.database;
-    o.query = db_.url.query;
+    o.url_masked = target_.url.masked();
+    o.dialect = target_.url.dialect;
+    o.scheme = target_.url.scheme;
+    o.user = target_.url.user;
+    o.password = target_.url.password;
+    o.has_password = target_.url.has_password;
+    o.host = target_.url.host;
+    o.port = target_.url.port;
+    o.database = target_.url.database;
+    o.query = target_.url.query;
     o.lock_timeout_seconds = request_.lock_timeout_seconds;
-    try {
-      conn_ = std::make_unique<dialect::Connection>(plugin_, o);
-      sink_ = std::make_unique<ConnectionSink>(*conn_);
-      exec_ = std::make_unique<StepExecutor>(graph_, plugin_, vt_, whole_run_, *sink_);
-    } catch (const dialect::DialectError& e) {
-      // The plugin's message names the (masked) URL already.
-      throw RunFailure(config::mask_passwords(e.what()));
+    // --wait-timeout: a database still starting up is retried with backoff.
+    auto pause = std::chrono::milliseconds(200);
+    while (true) {
+      try {
+        conn_ = std::make_unique<dialect::Connection>(plugin_, o);
+        break;
+      } catch (const dialect::DialectError& e) {
+        const bool retry = e.status == STRATA_CONNECTION_BROKEN && !g_stop.load() &&
+                           seconds_since(t0_) + pause.count() / 1000.0 < request_.wait_timeout_seconds;
+        // The plugin's message names the (masked) URL already.
+        if (!retry) throw RunFailure(config::mask_passwords(e.what()));
+        output_.info(prefix_, "waiting for the database: " + config::mask_passwords(e.what()));
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+      }
     }
-    output_.debug(prefix_, "connected to " + db_.url.masked() + " (" + plugin_.api->description + ")");
+    sink_ = std::make_unique<ConnectionSink>(*conn_);
+    exec_ = std::make_unique<StepExecutor>(graph_, plugin_, vt_, whole_run_, *sink_);
+    output_.debug(prefix_, "connected to " + target_.url.masked() + " (" + plugin_.api->description + ")");
   }
 
   std::vector<std::string> read_rows() {
@@ -314,7 +450,54 @@ class DatabaseRun {
       throw RunFailure(e.what());
     }
     ++result_.steps_done;
+    result_.steps.push_back({graph_.id(step.rev), step.upgrade,
+                             std::chrono::duration<double>(st - run_epoch_).count(), seconds_since(st)});
     output_.info(prefix_, step_text(graph_, step) + " (" + ms(seconds_since(st)) + ")");
+  }
+
+  void apply_to_live_rows(const std::vector<planner::VersionOp>& ops) {
+    for (auto& op : ops) {
+      if (op.kind != planner::VersionOp::Insert)
+        live_rows_.erase(std::remove(live_rows_.begin(), live_rows_.end(), op.from), live_rows_.end());
+      if (op.kind != planner::VersionOp::Delete) live_rows_.push_back(op.to);
+    }
+  }
+
+  // Refuses before running anything when a revision depends on another
+  // database's revision that this run will never bring about.
+  void check_cross_dependencies(const planner::Plan& plan) {
+    for (auto& step : plan.steps) {
+      const auto& rev = graph_.rev(step.rev);
+      for (auto& [db, dep] : graph_.node(step.rev).cross_deps) {
+        Coordinator::Key other{db, target_.group};
+        std::string where;
+        if (coordinator_.in_run(other)) {
+          if (!coordinator_.will_reach(other, dep, where))
+            throw RunFailure(located(rev.path, rev.id_line,
+                                     "revision " + rev.id + " depends on " + db + "@" + dep + ", which this run will "
+                                     "not reach (" + where + "); nothing was changed"));
+          continue;
+        }
+        std::string at;
+        if (!probe_(db, target_.group, dep, at))
+          throw RunFailure(located(rev.path, rev.id_line,
+                                   "revision " + rev.id + " depends on " + db + "@" + dep + ", but " + db + " is at " +
+                                       at + " and is not part of this run (add --db " + db + "); nothing was changed"));
+      }
+    }
+  }
+
+  void wait_for_cross_dependencies(const planner::Step& step) {
+    for (auto& [db, dep] : graph_.node(step.rev).cross_deps) {
+      Coordinator::Key other{db, target_.group};
+      if (!coordinator_.in_run(other)) continue;  // checked before the run
+      output_.debug(prefix_, "waiting for " + db + "@" + dep);
+      if (!coordinator_.wait_committed(other, dep)) {
+        if (g_stop.load()) throw Interrupted("interrupted while waiting for " + db + "@" + dep);
+        throw RunFailure("revision " + graph_.id(step.rev) + " depends on " + db + "@" + dep + ", which " + db +
+                         " did not reach (it failed or stopped first)");
+      }
+    }
   }
 
   void apply_ops(const std::vector<planner::VersionOp>& ops) {
@@ -371,7 +554,9 @@ class DatabaseRun {
   }
 
   const Clock::time_point t0_ = Clock::now();
+  const Clock::time_point run_epoch_;
   const config::Config& cfg_;
+  const Target& target_;
   const config::DatabaseConfig& db_;
   const planner::RevisionGraph& graph_;
   const dialect::Plugin& plugin_;
@@ -382,6 +567,10 @@ class DatabaseRun {
   const std::string* schema_;
   const bool transactional_ddl_;
   const bool whole_run_;
+  Coordinator& coordinator_;
+  Probe probe_;
+  const Coordinator::Key key_;
+  std::vector<std::string> live_rows_;
   std::unique_ptr<dialect::Connection> conn_;
   std::unique_ptr<ConnectionSink> sink_;
   std::unique_ptr<StepExecutor> exec_;
@@ -407,46 +596,209 @@ std::map<std::string, std::shared_ptr<const Chain>> load_chains(
   return chains;
 }
 
+void request_stop() { g_stop.store(true); }
+bool stop_requested() { return g_stop.load(); }
+void reset_stop() { g_stop.store(false); }
+
+const char* to_string(TargetStatus status) {
+  switch (status) {
+    case TargetStatus::Ok: return "ok";
+    case TargetStatus::Failed: return "failed";
+    case TargetStatus::Interrupted: return "interrupted";
+    case TargetStatus::Skipped: return "skipped";
+  }
+  return "?";
+}
+
+std::vector<Target> make_targets(const config::Config& cfg, const std::vector<const config::DatabaseConfig*>& dbs,
+                                 const config::Environment* env) {
+  std::vector<Target> out;
+  for (auto* db : dbs) {
+    if (!env) {
+      out.push_back({db, db->url_text, db->url, 0, db->name});
+      continue;
+    }
+    auto it = env->databases.find(db->name);
+    if (it == env->databases.end())
+      throw UserError(located(cfg.path, env->line,
+                              "environment '" + env->name + "' lists no URLs for database '" + db->name +
+                                  "' (pick the databases it has with --db)"));
+    const auto& urls = it->second;
+    for (size_t i = 0; i < urls.size(); ++i)
+      out.push_back({db, urls[i].text, urls[i].url, i, urls.size() > 1 ? db->name + "[" + std::to_string(i) + "]"
+                                                                        : db->name});
+  }
+  return out;
+}
+
+std::vector<Target> shard_targets(const std::vector<Target>& targets, int k, int n) {
+  if (n < 1 || k < 1 || k > n) throw UserError("--shard K/N needs 1 <= K <= N");
+  std::vector<Target> out;
+  for (auto& t : targets) {
+    // FNV-1a of database and URL: the same on every machine and run.
+    uint64_t h = 1469598103934665603ull;
+    for (char c : t.db->name + "\n" + t.url_text) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    if (static_cast<int>(h % static_cast<uint64_t>(n)) == k - 1) out.push_back(t);
+  }
+  return out;
+}
+
 Runner::Runner(const config::Config& config, dialect::PluginRegistry& plugins, Output& output)
     : config_(config), plugins_(plugins), output_(output) {}
 
 std::vector<TargetResult> Runner::run(const std::vector<const config::DatabaseConfig*>& databases,
                                       const Request& request, int jobs) {
+  return run(make_targets(config_, databases, nullptr), request, jobs);
+}
+
+std::vector<TargetResult> Runner::run(const std::vector<Target>& targets, const Request& request, int jobs) {
   // Everything that can be checked without a database is checked first.
-  auto chains = load_chains(databases);
-  std::vector<const dialect::Plugin*> plugins;
-  for (auto* db : databases) {
-    try {
-      plugins.push_back(&plugins_.get(db->url.dialect));
-    } catch (const dialect::PluginError& e) {
-      throw UserError("database '" + db->name + "' (" + db->url.masked() + "): " + e.what());
+  std::map<std::string, std::shared_ptr<const Chain>> chains;
+  auto chain_of = [&](const config::DatabaseConfig& db) -> const Chain& {
+    auto& c = chains[db.location];
+    if (!c) c = load_chain(db.location);
+    return *c;
+  };
+  std::map<std::string, const dialect::Plugin*> plugins;  // by dialect
+  for (auto& t : targets) {
+    chain_of(*t.db);
+    auto& p = plugins[t.url.dialect];
+    if (!p) {
+      try {
+        p = &plugins_.get(t.url.dialect);
+      } catch (const dialect::PluginError& e) {
+        throw UserError("database '" + t.db->name + "' (" + t.url.masked() + "): " + e.what());
+      }
     }
-    if (config_.version_table_schema && !plugins.back()->has(STRATA_CAP_SCHEMAS))
+    if (config_.version_table_schema && !p->has(STRATA_CAP_SCHEMAS))
       throw UserError(located(config_.path, 0,
-                              "version_table_schema is set, but database '" + db->name + "' uses " +
-                                  db->url.dialect + ", which has no schemas"));
+                              "version_table_schema is set, but database '" + t.db->name + "' uses " +
+                                  t.url.dialect + ", which has no schemas"));
   }
 
-  std::vector<TargetResult> results(databases.size());
-  const bool prefixed = databases.size() > 1;
-  if (jobs <= 0) jobs = static_cast<int>(std::min<size_t>(databases.size(), 8));
-  jobs = std::max(1, std::min<int>(jobs, static_cast<int>(databases.size())));
-  auto one = [&](size_t i) {
-    results[i] = run_one(*databases[i], *chains[databases[i]->location], *plugins[i], request, prefixed);
+  // Cross-database Depends On: the database exists, the revision exists in
+  // its chain, and databases do not wait for each other in a circle.
+  std::map<std::string, std::set<std::string>> waits_for;  // db -> dbs it depends on
+  std::set<std::string> seen_db;
+  for (auto& t : targets) {
+    if (!seen_db.insert(t.db->name).second) continue;
+    const auto& g = *chain_of(*t.db).graph;
+    for (planner::Index i = 0; i < g.size(); ++i) {
+      for (auto& [db, rev] : g.node(i).cross_deps) {
+        const auto& r = g.rev(i);
+        auto* other = config_.find_database(db);
+        if (!other)
+          throw UserError(located(r.path, r.id_line, "Depends On: " + db + "@" + rev + " names database '" + db +
+                                                         "', which " + config_.path + " does not configure"));
+        if (other == t.db)
+          throw UserError(located(r.path, r.id_line, "Depends On: " + db + "@" + rev +
+                                                         " names this revision's own database; write the revision id"));
+        try {
+          chain_of(*other).graph->get_revision(rev);
+        } catch (const UserError& e) {
+          throw UserError(located(r.path, r.id_line, "Depends On: " + db + "@" + rev + ": " + e.what()));
+        }
+        waits_for[t.db->name].insert(db);
+      }
+    }
+  }
+  // Order databases so that those depended on come first (and find cycles).
+  std::map<std::string, int> rank;
+  std::function<int(const std::string&, std::vector<std::string>&)> depth = [&](const std::string& db,
+                                                                               std::vector<std::string>& path) {
+    if (auto it = rank.find(db); it != rank.end()) return it->second;
+    if (std::find(path.begin(), path.end(), db) != path.end()) {
+      path.push_back(db);
+      throw UserError("cross-database Depends On forms a cycle: " + util::join(path, " -> "));
+    }
+    path.push_back(db);
+    int d = 0;
+    for (auto& other : waits_for[db]) d = std::max(d, depth(other, path) + 1);
+    path.pop_back();
+    return rank[db] = d;
+  };
+  for (auto& t : targets) {
+    std::vector<std::string> path;
+    depth(t.db->name, path);
+  }
+  std::vector<size_t> order(targets.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return rank[targets[a].db->name] < rank[targets[b].db->name]; });
+
+  const auto epoch = Clock::now();
+  Coordinator coordinator;
+  for (auto& t : targets) coordinator.expect({t.db->name, t.group}, t.name);
+  // A database a Depends On names, outside this run: read its rows.
+  DatabaseRun::Probe probe = [&](const std::string& db, size_t group, const std::string& rev, std::string& at) {
+    auto* other = config_.find_database(db);
+    Target t{other, other->url_text, other->url, group, db};
+    if (request.environment) {
+      auto it = request.environment->databases.find(db);
+      if (it != request.environment->databases.end() && group < it->second.size()) {
+        t.url_text = it->second[group].text;
+        t.url = it->second[group].url;
+      }
+    }
+    const auto& chain = chain_of(*other);
+    const dialect::Plugin* plugin;
+    try {
+      plugin = &plugins_.get(t.url.dialect);
+    } catch (const dialect::PluginError& e) {
+      throw UserError(e.what());
+    }
+    Request read;
+    read.action = Action::Current;
+    Coordinator none;
+    auto res = DatabaseRun(config_, t, chain, *plugin, read, output_, true, none, nullptr).run();
+    if (!res.ok) {
+      at = "unknown (" + res.error + ")";
+      return false;
+    }
+    at = res.from_rows.empty() ? "<base>" : util::join(res.from_rows, ", ");
+    const auto& g = *chain.graph;
+    auto want = g.get_revision(rev);
+    std::vector<planner::Index> rows;
+    for (auto& r : res.from_rows)
+      if (auto i = g.find(r)) rows.push_back(*i);
+    return want && g.closure(rows)[*want];
+  };
+
+  std::vector<TargetResult> results(targets.size());
+  const bool prefixed = targets.size() > 1;
+  if (jobs <= 0) jobs = static_cast<int>(std::min<size_t>(targets.size(), 8));
+  jobs = std::max(1, std::min<int>(jobs, static_cast<int>(std::max<size_t>(targets.size(), 1))));
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  auto worker = [&] {
+    for (size_t k; (k = next.fetch_add(1)) < order.size();) {
+      const size_t i = order[k];
+      const auto& t = targets[i];
+      if (g_stop.load() || (request.fail_fast && failed.load())) {
+        auto& r = results[i];
+        r.name = t.name;
+        r.database = t.db->name;
+        r.url_masked = t.url.masked();
+        r.group = t.group;
+        r.status = TargetStatus::Skipped;
+        r.error = g_stop.load() ? "not started: the run was interrupted" : "not started: --fail-fast after a failure";
+        coordinator.finished({t.db->name, t.group}, false);
+        continue;
+      }
+      results[i] = DatabaseRun(config_, t, chain_of(*t.db), *plugins[t.url.dialect], request, output_, prefixed,
+                               coordinator, probe, epoch)
+                       .run();
+      if (!results[i].ok) failed.store(true);
+    }
   };
   if (jobs == 1) {
-    for (size_t i = 0; i < databases.size(); ++i) one(i);
+    worker();
     return results;
   }
   boost::asio::thread_pool pool(static_cast<size_t>(jobs));
-  for (size_t i = 0; i < databases.size(); ++i) boost::asio::post(pool, [&, i] { one(i); });
+  for (int w = 0; w < jobs; ++w) boost::asio::post(pool, worker);
   pool.join();
   return results;
-}
-
-TargetResult Runner::run_one(const config::DatabaseConfig& db, const Chain& chain, const dialect::Plugin& plugin,
-                             const Request& request, bool prefixed) const {
-  return DatabaseRun(config_, db, chain, plugin, request, output_, prefixed).run();
 }
 
 }  // namespace strata::runner

@@ -29,7 +29,7 @@ const Section* pick(const std::vector<Section>& sections, std::string_view diale
 bool is_revision_id(std::string_view id) {
   if (id.empty() || id.size() > 32) return false;  // alembic_version.version_num is VARCHAR(32)
   for (unsigned char c : id)
-    if (!(std::isalnum(c) || c == '_' || c == '-')) return false;
+    if (!(std::isalnum(c) || c == '_')) return false;  // Alembic forbids @ - +
   return true;
 }
 
@@ -135,7 +135,7 @@ Revision parse_revision(std::string_view text, const std::string& path) {
         if (key == "revision id") {
           if (!is_revision_id(value))
             fail(line_no, "invalid revision id '" + value +
-                              "' (1-32 letters, digits, '_' or '-')");
+                              "' (1-32 letters, digits or '_')");
           rev.id = value;
           rev.id_line = line_no;
         } else if (key == "revises") {

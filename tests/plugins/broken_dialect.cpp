@@ -40,6 +40,12 @@ size_t script_statement(const char* statement, size_t length, char* out, size_t 
   return q.size();
 }
 
+// Offline scripts need no session setup for this dialect.
+size_t script_preamble(const strata_connect_params*, char* out, size_t capacity) {
+  if (capacity) out[0] = 0;
+  return 0;
+}
+
 const strata_dialect_api* table() {
   static strata_dialect_api a = [] {
     strata_dialect_api t{};
@@ -64,6 +70,7 @@ const strata_dialect_api* table() {
     t.split_statements = split;
     t.statement_list_free = statement_list_free;
     t.script_statement = script_statement;
+    t.script_preamble = script_preamble;
 #if defined(BROKEN_MAJOR)
     t.abi_major = STRATA_DIALECT_ABI_MAJOR + 1;
 #elif defined(BROKEN_MINOR)

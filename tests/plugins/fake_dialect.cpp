@@ -302,6 +302,12 @@ size_t script_statement(const char* statement, size_t length, char* out, size_t 
   return q.size();
 }
 
+// Offline scripts need no session setup for this dialect.
+size_t script_preamble(const strata_connect_params*, char* out, size_t capacity) {
+  if (capacity) out[0] = 0;
+  return 0;
+}
+
 }  // namespace
 
 extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(void) {
@@ -330,6 +336,7 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.split_statements = split;
     a.statement_list_free = statement_list_free;
     a.script_statement = script_statement;
+    a.script_preamble = script_preamble;
     return a;
   }();
   return &api;

@@ -214,6 +214,12 @@ typedef struct strata_dialect_api {
    * contains ';'). Same buffer contract as quote_identifier. Used to write
    * offline scripts that do exactly what an online run does. */
   size_t (*script_statement)(const char* statement, size_t length, char* out, size_t capacity);
+
+  /* Writes the statements an offline script starts with so the client's
+   * session matches what connect() sets up online for these parameters
+   * (e.g. MySQL's SET NAMES for the URL's charset); "" when none. Same
+   * buffer contract as quote_identifier. */
+  size_t (*script_preamble)(const strata_connect_params* params, char* out, size_t capacity);
 } strata_dialect_api;
 
 /* The one exported symbol. */

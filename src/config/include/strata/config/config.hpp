@@ -20,6 +20,21 @@ struct DatabaseConfig {
   int line = 0;          ///< line of [databases.NAME] in the config file
 };
 
+/// One URL of a fan-out environment.
+struct EnvironmentUrl {
+  std::string text;    ///< after ${VAR} interpolation; contains the password
+  Url url;
+  std::string origin;  ///< "file:line" where it was written
+};
+
+/// [environments.NAME]: each database mapped to the URLs it fans out to.
+struct Environment {
+  std::string name;
+  int line = 0;
+  /// database name -> URLs, in the order written
+  std::map<std::string, std::vector<EnvironmentUrl>> databases;
+};
+
 struct Config {
   std::string path;  ///< the alembic.toml that was read
   std::string dir;   ///< its folder: relative paths resolve against it
@@ -30,8 +45,10 @@ struct Config {
   int jobs = 0;  ///< 0 = default (min(databases, 8))
   std::vector<std::string> plugin_path;         ///< absolute folders
   std::vector<DatabaseConfig> databases;        ///< in file order
+  std::vector<Environment> environments;
 
   const DatabaseConfig* find_database(const std::string& name) const;
+  const Environment* find_environment(const std::string& name) const;
 };
 
 /// Environment lookup used for ${VAR} interpolation (real environment first,

@@ -40,6 +40,8 @@ struct Plugin {
   /// One statement as the dialect's command-line client runs it (offline
   /// scripts).
   std::string script_statement(const std::string& statement) const;
+  /// What an offline script for these connection settings starts with.
+  std::string script_preamble(const struct ConnectOptions& options) const;
 };
 
 /// Thrown when a plugin cannot be found or is refused. The message names the

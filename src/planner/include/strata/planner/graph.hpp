@@ -31,6 +31,9 @@ struct Node {
   std::vector<Index> children;    ///< revisions that revise this one
   std::vector<Index> all_children;  ///< ... or depend on it
   std::vector<std::string> labels;  ///< branch labels, propagated along the branch
+  /// "Depends On: DB@REV": revisions of another database's chain this one
+  /// waits for (the runner resolves and enforces them).
+  std::vector<std::pair<std::string, std::string>> cross_deps;
 };
 
 /// One change to the version table, as Alembic writes it.

@@ -1,7 +1,9 @@
 #pragma once
-// Runs one command against several databases at once: each database on its
-// own connection, its revisions strictly in order, databases in parallel on
-// a Boost.Asio thread pool. One database failing does not stop the others.
+// Runs one command against several targets at once (each database's URL, or
+// every URL of a fan-out environment): each target on its own connection,
+// its revisions strictly in order, targets in parallel on a Boost.Asio
+// thread pool. One target failing does not stop the others (unless
+// --fail-fast); SIGINT stops them between revisions.
 #include <map>
 #include <memory>
 #include <string>
@@ -16,9 +18,38 @@ namespace strata::runner {
 
 enum class Action { Upgrade, Downgrade, Stamp, Current, Resolve };
 
+/// One URL a command runs against.
+struct Target {
+  const config::DatabaseConfig* db = nullptr;
+  std::string url_text;  ///< contains the password; print url.masked()
+  config::Url url;
+  /// Position in the environment's URL lists: targets of one group are
+  /// paired for cross-database Depends On (0 without an environment).
+  size_t group = 0;
+  std::string name;  ///< for output: "main", or "main[2]" in a fan-out
+};
+
+/// Each database's own URL, or, with an environment, every URL it lists for
+/// the database. Throws UserError when the environment omits a database.
+std::vector<Target> make_targets(const config::Config& config,
+                                 const std::vector<const config::DatabaseConfig*>& databases,
+                                 const config::Environment* environment);
+/// Slice k (1-based) of n: a stable split by a hash of database and URL, so
+/// every target lands in exactly one slice whatever machine computes it.
+std::vector<Target> shard_targets(const std::vector<Target>& targets, int k, int n);
+
+/// First SIGINT/SIGTERM: running targets stop before their next revision,
+/// targets not started yet are skipped. Safe to call from a signal handler.
+void request_stop();
+bool stop_requested();
+/// For tests: forget an earlier stop request.
+void reset_stop();
+
 struct Request {
   Action action = Action::Upgrade;
-  std::string target;                      ///< upgrade/downgrade target
+  std::string target;                      ///< upgrade/downgrade target (every database)
+  /// Per-database targets ("main=head analytics=ae10"); override `target`.
+  std::map<std::string, std::string> target_by_db;
   std::vector<std::string> stamp_targets;  ///< stamp REV...
   bool purge = false;                      ///< stamp --purge
   /// upgrade/downgrade --resume: continue a revision left half-applied at
@@ -28,12 +59,32 @@ struct Request {
   /// it), false = it was reverted by hand (forget it).
   bool resolve_applied = false;
   double lock_timeout_seconds = -1;        ///< negative: wait as long as it takes
+  /// Retry connecting (with backoff) this long before failing a target.
+  double wait_timeout_seconds = 0;
+  bool fail_fast = false;  ///< after the first failure, start no more targets
+  /// The environment the targets came from (for cross-database Depends On
+  /// on a database outside this run); may be null.
+  const config::Environment* environment = nullptr;
 };
 
+/// One revision run by a target.
+struct StepRecord {
+  std::string revision;
+  bool upgrade = true;
+  double started = 0;  ///< seconds since the run began
+  double seconds = 0;  ///< how long it took
+};
+
+enum class TargetStatus { Ok, Failed, Interrupted, Skipped };
+const char* to_string(TargetStatus status);
+
 struct TargetResult {
+  std::string name;       ///< "main" or "main[2]"
   std::string database;
   std::string url_masked;
-  bool ok = false;
+  size_t group = 0;
+  TargetStatus status = TargetStatus::Failed;
+  bool ok = false;        ///< status == Ok
   std::string error;                    ///< one line, passwords masked
   std::vector<std::string> from_rows;   ///< version rows before
   std::vector<std::string> to_rows;     ///< version rows after (committed state)
@@ -41,6 +92,7 @@ struct TargetResult {
   /// "<revision> <upgrade|downgrade> <done>/<total>".
   std::string mid_revision;
   int steps_done = 0;
+  std::vector<StepRecord> steps;
   double seconds = 0;
 };
 
@@ -57,18 +109,20 @@ std::map<std::string, std::shared_ptr<const Chain>> load_chains(
     const std::vector<const config::DatabaseConfig*>& databases);
 std::shared_ptr<const Chain> load_chain(const std::string& location);
 
+
 class Runner {
  public:
   Runner(const config::Config& config, dialect::PluginRegistry& plugins, Output& output);
-  /// Runs `request` on every database, at most `jobs` at a time. Loads every
-  /// chain and plugin first, so a bad file or a missing plugin stops the
-  /// command before any database is touched (UserError / PluginError).
-  std::vector<TargetResult> run(const std::vector<const config::DatabaseConfig*>& databases,
-                                const Request& request, int jobs);
+  /// Runs `request` on every target, at most `jobs` at a time (0: min(targets,
+  /// 8)). Loads every chain and plugin and checks cross-database Depends On
+  /// first, so a bad file or a missing plugin stops the command before any
+  /// database is touched (UserError). Results are in the order of `targets`.
+  std::vector<TargetResult> run(const std::vector<Target>& targets, const Request& request, int jobs);
+  /// The same for each database's own URL.
+  std::vector<TargetResult> run(const std::vector<const config::DatabaseConfig*>& databases, const Request& request,
+                                int jobs);
 
  private:
-  TargetResult run_one(const config::DatabaseConfig& db, const Chain& chain,
-                       const dialect::Plugin& plugin, const Request& request, bool prefixed) const;
   const config::Config& config_;
   dialect::PluginRegistry& plugins_;
   Output& output_;
