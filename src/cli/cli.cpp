@@ -277,10 +277,16 @@ int run_action(Context& ctx, runner::Request req, const std::string& command) {
   req.environment = env;
   ctx.output.set_quiet(ctx.globals.quiet || ctx.globals.json);
   ctx.output.set_verbose(ctx.globals.verbose);
+  // On a terminal: live status lines (NO_COLOR drops the colours).
+  const char* term = std::getenv("TERM");
+  if (&ctx.out == &std::cout && isatty(STDOUT_FILENO) && !ctx.globals.quiet && !ctx.globals.json &&
+      !(term && std::string(term) == "dumb"))
+    ctx.output.set_live(true, std::getenv("NO_COLOR") == nullptr);
   dialect::PluginRegistry plugins(cfg.plugin_path);
   runner::Runner r(cfg, plugins, ctx.output);
   install_stop_handlers();
   auto results = r.run(targets, req, ctx.jobs(cfg));
+  ctx.output.finish();
   int code = exit_of(results);
   for (auto& res : results)
     if (res.status == runner::TargetStatus::Interrupted || (runner::stop_requested() && !res.ok))

@@ -1,9 +1,65 @@
 #include "strata/runner/output.hpp"
 
+#include <chrono>
+#include <cstdio>
+
 namespace strata::runner {
+
+Output::~Output() { finish(); }
+
+void Output::set_live(bool live, bool color) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  live_ = live;
+  color_ = color;
+  if (live_ && !ticker_.joinable()) ticker_ = std::thread([this] { ticker(); });
+}
+
+void Output::finish() {
+  {
+    std::lock_guard<std::mutex> guard(mutex_);
+    if (live_) clear_board();
+    board_.clear();
+    stopping_ = true;
+  }
+  tick_cv_.notify_all();
+  if (ticker_.joinable()) ticker_.join();
+  std::lock_guard<std::mutex> guard(mutex_);
+  stopping_ = false;
+}
+
+// Redraws now and then so elapsed times move even between revisions.
+void Output::ticker() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    tick_cv_.wait_for(lock, std::chrono::milliseconds(250));
+    if (!stopping_ && !board_.empty()) {
+      clear_board();
+      draw_board();
+    }
+  }
+}
+
+void Output::clear_board() {
+  for (size_t i = 0; i < drawn_; ++i) out_ << "\x1b[1A\x1b[2K";
+  drawn_ = 0;
+  out_.flush();
+}
+
+void Output::draw_board() {
+  auto now = std::chrono::steady_clock::now();
+  for (auto& line : board_) {
+    char elapsed[32];
+    std::snprintf(elapsed, sizeof elapsed, "%.1fs", std::chrono::duration<double>(now - line.since).count());
+    out_ << "\x1b[2K" << (color_ ? "\x1b[1m" + line.key + "\x1b[0m" : line.key) << "  " << line.text << "  "
+         << (color_ ? std::string("\x1b[2m") + elapsed + "\x1b[0m" : std::string(elapsed)) << "\n";
+  }
+  drawn_ = board_.size();
+  out_.flush();
+}
 
 void Output::write(std::ostream& os, const std::string& prefix, const std::string& text) {
   std::lock_guard<std::mutex> guard(mutex_);
+  if (live_) clear_board();
   size_t start = 0;
   while (start <= text.size()) {
     size_t nl = text.find('\n', start);
@@ -13,10 +69,15 @@ void Output::write(std::ostream& os, const std::string& prefix, const std::strin
     start = nl + 1;
   }
   os.flush();
+  if (live_) draw_board();
 }
 
 void Output::info(const std::string& prefix, const std::string& text) {
   if (!quiet_) write(out_, prefix, text);
+}
+
+void Output::step(const std::string& prefix, const std::string& text) {
+  if (!quiet_ && (!live_ || verbose_)) write(out_, prefix, text);
 }
 
 void Output::debug(const std::string& prefix, const std::string& text) {
@@ -25,6 +86,32 @@ void Output::debug(const std::string& prefix, const std::string& text) {
 
 void Output::result(const std::string& prefix, const std::string& text) { write(out_, prefix, text); }
 
-void Output::error(const std::string& prefix, const std::string& text) { write(err_, prefix, text); }
+void Output::error(const std::string& prefix, const std::string& text) {
+  const bool red = live_ && color_;
+  write(err_, prefix, red ? "\x1b[31m" + text + "\x1b[0m" : text);
+}
+
+void Output::status(const std::string& key, const std::string& text) {
+  if (!live_ || quiet_) return;
+  std::lock_guard<std::mutex> guard(mutex_);
+  bool found = false;
+  for (auto& line : board_)
+    if (line.key == key) line.text = text, found = true;
+  if (!found) board_.push_back({key, text, std::chrono::steady_clock::now()});
+  clear_board();
+  draw_board();
+}
+
+void Output::done(const std::string& key) {
+  if (!live_) return;
+  std::lock_guard<std::mutex> guard(mutex_);
+  clear_board();
+  for (auto it = board_.begin(); it != board_.end(); ++it)
+    if (it->key == key) {
+      board_.erase(it);
+      break;
+    }
+  draw_board();
+}
 
 }  // namespace strata::runner

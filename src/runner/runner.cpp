@@ -214,6 +214,7 @@ class DatabaseRun {
     result_.seconds = seconds_since(t0_);
     if (!result_.ok) fail();
     coordinator_.finished(key_, result_.ok);
+    output_.done(target_.name);
     return result_;
   }
 
@@ -293,7 +294,12 @@ class DatabaseRun {
       if (g_stop.load())
         throw Interrupted("interrupted before " + graph_.id(plan.steps[k].rev) + ": stopped between revisions");
       const bool resuming = k == 0 && progress && request_.resume;
-      if (request_.action == Action::Upgrade) wait_for_cross_dependencies(plan.steps[k]);
+      if (request_.action == Action::Upgrade) {
+        output_.status(target_.name, target_.url.masked() + "  waiting for other databases");
+        wait_for_cross_dependencies(plan.steps[k]);
+      }
+      output_.status(target_.name, target_.url.masked() + "  " + std::to_string(k + 1) + "/" +
+                                       std::to_string(plan.steps.size()) + "  " + step_text(graph_, plan.steps[k]));
       run_step(plan.steps[k], resuming ? progress->done : -1, resuming ? progress->total : 0);
       apply_to_live_rows(plan.steps[k].ops);
       if (!exec_->in_transaction()) coordinator_.committed(key_, live_rows_);
@@ -316,6 +322,7 @@ class DatabaseRun {
   }
 
   void connect() {
+    output_.status(target_.name, target_.url.masked() + "  connecting");
     dialect::ConnectOptions o;
     o.url_masked = target_.url.masked();
     o.dialect = target_.url.dialect;
@@ -452,7 +459,7 @@ class DatabaseRun {
     ++result_.steps_done;
     result_.steps.push_back({graph_.id(step.rev), step.upgrade,
                              std::chrono::duration<double>(st - run_epoch_).count(), seconds_since(st)});
-    output_.info(prefix_, step_text(graph_, step) + " (" + ms(seconds_since(st)) + ")");
+    output_.step(prefix_, step_text(graph_, step) + " (" + ms(seconds_since(st)) + ")");
   }
 
   void apply_to_live_rows(const std::vector<planner::VersionOp>& ops) {

@@ -332,3 +332,31 @@ TEST(Fanout, SigintStopsBetweenRevisionsAndLeavesNoTargetHalfWay) {
   EXPECT_GT(stopped, 0) << "the interrupt came too late to test anything:\n" << output;
   EXPECT_TRUE(has(output, "interrupted")) << output;
 }
+
+TEST(Fanout, OnATerminalEachRunningTargetHasALiveStatusLine) {
+  TempDir dir;
+  write_chain(dir, "migrations/main", "m", 3, /*slow=*/true);
+  write_fleet(dir, 4);
+  // script(1) gives strata a terminal; its output is captured with the
+  // terminal's control sequences.
+  auto run_on_tty = [&](const std::string& env) {
+    std::string cmd = "cd '" + dir.path() + "' && " + env + " script -qec '" + STRATA_TEST_BIN +
+                      " --env staging upgrade head' /dev/null > tty.out 2>&1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+    return strata::util::read_file(dir / "tty.out");
+  };
+  auto colored = run_on_tty("TERM=xterm");
+  EXPECT_TRUE(has(colored, "\x1b[2K")) << "status lines are redrawn in place";
+  EXPECT_TRUE(has(colored, "/3  Running upgrade")) << "step i/n and the revision are shown";
+  EXPECT_TRUE(has(colored, "\x1b[1mmain[0]\x1b[0m")) << "target names in bold";
+  EXPECT_TRUE(has(colored, "4 ok, 0 failed")) << colored;
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(version(dir / ("fleet/main_" + std::to_string(i) + ".db")), Rows{"m3"});
+  // The per-revision log lines are replaced by the status lines.
+  EXPECT_FALSE(has(colored, "main[0]: Running upgrade")) << colored;
+
+  for (int i = 0; i < 4; ++i) fs::remove(dir / ("fleet/main_" + std::to_string(i) + ".db"));
+  auto plain = run_on_tty("TERM=xterm NO_COLOR=1");
+  EXPECT_TRUE(has(plain, "\x1b[2K"));
+  EXPECT_FALSE(has(plain, "\x1b[1m")) << "NO_COLOR turns colours off";
+  EXPECT_TRUE(has(plain, "4 ok, 0 failed"));
+}
