@@ -554,6 +554,20 @@ def parse_history(text):
     return revs
 
 
+def parse_branches(text):
+    """branches output -> {branch point: sorted children} (child order is a
+    Python set's in Alembic, so only membership is compared)."""
+    out, current = {}, None
+    for line in text.splitlines():
+        m = re.match(r"^\s+-> (\S+)", line)
+        if m and current is not None:
+            out[current].append(m.group(1))
+        elif line.strip():
+            current = line.split()[0]
+            out[current] = []
+    return {k: sorted(v) for k, v in out.items()}
+
+
 def compare_history(a_txt, s_txt):
     """-> list of (category, text) for the differences."""
     ah, sh = parse_history(a_txt), parse_history(s_txt)
@@ -614,7 +628,7 @@ def run_seed(args):
         al = AlembicRunner(aroot, transactional)
 
         # heads / history, before any command
-        for verb in ("heads", "history"):
+        for verb in ("heads", "history", "branches"):
             s_txt, s_err = st.text(verb)
             a_txt, a_err = al.text(verb)
             if (s_txt is None) != (a_txt is None):
@@ -629,6 +643,11 @@ def run_seed(args):
                 if sh != ah:
                     mismatches.append(("heads", {"text": (
                         "heads: alembic %s\n          strata  %s" % (ah, sh))}))
+            elif verb == "branches":
+                sb, ab = parse_branches(s_txt), parse_branches(a_txt)
+                if sb != ab:
+                    mismatches.append(("branches", {"text": (
+                        "branches: alembic %s\n          strata  %s" % (ab, sb))}))
             else:
                 for cat, txt in compare_history(a_txt, s_txt):
                     mismatches.append((cat, {"text": txt}))
