@@ -417,6 +417,12 @@ const std::string& description() {
 
 extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(void) {
   static const strata_dialect_api api = [] {
+    // Memory statistics take a process-wide mutex on every allocation:
+    // with many databases migrating on parallel threads that mutex, not the
+    // work, sets the pace. Must precede SQLite's initialisation (the entry
+    // point runs before any connection); harmless if another user of the
+    // library initialised it first.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     strata_dialect_api a{};
     a.struct_size = sizeof(strata_dialect_api);
     a.abi_major = STRATA_DIALECT_ABI_MAJOR;

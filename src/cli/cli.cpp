@@ -338,39 +338,49 @@ int run_offline(Context& ctx, runner::OfflineRequest req) {
   auto dbs = ctx.selected(cfg);
   auto chains = runner::load_chains(dbs);
   dialect::PluginRegistry plugins(cfg.plugin_path);
-  std::vector<std::pair<const config::DatabaseConfig*, std::string>> scripts;
-  for (auto* db : dbs) {
-    const dialect::Plugin* plugin;
+  auto plugin_for = [&](const config::DatabaseConfig& db) -> const dialect::Plugin& {
     try {
-      plugin = &plugins.get(db->url.dialect);
+      return plugins.get(db.url.dialect);
     } catch (const dialect::PluginError& e) {
-      throw UserError("database '" + db->name + "' (" + db->url.masked() + "): " + e.what());
+      throw UserError("database '" + db.name + "' (" + db.url.masked() + "): " + e.what());
     }
+  };
+  auto render = [&](const config::DatabaseConfig& db, std::ostream& os) {
     try {
-      scripts.emplace_back(db, runner::render_offline(cfg, *db, *chains[db->location], *plugin, req));
+      runner::render_offline(cfg, db, *chains[db.location], plugin_for(db), req, os);
     } catch (const UserError& e) {
-      throw UserError(dbs.size() > 1 ? db->name + ": " + e.what() : std::string(e.what()));
+      throw UserError(dbs.size() > 1 ? db.name + ": " + e.what() : std::string(e.what()));
     }
-  }
+  };
   if (ctx.vm.count("output-dir")) {
     fs::path dir = ctx.vm["output-dir"].as<std::string>();
     fs::create_directories(dir);
-    for (auto& [db, text] : scripts) {
+    for (auto* db : dbs) {
       fs::path file = dir / (db->name + ".sql");
       std::ofstream f(file);
-      f << text;
+      render(*db, f);
       f.close();
       if (!f) throw UserError(file.string() + ": cannot write");
       if (!ctx.globals.quiet) ctx.err << "wrote " << file.string() << "\n";
     }
     return 0;
   }
-  for (auto& [db, text] : scripts) {
-    if (scripts.size() > 1)
-      ctx.out << "-- ==================== database: " << db->name << " (" << db->url.dialect
-              << ") ====================\n\n";
-    ctx.out << text;
+  if (dbs.size() == 1) {
+    render(*dbs[0], ctx.out);  // streamed: large scripts are never held whole
+    return 0;
   }
+  // Several databases on stdout: every script is rendered before any is
+  // printed, so an error leaves no partial output.
+  std::vector<std::string> scripts;
+  for (auto* db : dbs) {
+    std::ostringstream os;
+    render(*db, os);
+    scripts.push_back(os.str());
+  }
+  for (size_t k = 0; k < dbs.size(); ++k)
+    ctx.out << "-- ==================== database: " << dbs[k]->name << " (" << dbs[k]->url.dialect
+            << ") ====================\n\n"
+            << scripts[k];
   return 0;
 }
 
@@ -486,7 +496,6 @@ int cmd_current(Context& ctx) {
   req.action = runner::Action::Current;
   req.environment = env;
   auto results = r.run(targets, req, ctx.jobs(cfg));
-  std::map<std::string, std::shared_ptr<const runner::Chain>> chains;
   int status = 0;
   // Printed after every target answered, in order.
   for (size_t k = 0; k < targets.size(); ++k) {
@@ -496,8 +505,8 @@ int cmd_current(Context& ctx) {
       status = static_cast<int>(ExitCode::Failure);
       continue;
     }
-    if (!chains[db.location]) chains[db.location] = runner::load_chain(db.location);
-    const auto& g = *chains[db.location]->graph;
+    const auto chain = r.chain(db.location);
+    const auto& g = *chain->graph;
     const std::string prefix = targets.size() > 1 ? targets[k].name : "";
     if (ctx.globals.verbose && !ctx.globals.json)
       ctx.output.result(prefix, "Current revision(s) for " + res.url_masked + ":");

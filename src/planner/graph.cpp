@@ -582,50 +582,116 @@ std::pair<std::optional<Index>, std::string> RevisionGraph::parse_downgrade_targ
 
 // ------------------------------------------------------------ ordering
 
-std::vector<Index> RevisionGraph::topological_sort(std::vector<bool> todo, const std::vector<Index>& heads_in) const {
-  // A literal port of Alembic's _topological_sort (emit from the heads
-  // down, one branch at a time, switching to another head when the
-  // candidate is still needed by it), with ancestor sets as bit vectors.
+std::vector<Index> RevisionGraph::topological_sort(std::vector<bool> todo, const std::vector<Index>& heads_in,
+                                                   bool exact) const {
+  // Alembic's _topological_sort: emit from the heads down, one line at a
+  // time; a candidate still needed by another current head (an ancestor of
+  // it) waits, and the first such head in list order goes on instead.
+  //
+  // Alembic keeps a full ancestor set per current head and recomputes it at
+  // every merge: quadratic at scale. When `todo` is closed the way plans
+  // make it (every path between two of its members stays inside it), "c is
+  // an ancestor of another current head" is exactly "c still has an
+  // unemitted child in todo": a counter per revision. Finding which head
+  // needs it is a search upwards through the unemitted part only.
   std::vector<Index> current;
+  std::vector<char> in_current(nodes_.size(), 0);
   for (auto h : heads_in)
-    if (todo[h]) push_unique(current, h);
+    if (todo[h] && !in_current[h]) current.push_back(h), in_current[h] = 1;
   std::sort(current.begin(), current.end());
-  std::vector<std::vector<bool>> ancestors;
-  for (auto h : current) ancestors.push_back(closure({h}));
   std::vector<Index> output;
+
+  if (exact) {
+    std::vector<std::vector<bool>> ancestors;
+    for (auto h : current) ancestors.push_back(closure({h}));
+    size_t idx = 0;
+    while (!current.empty()) {
+      Index candidate = current[idx];
+      bool blocked = false;
+      for (size_t j = 0; j < ancestors.size(); ++j)
+        if (j != idx && ancestors[j][candidate]) {
+          idx = j;
+          blocked = true;
+          break;
+        }
+      if (blocked) continue;
+      output.push_back(candidate);
+      todo[candidate] = false;
+      const auto& nd = nodes_[candidate];
+      std::vector<Index> to_add;
+      for (auto r : nd.norm_down)
+        if (todo[r] && !contains(current, r)) to_add.push_back(r);
+      if (to_add.empty()) {
+        current.erase(current.begin() + static_cast<long>(idx));
+        ancestors.erase(ancestors.begin() + static_cast<long>(idx));
+        idx = idx > 0 ? idx - 1 : 0;
+      } else if (nd.norm_deps.empty() && nd.down.size() == 1) {
+        current[idx] = to_add[0];
+        ancestors[idx][candidate] = false;
+      } else {
+        current[idx] = to_add[0];
+        ancestors[idx] = closure({to_add[0]});
+        for (size_t k = 1; k < to_add.size(); ++k) {
+          current.push_back(to_add[k]);
+          ancestors.push_back(closure({to_add[k]}));
+        }
+      }
+    }
+    return output;
+  }
+
+  std::vector<uint32_t> pending(nodes_.size(), 0);  // unemitted children in todo
+  for (Index x = 0; x < nodes_.size(); ++x)
+    if (todo[x])
+      for (auto p : nodes_[x].norm_down)
+        if (todo[p]) ++pending[p];
+  std::vector<char> seen(nodes_.size(), 0);
+  std::vector<Index> stack, touched;
   size_t idx = 0;
   while (!current.empty()) {
     Index candidate = current[idx];
-    bool blocked = false;
-    for (size_t j = 0; j < ancestors.size(); ++j) {
-      if (j != idx && ancestors[j][candidate]) {
-        idx = j;
-        blocked = true;
-        break;
+    if (pending[candidate]) {
+      // Which current heads need it? Search upwards through unemitted todo
+      // revisions; take the first in list order.
+      stack.assign(1, candidate);
+      touched.clear();
+      size_t best = current.size();
+      while (!stack.empty()) {
+        Index n = stack.back();
+        stack.pop_back();
+        if (seen[n]) continue;
+        seen[n] = 1;
+        touched.push_back(n);
+        if (n != candidate && in_current[n]) {
+          size_t pos = static_cast<size_t>(std::find(current.begin(), current.end(), n) - current.begin());
+          best = std::min(best, pos);
+        }
+        for (auto c : nodes_[n].all_children)
+          if (todo[c] && !seen[c]) stack.push_back(c);
       }
+      for (auto n : touched) seen[n] = 0;
+      if (best == current.size()) throw std::logic_error("planner: topological sort lost a revision");
+      idx = best;
+      continue;
     }
-    if (blocked) continue;
-    if (todo[candidate]) {
-      output.push_back(candidate);
-      todo[candidate] = false;
-    }
+    output.push_back(candidate);
+    todo[candidate] = false;
+    in_current[candidate] = 0;
     const auto& nd = nodes_[candidate];
+    for (auto p : nd.norm_down)
+      if (todo[p]) --pending[p];
     std::vector<Index> to_add;
     for (auto r : nd.norm_down)
-      if (todo[r] && !contains(current, r)) to_add.push_back(r);
+      if (todo[r] && !in_current[r]) to_add.push_back(r);
     if (to_add.empty()) {
       current.erase(current.begin() + static_cast<long>(idx));
-      ancestors.erase(ancestors.begin() + static_cast<long>(idx));
       idx = idx > 0 ? idx - 1 : 0;
-    } else if (nd.norm_deps.empty() && nd.down.size() == 1) {
-      current[idx] = to_add[0];
-      ancestors[idx][candidate] = false;
     } else {
       current[idx] = to_add[0];
-      ancestors[idx] = closure({to_add[0]});
+      in_current[to_add[0]] = 1;
       for (size_t k = 1; k < to_add.size(); ++k) {
         current.push_back(to_add[k]);
-        ancestors.push_back(closure({to_add[k]}));
+        in_current[to_add[k]] = 1;
       }
     }
   }
@@ -954,7 +1020,9 @@ std::vector<Index> RevisionGraph::walk(const std::string& base, const std::strin
     auto after = descendants(lower, false);
     for (Index i = 0; i < nodes_.size(); ++i) needs[i] = needs[i] && after[i];
   }
-  return topological_sort(needs, targets);
+  // With a lower bound the set is cut along Revises only, so the counting
+  // shortcut does not hold: use Alembic's exact procedure (small sets).
+  return topological_sort(needs, targets, !lower.empty());
 }
 
 std::vector<Index> RevisionGraph::current_tips(const std::vector<std::string>& rows,

@@ -1,5 +1,7 @@
 #include "strata/runner/offline.hpp"
 
+#include <ostream>
+
 #include "strata/runner/executor.hpp"
 #include "strata/runner/version_table.hpp"
 #include "strata/util/error.hpp"
@@ -12,9 +14,9 @@ namespace {
 /// command-line client (sqlite3, psql, mariadb).
 class ScriptSink : public SqlSink {
  public:
-  explicit ScriptSink(const dialect::Plugin& plugin) : plugin_(plugin) {}
-  void begin() override { out_ += "BEGIN;\n\n"; }
-  void commit() override { out_ += "COMMIT;\n\n"; }
+  ScriptSink(const dialect::Plugin& plugin, std::ostream& out) : plugin_(plugin), out_(out) {}
+  void begin() override { out_ << "BEGIN;\n\n"; }
+  void commit() override { out_ << "COMMIT;\n\n"; }
   void script(const std::string& sql) override {
     // As written, so the file's comments reach the reader; a missing final
     // terminator is added.
@@ -25,23 +27,22 @@ class ScriptSink : public SqlSink {
       const auto& last = ranges.back();
       if (static_cast<size_t>(last.offset + last.length) == text.size()) text += ";";
     }
-    out_ += text + "\n\n";
+    out_ << text << "\n\n";
   }
-  void statement(const std::string& sql) override { out_ += plugin_.script_statement(sql) + "\n\n"; }
+  void statement(const std::string& sql) override { out_ << plugin_.script_statement(sql) << "\n\n"; }
   int64_t bookkeeping(const std::string& sql) override {
-    out_ += sql + ";\n\n";
+    out_ << sql << ";\n\n";
     return -1;  // unknown offline: the row-count check is the online run's
   }
   void note(const std::string& text) override {
-    for (auto& line : util::split_list(text, '\n')) out_ += "-- " + line + "\n";
-    out_ += "\n";
+    for (auto& line : util::split_list(text, '\n')) out_ << "-- " << line << "\n";
+    out_ << "\n";
   }
-  void raw(const std::string& text) { out_ += text; }
-  std::string& text() { return out_; }
+  void raw(const std::string& text) { out_ << text; }
 
  private:
   const dialect::Plugin& plugin_;
-  std::string out_;
+  std::ostream& out_;  // streamed: a 100k-revision script is never held whole
 };
 
 }  // namespace
@@ -52,8 +53,8 @@ std::pair<std::string, std::string> split_range(const std::string& range) {
   return {range.substr(0, colon), range.substr(colon + 1)};
 }
 
-std::string render_offline(const config::Config& cfg, const config::DatabaseConfig& db, const Chain& chain,
-                           const dialect::Plugin& plugin, const OfflineRequest& request) {
+void render_offline(const config::Config& cfg, const config::DatabaseConfig& db, const Chain& chain,
+                    const dialect::Plugin& plugin, const OfflineRequest& request, std::ostream& out) {
   const auto& graph = *chain.graph;
   VersionTable vt(plugin, cfg.version_table, cfg.version_table_schema);
   const bool from_base = request.start.empty() || request.start == "base";
@@ -90,7 +91,7 @@ std::string render_offline(const config::Config& cfg, const config::DatabaseConf
                               "revision " + rev.id + " has no '-- +downgrade' section: cannot downgrade through it"));
   }
 
-  ScriptSink sink(plugin);
+  ScriptSink sink(plugin, out);
   sink.note("Strata offline script: " + what + " of database '" + db.name + "' (" + plugin.name + ", " +
             db.url.masked() + ")\nrevisions from " + chain.scripts.location +
             (request.tag.empty() ? std::string() : "\ntag: " + request.tag) +
@@ -120,7 +121,6 @@ std::string render_offline(const config::Config& cfg, const config::DatabaseConf
   exec.commit_if_open();
   sink.note("version rows after this script: " + (plan.final_rows.empty() ? std::string("<none>")
                                                                             : util::join(plan.final_rows, ", ")));
-  return sink.text();
 }
 
 }  // namespace strata::runner

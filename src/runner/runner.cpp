@@ -653,6 +653,12 @@ std::vector<Target> shard_targets(const std::vector<Target>& targets, int k, int
 Runner::Runner(const config::Config& config, dialect::PluginRegistry& plugins, Output& output)
     : config_(config), plugins_(plugins), output_(output) {}
 
+std::shared_ptr<const Chain> Runner::chain(const std::string& location) {
+  auto& c = chains_[location];
+  if (!c) c = load_chain(location);
+  return c;
+}
+
 std::vector<TargetResult> Runner::run(const std::vector<const config::DatabaseConfig*>& databases,
                                       const Request& request, int jobs) {
   return run(make_targets(config_, databases, nullptr), request, jobs);
@@ -660,7 +666,7 @@ std::vector<TargetResult> Runner::run(const std::vector<const config::DatabaseCo
 
 std::vector<TargetResult> Runner::run(const std::vector<Target>& targets, const Request& request, int jobs) {
   // Everything that can be checked without a database is checked first.
-  std::map<std::string, std::shared_ptr<const Chain>> chains;
+  auto& chains = chains_;  // kept: callers format with them afterwards
   auto chain_of = [&](const config::DatabaseConfig& db) -> const Chain& {
     auto& c = chains[db.location];
     if (!c) c = load_chain(db.location);

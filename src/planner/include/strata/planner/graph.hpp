@@ -140,8 +140,11 @@ class RevisionGraph {
   /// Returns the target (nullopt = base) and the branch label in force.
   std::pair<std::optional<Index>, std::string> parse_downgrade_target(const std::vector<Index>& current,
                                                                       const std::string& target) const;
-  /// Alembic's _topological_sort: `todo` revisions, newest first.
-  std::vector<Index> topological_sort(std::vector<bool> todo, const std::vector<Index>& heads) const;
+  /// Alembic's _topological_sort: `todo` revisions, newest first. `exact`
+  /// runs Alembic's own (quadratic) procedure, needed when `todo` is not
+  /// closed along all edges between its members.
+  std::vector<Index> topological_sort(std::vector<bool> todo, const std::vector<Index>& heads,
+                                      bool exact = false) const;
   /// Error when one of `revs` is an ancestor of another (Alembic's check=True).
   void check_overlap(const std::vector<Index>& revs) const;
   std::vector<std::string> ids(const std::vector<Index>& list) const;

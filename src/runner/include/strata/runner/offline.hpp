@@ -1,6 +1,7 @@
 #pragma once
 // Offline mode (--sql): the script an online run would execute, written out
 // instead of run, per database and dialect, without connecting anywhere.
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,9 @@ struct OfflineRequest {
 /// Splits Alembic's "start:end" range; no ':' means start = "".
 std::pair<std::string, std::string> split_range(const std::string& range);
 
-/// The script for one database. Throws UserError on a bad range or target.
-std::string render_offline(const config::Config& config, const config::DatabaseConfig& db, const Chain& chain,
-                           const dialect::Plugin& plugin, const OfflineRequest& request);
+/// Writes the script for one database to `out`. Throws UserError on a bad
+/// range or target (before anything is written: planning comes first).
+void render_offline(const config::Config& config, const config::DatabaseConfig& db, const Chain& chain,
+                    const dialect::Plugin& plugin, const OfflineRequest& request, std::ostream& out);
 
 }  // namespace strata::runner

@@ -122,10 +122,15 @@ class Runner {
   std::vector<TargetResult> run(const std::vector<const config::DatabaseConfig*>& databases, const Request& request,
                                 int jobs);
 
+  /// The chain of `location`, as loaded by run() (loaded now if it was not):
+  /// loading 100k revisions twice in one command would double its cost.
+  std::shared_ptr<const Chain> chain(const std::string& location);
+
  private:
   const config::Config& config_;
   dialect::PluginRegistry& plugins_;
   Output& output_;
+  std::map<std::string, std::shared_ptr<const Chain>> chains_;
 };
 
 }  // namespace strata::runner
