@@ -336,49 +336,56 @@ int run_offline(Context& ctx, runner::OfflineRequest req) {
   if (ctx.vm.count("tag")) req.tag = ctx.vm["tag"].as<std::string>();
   auto cfg = ctx.load();
   auto dbs = ctx.selected(cfg);
-  auto chains = runner::load_chains(dbs);
+  // --env/--shard select targets as online; each target gets its script.
+  auto targets = targets_for(ctx, cfg, dbs, nullptr);
+  std::vector<const config::DatabaseConfig*> used;
+  for (auto& t : targets) used.push_back(t.db);
+  auto chains = runner::load_chains(used);
   dialect::PluginRegistry plugins(cfg.plugin_path);
-  auto plugin_for = [&](const config::DatabaseConfig& db) -> const dialect::Plugin& {
+  auto render = [&](const runner::Target& t, std::ostream& os) {
+    const dialect::Plugin* plugin;
     try {
-      return plugins.get(db.url.dialect);
+      plugin = &plugins.get(t.url.dialect);
     } catch (const dialect::PluginError& e) {
-      throw UserError("database '" + db.name + "' (" + db.url.masked() + "): " + e.what());
+      throw UserError("database '" + t.name + "' (" + t.url.masked() + "): " + e.what());
     }
-  };
-  auto render = [&](const config::DatabaseConfig& db, std::ostream& os) {
     try {
-      runner::render_offline(cfg, db, *chains[db.location], plugin_for(db), req, os);
+      runner::render_offline(cfg, t, *chains[t.db->location], *plugin, req, os);
     } catch (const UserError& e) {
-      throw UserError(dbs.size() > 1 ? db.name + ": " + e.what() : std::string(e.what()));
+      throw UserError(targets.size() > 1 ? t.name + ": " + e.what() : std::string(e.what()));
     }
   };
   if (ctx.vm.count("output-dir")) {
     fs::path dir = ctx.vm["output-dir"].as<std::string>();
     fs::create_directories(dir);
-    for (auto* db : dbs) {
-      fs::path file = dir / (db->name + ".sql");
+    for (auto& t : targets) {
+      // main.sql, or main.0.sql, main.1.sql ... for a fan-out's targets.
+      std::string base = t.name;
+      if (auto br = base.find('['); br != std::string::npos)
+        base = base.substr(0, br) + "." + base.substr(br + 1, base.size() - br - 2);
+      fs::path file = dir / (base + ".sql");
       std::ofstream f(file);
-      render(*db, f);
+      render(t, f);
       f.close();
       if (!f) throw UserError(file.string() + ": cannot write");
       if (!ctx.globals.quiet) ctx.err << "wrote " << file.string() << "\n";
     }
     return 0;
   }
-  if (dbs.size() == 1) {
-    render(*dbs[0], ctx.out);  // streamed: large scripts are never held whole
+  if (targets.size() == 1) {
+    render(targets[0], ctx.out);  // streamed: large scripts are never held whole
     return 0;
   }
-  // Several databases on stdout: every script is rendered before any is
+  // Several targets on stdout: every script is rendered before any is
   // printed, so an error leaves no partial output.
   std::vector<std::string> scripts;
-  for (auto* db : dbs) {
+  for (auto& t : targets) {
     std::ostringstream os;
-    render(*db, os);
+    render(t, os);
     scripts.push_back(os.str());
   }
-  for (size_t k = 0; k < dbs.size(); ++k)
-    ctx.out << "-- ==================== database: " << dbs[k]->name << " (" << dbs[k]->url.dialect
+  for (size_t k = 0; k < targets.size(); ++k)
+    ctx.out << "-- ==================== database: " << targets[k].name << " (" << targets[k].url.dialect
             << ") ====================\n\n"
             << scripts[k];
   return 0;

@@ -53,8 +53,10 @@ std::pair<std::string, std::string> split_range(const std::string& range) {
   return {range.substr(0, colon), range.substr(colon + 1)};
 }
 
-void render_offline(const config::Config& cfg, const config::DatabaseConfig& db, const Chain& chain,
+void render_offline(const config::Config& cfg, const Target& target, const Chain& chain,
                     const dialect::Plugin& plugin, const OfflineRequest& request, std::ostream& out) {
+  const auto& db = *target.db;
+  const auto& url = target.url;
   const auto& graph = *chain.graph;
   VersionTable vt(plugin, cfg.version_table, cfg.version_table_schema);
   const bool from_base = request.start.empty() || request.start == "base";
@@ -92,17 +94,17 @@ void render_offline(const config::Config& cfg, const config::DatabaseConfig& db,
   }
 
   ScriptSink sink(plugin, out);
-  sink.note("Strata offline script: " + what + " of database '" + db.name + "' (" + plugin.name + ", " +
-            db.url.masked() + ")\nrevisions from " + chain.scripts.location +
+  sink.note("Strata offline script: " + what + " of database '" + target.name + "' (" + plugin.name + ", " +
+            url.masked() + ")\nrevisions from " + chain.scripts.location +
             (request.tag.empty() ? std::string() : "\ntag: " + request.tag) +
             "\nIt runs what 'strata " + what.substr(0, what.find(' ')) +
             "' would run online, in the same order.");
   // The client session must match an online connection (charset, encoding).
   dialect::ConnectOptions o;
-  o.url_masked = db.url.masked();
-  o.dialect = db.url.dialect;
-  o.database = db.url.database;
-  o.query = db.url.query;
+  o.url_masked = url.masked();
+  o.dialect = url.dialect;
+  o.database = url.database;
+  o.query = url.query;
   if (auto pre = plugin.script_preamble(o); !pre.empty()) sink.raw(pre + "\n\n");
   const bool whole_run = plugin.has(STRATA_CAP_TRANSACTIONAL_DDL) && !cfg.transaction_per_migration;
   StepExecutor exec(graph, plugin, vt, whole_run, sink);

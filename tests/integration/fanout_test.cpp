@@ -360,3 +360,31 @@ TEST(Fanout, OnATerminalEachRunningTargetHasALiveStatusLine) {
   EXPECT_FALSE(has(plain, "\x1b[1m")) << "NO_COLOR turns colours off";
   EXPECT_TRUE(has(plain, "4 ok, 0 failed"));
 }
+
+TEST(Fanout, OfflineScriptsPerFanOutTarget) {
+  TempDir dir;
+  write_chain(dir, "migrations/main", "m", 3);
+  write_fleet(dir, 3);
+  auto r = run_strata({"--env", "staging", "upgrade", "head", "--sql", "--output-dir", "out"}, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (int i = 0; i < 3; ++i) {
+    auto file = dir / ("out/main." + std::to_string(i) + ".sql");
+    ASSERT_TRUE(fs::exists(file)) << file;
+    auto text = strata::util::read_file(file);
+    EXPECT_TRUE(has(text, "of database 'main[" + std::to_string(i) + "]'")) << text;
+    EXPECT_TRUE(has(text, "fleet/main_" + std::to_string(i) + ".db")) << text;
+    // Applied by the sqlite3 shell, the script gives what the online run gives.
+    auto db = dir / ("applied_" + std::to_string(i) + ".db");
+    ASSERT_EQ(std::system(("sqlite3 -bail '" + db + "' < '" + file + "'").c_str()), 0);
+    EXPECT_EQ(version(db), Rows{"m3"});
+  }
+  EXPECT_FALSE(fs::exists(dir / "fleet/main_0.db")) << "offline mode connects to nothing";
+  // --shard applies to scripts too: the two halves hold the three scripts.
+  size_t scripts = 0;
+  for (auto k : {"1/2", "2/2"}) {
+    auto half = run_strata({"--env", "staging", "--shard", k, "upgrade", "head", "--sql"}, dir.path());
+    ASSERT_EQ(half.exit_code, 0) << half.err;
+    for (size_t p = 0; (p = half.out.find("-- Strata offline script", p)) != std::string::npos; ++p) ++scripts;
+  }
+  EXPECT_EQ(scripts, 3u);
+}

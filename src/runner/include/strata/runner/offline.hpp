@@ -26,7 +26,9 @@ std::pair<std::string, std::string> split_range(const std::string& range);
 
 /// Writes the script for one database to `out`. Throws UserError on a bad
 /// range or target (before anything is written: planning comes first).
-void render_offline(const config::Config& config, const config::DatabaseConfig& db, const Chain& chain,
+/// `target` is a database with one of its URLs (its own, or one of an
+/// environment's): the URL's scheme picks the dialect.
+void render_offline(const config::Config& config, const Target& target, const Chain& chain,
                     const dialect::Plugin& plugin, const OfflineRequest& request, std::ostream& out);
 
 }  // namespace strata::runner
