@@ -12,6 +12,8 @@ jobs=$(nproc)
 servers_env=$(scripts/servers.sh start)
 eval "$servers_env"
 trap 'scripts/servers.sh stop "$STRATA_SERVERS_DIR"' EXIT
+# A signal ends the script through exit, so the EXIT trap stops the servers.
+trap 'exit 130' INT TERM HUP PIPE
 echo "== servers: $(echo "$STRATA_TEST_PG_URL" | sed 's/:[^:@]*@/:***@/') $(echo "$STRATA_TEST_MYSQL_URL" | sed 's/:[^:@]*@/:***@/')"
 
 run_suite() {  # run_suite BUILD_DIR [CMAKE ARGS...]
