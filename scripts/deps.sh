@@ -25,5 +25,6 @@ echo "strata: installing ${missing[*]}" >&2
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+$SUDO apt-get update -qq || { echo "deps.sh: apt-get update failed" >&2; exit 1; }
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+  || { echo "deps.sh: apt-get install ${missing[*]} failed" >&2; exit 1; }

@@ -38,10 +38,11 @@ start_pg() {
   fi
   chmod 700 "$dir"
   "${as[@]}" "$PG_BIN/initdb" -D "$dir" -U postgres -E UTF8 --no-locale --auth-local=trust \
-    --auth-host=scram-sha-256 --no-sync >"$1/pg-initdb.log" 2>&1
+    --auth-host=scram-sha-256 --no-sync >"$1/pg-initdb.log" 2>&1 \
+    || { echo "servers.sh: initdb failed:" >&2; cat "$1/pg-initdb.log" >&2; return 1; }
   "${as[@]}" "$PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c max_locks_per_transaction=1024" \
-    start >"$1/pg-start.log" 2>&1 || { cat "$dir/server.log" >&2; return 1; }
+    start >"$1/pg-start.log" 2>&1 || { echo "servers.sh: PostgreSQL did not start:" >&2; cat "$dir/server.log" >&2; return 1; }
   "${as[@]}" "$PG_BIN/psql" -h "$dir" -p "$port" -U postgres -qAt \
     -c "CREATE ROLE app LOGIN CREATEDB SUPERUSER PASSWORD '$PASSWORD'" >/dev/null
   head -n 1 "$dir/postmaster.pid" >"$1/pg.pid"
@@ -57,7 +58,8 @@ start_mariadb() {
   local user_opt=()
   if [ "$(id -u)" -eq 0 ]; then user_opt=(--user=root); fi
   mariadb-install-db --no-defaults --datadir="$dir" "${user_opt[@]}" --skip-test-db \
-    --skip-name-resolve --auth-root-authentication-method=socket >"$1/mariadb-install.log" 2>&1
+    --skip-name-resolve --auth-root-authentication-method=socket >"$1/mariadb-install.log" 2>&1 \
+    || { echo "servers.sh: mariadb-install-db failed:" >&2; cat "$1/mariadb-install.log" >&2; return 1; }
   setsid mariadbd --no-defaults "${user_opt[@]}" --datadir="$dir" --bind-address=127.0.0.1 \
     --port="$port" --socket="$dir/mysqld.sock" --pid-file="$1/mariadb.pid" \
     --log-error="$dir/error.log" --skip-name-resolve --innodb-buffer-pool-size=64M \
@@ -69,7 +71,7 @@ start_mariadb() {
   done
   mariadb --no-defaults --socket="$dir/mysqld.sock" -uroot -e \
     "CREATE USER 'app'@'127.0.0.1' IDENTIFIED BY '$PASSWORD'; GRANT ALL ON *.* TO 'app'@'127.0.0.1' WITH GRANT OPTION;" \
-    || { cat "$dir/error.log" >&2; return 1; }
+    || { echo "servers.sh: MariaDB did not start:" >&2; cat "$dir/error.log" >&2; return 1; }
   echo "export STRATA_TEST_MYSQL_URL='mysql://app:$PASSWORD@127.0.0.1:$port/mysql'"
   echo "export STRATA_TEST_MYSQL_SOCKET='$dir/mysqld.sock'"
 }

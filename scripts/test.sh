@@ -9,7 +9,7 @@ jobs=$(nproc)
 
 # Throwaway PostgreSQL and MariaDB servers on loopback, stopped (by pid)
 # however this script ends.
-servers_env=$(scripts/servers.sh start)
+servers_env=$(scripts/servers.sh start) || { echo "test.sh: could not start the test servers (see above)" >&2; exit 1; }
 eval "$servers_env"
 trap 'scripts/servers.sh stop "$STRATA_SERVERS_DIR"' EXIT
 # A signal ends the script through exit, so the EXIT trap stops the servers.
