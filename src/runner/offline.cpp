@@ -100,12 +100,7 @@ void render_offline(const config::Config& cfg, const Target& target, const Chain
             "\nIt runs what 'strata " + what.substr(0, what.find(' ')) +
             "' would run online, in the same order.");
   // The client session must match an online connection (charset, encoding).
-  dialect::ConnectOptions o;
-  o.url_masked = url.masked();
-  o.dialect = url.dialect;
-  o.database = url.database;
-  o.query = url.query;
-  if (auto pre = plugin.script_preamble(o); !pre.empty()) sink.raw(pre + "\n\n");
+  if (auto pre = plugin.script_preamble(connect_options(url)); !pre.empty()) sink.raw(pre + "\n\n");
   const bool whole_run = plugin.has(STRATA_CAP_TRANSACTIONAL_DDL) && !cfg.transaction_per_migration;
   StepExecutor exec(graph, plugin, vt, whole_run, sink);
   if (whole_run) exec.begin();

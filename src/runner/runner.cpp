@@ -323,18 +323,7 @@ class DatabaseRun {
 
   void connect() {
     output_.status(target_.name, target_.url.masked() + "  connecting");
-    dialect::ConnectOptions o;
-    o.url_masked = target_.url.masked();
-    o.dialect = target_.url.dialect;
-    o.scheme = target_.url.scheme;
-    o.user = target_.url.user;
-    o.password = target_.url.password;
-    o.has_password = target_.url.has_password;
-    o.host = target_.url.host;
-    o.port = target_.url.port;
-    o.database = target_.url.database;
-    o.query = target_.url.query;
-    o.lock_timeout_seconds = request_.lock_timeout_seconds;
+    const auto o = connect_options(target_.url, request_.lock_timeout_seconds);
     // --wait-timeout: a database still starting up is retried with backoff.
     auto pause = std::chrono::milliseconds(200);
     while (true) {
@@ -615,6 +604,22 @@ const char* to_string(TargetStatus status) {
     case TargetStatus::Skipped: return "skipped";
   }
   return "?";
+}
+
+dialect::ConnectOptions connect_options(const config::Url& url, double lock_timeout_seconds) {
+  dialect::ConnectOptions o;
+  o.url_masked = url.masked();
+  o.dialect = url.dialect;
+  o.scheme = url.scheme;
+  o.user = url.user;
+  o.password = url.password;
+  o.has_password = url.has_password;
+  o.host = url.host;
+  o.port = url.port;
+  o.database = url.database;
+  o.query = url.query;
+  o.lock_timeout_seconds = lock_timeout_seconds;
+  return o;
 }
 
 std::vector<Target> make_targets(const config::Config& cfg, const std::vector<const config::DatabaseConfig*>& dbs,

@@ -19,6 +19,8 @@
 
 #include "strata/config/url.hpp"
 #include "strata/dialect/dialect.hpp"
+#include "db_support.hpp"
+#include "strata/runner/runner.hpp"
 #include "test_support.hpp"
 
 using namespace strata;
@@ -26,39 +28,6 @@ using namespace strata;
 namespace {
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-dialect::ConnectOptions options_for(const config::Url& u) {
-  dialect::ConnectOptions o;
-  o.url_masked = u.masked();
-  o.dialect = u.dialect;
-  o.scheme = u.scheme;
-  o.user = u.user;
-  o.password = u.password;
-  o.has_password = u.has_password;
-  o.host = u.host;
-  o.port = u.port;
-  o.database = u.database;
-  o.query = u.query;
-  return o;
-}
-
-// A TCP port on 127.0.0.1 nothing listens on (bound, then released).
-unsigned free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    if (fd >= 0) ::close(fd);
-    return 1;  // privileged and unused in a test environment
-  }
-  unsigned port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
-}
 
 class MysqlPlugin : public ::testing::Test {
  protected:
@@ -80,7 +49,7 @@ class MysqlPlugin : public ::testing::Test {
     static std::atomic<int> counter{0};
     db = "strata_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
          std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
-    admin = std::make_unique<dialect::Connection>(*plugin, options_for(server));
+    admin = std::make_unique<dialect::Connection>(*plugin, strata::runner::connect_options(server));
     admin->execute("CREATE DATABASE " + plugin->quote(db));
   }
 
@@ -97,7 +66,7 @@ class MysqlPlugin : public ::testing::Test {
   }
 
   std::unique_ptr<dialect::Connection> connect(const config::Url& u) const {
-    return std::make_unique<dialect::Connection>(*plugin, options_for(u));
+    return std::make_unique<dialect::Connection>(*plugin, strata::runner::connect_options(u));
   }
   std::unique_ptr<dialect::Connection> connect() const { return connect(url_for(db)); }
 
@@ -184,7 +153,7 @@ TEST_F(MysqlPlugin, ConnectsFromSeveralThreads) {
 TEST_F(MysqlPlugin, RefusedPortIsConnectionBroken) {
   config::Url u = url_for(db);
   u.host = "127.0.0.1";
-  u.port = free_port();
+  u.port = strata::test::free_port();
   auto e = connect_error(u);
   EXPECT_EQ(e.status, STRATA_CONNECTION_BROKEN);
   const std::string msg = e.what();
@@ -247,7 +216,7 @@ TEST_F(MysqlPlugin, TlsParametersFailClosed) {
 }
 
 TEST_F(MysqlPlugin, LockTimeoutSetsSessionWaits) {
-  auto o = options_for(url_for(db));
+  auto o = strata::runner::connect_options(url_for(db));
   o.lock_timeout_seconds = 2.5;
   dialect::Connection c(*plugin, o);
   EXPECT_EQ(c.query_column("SELECT CONCAT(@@lock_wait_timeout, '/', @@innodb_lock_wait_timeout)"),

@@ -23,6 +23,7 @@
 #include "strata/config/url.hpp"
 #include "strata/dialect/dialect.hpp"
 #include "strata/util/strings.hpp"
+#include "db_support.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -33,44 +34,12 @@ using Rows = std::vector<std::string>;
 
 namespace {
 
+using strata::test::admin_url;
+using strata::test::connect;
+using strata::test::with_database;
+
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-std::string admin_url(const std::string& dialect) {
-  const char* var = dialect == "postgresql" ? "STRATA_TEST_PG_URL" : "STRATA_TEST_MYSQL_URL";
-  const char* url = std::getenv(var);
-  if (!url || !*url)
-    throw std::runtime_error(std::string(var) + " is not set: run the suite with scripts/test.sh, which starts the "
-                             "PostgreSQL and MariaDB servers these tests need");
-  return url;
-}
-
-strata::dialect::PluginRegistry& plugins() {
-  static strata::dialect::PluginRegistry reg({strata::test::build_plugin_dir()});
-  return reg;
-}
-
-std::unique_ptr<strata::dialect::Connection> connect(const std::string& url) {
-  auto u = strata::config::parse_url(url, "/");
-  strata::dialect::ConnectOptions o;
-  o.url_masked = u.masked();
-  o.dialect = u.dialect;
-  o.scheme = u.scheme;
-  o.user = u.user;
-  o.password = u.password;
-  o.has_password = u.has_password;
-  o.host = u.host;
-  o.port = u.port;
-  o.database = u.database;
-  o.query = u.query;
-  return std::make_unique<strata::dialect::Connection>(plugins().get(u.dialect), o);
-}
-
-// URL of database `name` on the same server as `admin`.
-std::string with_database(const std::string& admin, const std::string& name) {
-  auto slash = admin.find('/', admin.find("://") + 3);
-  auto query = admin.find('?');
-  return admin.substr(0, slash) + "/" + name + (query == std::string::npos ? "" : admin.substr(query));
-}
 
 // A word for /bin/sh.
 std::string shq(const std::string& s) {

@@ -16,6 +16,8 @@
 
 #include "strata/config/config.hpp"
 #include "strata/dialect/dialect.hpp"
+#include "db_support.hpp"
+#include "strata/runner/runner.hpp"
 #include "test_support.hpp"
 
 using namespace strata;
@@ -25,36 +27,6 @@ namespace {
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-dialect::ConnectOptions options_of(const config::Url& u) {
-  dialect::ConnectOptions o;
-  o.url_masked = u.masked();
-  o.dialect = u.dialect;
-  o.scheme = u.scheme;
-  o.user = u.user;
-  o.password = u.password;
-  o.has_password = u.has_password;
-  o.host = u.host;
-  o.port = u.port;
-  o.database = u.database;
-  o.query = u.query;
-  return o;
-}
-
-// A TCP port nothing listens on (bound, then released).
-unsigned free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  unsigned port = 1;
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    port = ntohs(addr.sin_port);
-  if (fd >= 0) ::close(fd);
-  return port;
-}
 
 class PostgresqlPlugin : public ::testing::Test {
  protected:
@@ -74,7 +46,7 @@ class PostgresqlPlugin : public ::testing::Test {
     server = config::parse_url(env, "/");
     ASSERT_EQ(server.dialect, "postgresql") << "STRATA_TEST_PG_URL is not a PostgreSQL URL";
     plugin = &registry.get("postgresql");
-    admin = std::make_unique<dialect::Connection>(*plugin, options_of(server));
+    admin = std::make_unique<dialect::Connection>(*plugin, strata::runner::connect_options(server));
     static std::atomic<int> counter{0};
     db_name = "strata_test_" + std::to_string(::getpid()) + "_" +
               std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000000) + "_" +
@@ -95,14 +67,14 @@ class PostgresqlPlugin : public ::testing::Test {
   }
 
   std::unique_ptr<dialect::Connection> connect() {
-    return std::make_unique<dialect::Connection>(*plugin, options_of(url));
+    return std::make_unique<dialect::Connection>(*plugin, strata::runner::connect_options(url));
   }
 
   // Connecting with `u` must fail as the connection broken, naming the URL
   // and never the password; returns the message.
   std::string connect_failure(const config::Url& u) {
     try {
-      dialect::Connection c(*plugin, options_of(u));
+      dialect::Connection c(*plugin, strata::runner::connect_options(u));
       ADD_FAILURE() << "connecting to " << u.masked() << " succeeded";
       return "";
     } catch (const dialect::DialectError& e) {
@@ -158,7 +130,7 @@ TEST_F(PostgresqlPlugin, HostQueryParameterSelectsUnixSocket) {
 TEST_F(PostgresqlPlugin, RefusedPortIsConnectionBroken) {
   config::Url u = url;
   u.host = "127.0.0.1";
-  u.port = free_port();
+  u.port = strata::test::free_port();
   auto msg = connect_failure(u);
   EXPECT_TRUE(has(msg, "Connection refused")) << msg;
   std::cout << "refused: " << msg << "\n";
@@ -236,7 +208,7 @@ TEST_F(PostgresqlPlugin, FailingStatementIsLocated) {
   strata_error* err = nullptr;
   const std::string bad = "SELECT 1; SELECT nope FROM a ; SELECT 2";
   // A fresh connection through the C ABI directly.
-  auto o = options_of(url);
+  auto o = strata::runner::connect_options(url);
   strata_connect_params p{};
   p.struct_size = sizeof(p);
   p.url_masked = o.url_masked.c_str();

@@ -34,6 +34,9 @@ struct Target {
 std::vector<Target> make_targets(const config::Config& config,
                                  const std::vector<const config::DatabaseConfig*>& databases,
                                  const config::Environment* environment);
+/// Connection settings for a parsed URL (what a plugin's connect() gets).
+dialect::ConnectOptions connect_options(const config::Url& url, double lock_timeout_seconds = -1);
+
 /// Slice k (1-based) of n: a stable split by a hash of database and URL, so
 /// every target lands in exactly one slice whatever machine computes it.
 std::vector<Target> shard_targets(const std::vector<Target>& targets, int k, int n);
