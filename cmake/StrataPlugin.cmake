@@ -10,7 +10,7 @@ function(strata_add_plugin name)
     set(P_EXPORTS ${PROJECT_SOURCE_DIR}/plugins/exports.map)
   endif()
   add_library(${name} MODULE ${P_SOURCES})
-  target_link_libraries(${name} PRIVATE strata_dialect_abi ${P_LIBS})
+  target_link_libraries(${name} PRIVATE strata_dialect_abi strata_plugin_support ${P_LIBS})
   set_target_properties(${name} PROPERTIES
     PREFIX ""
     OUTPUT_NAME ${P_OUTPUT_NAME}

@@ -33,8 +33,14 @@
 
 #include "statement_splitter.hpp"
 #include "strata/dialect_abi.h"
+#include "strata/plugin_support.hpp"
 
 namespace {
+
+using strata::plugin::dup;
+using strata::plugin::error_free;
+using strata::plugin::statement_list_free;
+using strata::plugin::string_list_free;
 
 // Error numbers meaning the connection is gone: the client's, and the
 // server's last words before it closes the connection.
@@ -53,30 +59,10 @@ struct Conn {
   bool broken = false;
 };
 
-char* dup(const std::string& s) {
-  char* p = static_cast<char*>(std::malloc(s.size() + 1));
-  if (p) std::memcpy(p, s.c_str(), s.size() + 1);
-  return p;
-}
-
 strata_status make_error(strata_error** out, strata_status status, const std::string& message,
                          const std::string& sqlstate = "", int64_t native = 0, int64_t offset = -1,
                          int64_t length = -1, int64_t completed = 0) {
-  if (out) {
-    auto* e = static_cast<strata_error*>(std::calloc(1, sizeof(strata_error)));
-    if (e) {
-      e->struct_size = sizeof(strata_error);
-      e->status = status;
-      e->message = dup(message);
-      e->sqlstate = dup(sqlstate);
-      e->native_code = native;
-      e->statement_offset = offset;
-      e->statement_length = length;
-      e->statements_completed = completed;
-    }
-    *out = e;
-  }
-  return status;
+  return strata::plugin::set_error(out, status, message, sqlstate, native, offset, length, completed);
 }
 
 bool connection_lost(int code) {
@@ -236,20 +222,6 @@ std::string seconds_text(double s) {
 }
 
 // ------------------------------------------------------------------ entries
-
-void error_free(strata_error* e) {
-  if (!e) return;
-  std::free(const_cast<char*>(e->message));
-  std::free(const_cast<char*>(e->sqlstate));
-  std::free(e);
-}
-
-void string_list_free(strata_string_list* list) {
-  if (!list) return;
-  for (size_t i = 0; i < list->count; ++i) std::free(list->items[i]);
-  std::free(list->items);
-  std::free(list);
-}
 
 strata_status connect(const strata_connect_params* params, strata_conn** out, strata_error** error) {
   if (out) *out = nullptr;
@@ -548,12 +520,6 @@ strata_status split_statements(const char* sql, size_t length, strata_statement_
   STRATA_MYSQL_CATCH(nullptr)
 }
 
-void statement_list_free(strata_statement_list* list) {
-  if (!list) return;
-  std::free(list->items);
-  std::free(list);
-}
-
 // For offline scripts run by the mysql/mariadb client: a statement whose
 // text contains ';' (a procedure or trigger body) is wrapped in DELIMITER
 // lines, as the client needs; others end with ';'.
@@ -567,8 +533,7 @@ size_t script_statement(const char* statement, size_t length, char* out, size_t 
     while (stmt.find(delim) != std::string::npos) delim += "$";
     q = "DELIMITER " + delim + "\n" + stmt + delim + "\nDELIMITER ;";
   }
-  if (q.size() < capacity) std::memcpy(out, q.c_str(), q.size() + 1);
-  return q.size();
+  return strata::plugin::copy_out(q, out, capacity);
 }
 
 // The mysql client's charset follows the locale (latin1 under LANG=C);
@@ -582,8 +547,7 @@ size_t script_preamble(const strata_connect_params* params, char* out, size_t ca
   for (char c : charset)
     if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') safe += c;
   std::string q = "SET NAMES " + (safe.empty() ? std::string("utf8mb4") : safe) + ";";
-  if (q.size() < capacity) std::memcpy(out, q.c_str(), q.size() + 1);
-  return q.size();
+  return strata::plugin::copy_out(q, out, capacity);
 }
 
 #define STRATA_MYSQL_STR2(x) #x

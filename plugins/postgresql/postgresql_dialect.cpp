@@ -22,8 +22,14 @@
 
 #include "statement_splitter.hpp"
 #include "strata/dialect_abi.h"
+#include "strata/plugin_support.hpp"
 
 namespace {
+
+using strata::plugin::dup;
+using strata::plugin::error_free;
+using strata::plugin::statement_list_free;
+using strata::plugin::string_list_free;
 
 struct Conn {
   std::unique_ptr<pqxx::connection> db;
@@ -35,12 +41,6 @@ struct Conn {
 
 Conn* as_conn(strata_conn* c) { return reinterpret_cast<Conn*>(c); }
 
-char* dup(const std::string& s) {
-  char* p = static_cast<char*>(std::malloc(s.size() + 1));
-  if (p) std::memcpy(p, s.c_str(), s.size() + 1);
-  return p;
-}
-
 std::string trim_right(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
     s.pop_back();
@@ -50,21 +50,7 @@ std::string trim_right(std::string s) {
 strata_status make_error(strata_error** out, strata_status status, const std::string& message,
                          const std::string& sqlstate = "", int64_t offset = -1, int64_t length = -1,
                          int64_t completed = 0) {
-  if (out) {
-    auto* e = static_cast<strata_error*>(std::calloc(1, sizeof(strata_error)));
-    if (e) {
-      e->struct_size = sizeof(strata_error);
-      e->status = status;
-      e->message = dup(message);
-      e->sqlstate = dup(sqlstate);
-      e->native_code = 0;
-      e->statement_offset = offset;
-      e->statement_length = length;
-      e->statements_completed = completed;
-    }
-    *out = e;
-  }
-  return status;
+  return strata::plugin::set_error(out, status, message, sqlstate, 0, offset, length, completed);
 }
 
 // Where a failure happened inside execute(); defaults for the other calls.
@@ -478,20 +464,6 @@ strata_status unlock(strata_conn* c, const char* key, strata_error** error) {
 
 // ---------------------------------------------------------- no connection
 
-void error_free(strata_error* e) {
-  if (!e) return;
-  std::free(const_cast<char*>(e->message));
-  std::free(const_cast<char*>(e->sqlstate));
-  std::free(e);
-}
-
-void string_list_free(strata_string_list* list) {
-  if (!list) return;
-  for (size_t i = 0; i < list->count; ++i) std::free(list->items[i]);
-  std::free(list->items);
-  std::free(list);
-}
-
 // No allocation, so nothing can throw: the length is counted first.
 size_t quote_identifier(const char* identifier, char* out, size_t capacity) {
   const char* id = identifier ? identifier : "";
@@ -532,26 +504,18 @@ strata_status split_statements(const char* sql, size_t length, strata_statement_
   }
 }
 
-void statement_list_free(strata_statement_list* list) {
-  if (!list) return;
-  std::free(list->items);
-  std::free(list);
-}
-
 // For offline scripts run by psql: the statement and its terminator (psql
 // understands dollar quotes, so bodies need nothing more).
 size_t script_statement(const char* statement, size_t length, char* out, size_t capacity) {
   std::string q(statement, length);
   q += ";";
-  if (q.size() < capacity) std::memcpy(out, q.c_str(), q.size() + 1);
-  return q.size();
+  return strata::plugin::copy_out(q, out, capacity);
 }
 
 // psql's client encoding follows the locale; online connections use UTF8.
 size_t script_preamble(const strata_connect_params*, char* out, size_t capacity) {
   std::string q = "SET client_encoding = 'UTF8';";
-  if (q.size() < capacity) std::memcpy(out, q.c_str(), q.size() + 1);
-  return q.size();
+  return strata::plugin::copy_out(q, out, capacity);
 }
 
 }  // namespace

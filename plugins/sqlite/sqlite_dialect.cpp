@@ -23,8 +23,14 @@
 #include <vector>
 
 #include "strata/dialect_abi.h"
+#include "strata/plugin_support.hpp"
 
 namespace {
+
+using strata::plugin::dup;
+using strata::plugin::error_free;
+using strata::plugin::statement_list_free;
+using strata::plugin::string_list_free;
 
 struct Conn {
   sqlite3* db = nullptr;
@@ -33,30 +39,10 @@ struct Conn {
   int lock_fd = -1;   // the run lock's file, while held
 };
 
-char* dup(const std::string& s) {
-  char* p = static_cast<char*>(std::malloc(s.size() + 1));
-  if (p) std::memcpy(p, s.c_str(), s.size() + 1);
-  return p;
-}
-
 strata_status make_error(strata_error** out, strata_status status, const std::string& message,
                          int64_t native = 0, int64_t offset = -1, int64_t length = -1,
                          int64_t completed = 0) {
-  if (out) {
-    auto* e = static_cast<strata_error*>(std::calloc(1, sizeof(strata_error)));
-    if (e) {
-      e->struct_size = sizeof(strata_error);
-      e->status = status;
-      e->message = dup(message);
-      e->sqlstate = dup("");
-      e->native_code = native;
-      e->statement_offset = offset;
-      e->statement_length = length;
-      e->statements_completed = completed;
-    }
-    *out = e;
-  }
-  return status;
+  return strata::plugin::set_error(out, status, message, "", native, offset, length, completed);
 }
 
 strata_status status_of(int rc) {
@@ -90,20 +76,6 @@ const char* skip_space(const char* p, const char* end) {
     }
   }
   return p;
-}
-
-void error_free(strata_error* e) {
-  if (!e) return;
-  std::free(const_cast<char*>(e->message));
-  std::free(const_cast<char*>(e->sqlstate));
-  std::free(e);
-}
-
-void string_list_free(strata_string_list* list) {
-  if (!list) return;
-  for (size_t i = 0; i < list->count; ++i) std::free(list->items[i]);
-  std::free(list->items);
-  std::free(list);
 }
 
 strata_status connect(const strata_connect_params* params, strata_conn** out, strata_error** error) {
@@ -346,8 +318,7 @@ size_t quote_identifier(const char* identifier, char* out, size_t capacity) {
     q += *p;
   }
   q += '"';
-  if (q.size() < capacity) std::memcpy(out, q.c_str(), q.size() + 1);
-  return q.size();
+  return strata::plugin::copy_out(q, out, capacity);
 }
 
 // Statement boundaries without a connection: a ';' ends a statement when
@@ -388,18 +359,11 @@ strata_status split_statements(const char* sql, size_t length, strata_statement_
   }
 }
 
-void statement_list_free(strata_statement_list* list) {
-  if (!list) return;
-  std::free(list->items);
-  std::free(list);
-}
-
 // For offline scripts: the statement and its terminator.
 size_t script_statement(const char* statement, size_t length, char* out, size_t capacity) {
   std::string q(statement, length);
   q += ";";
-  if (q.size() < capacity) std::memcpy(out, q.c_str(), q.size() + 1);
-  return q.size();
+  return strata::plugin::copy_out(q, out, capacity);
 }
 
 // Offline scripts need no session setup for this dialect.

@@ -14,8 +14,14 @@
 #include <vector>
 
 #include "strata/dialect_abi.h"
+#include "strata/plugin_support.hpp"
 
 namespace {
+
+using strata::plugin::dup;
+using strata::plugin::error_free;
+using strata::plugin::statement_list_free;
+using strata::plugin::string_list_free;
 
 struct ProgressRow {
   std::string revision, direction;
@@ -46,12 +52,6 @@ struct Conn {
   std::string name;
 };
 
-char* dup(const std::string& s) {
-  char* p = static_cast<char*>(std::malloc(s.size() + 1));
-  std::memcpy(p, s.c_str(), s.size() + 1);
-  return p;
-}
-
 strata_status fail(strata_error** out, strata_status st, const std::string& msg, int64_t offset = -1,
                    int64_t completed = 0) {
   auto* e = static_cast<strata_error*>(std::calloc(1, sizeof(strata_error)));
@@ -65,20 +65,6 @@ strata_status fail(strata_error** out, strata_status st, const std::string& msg,
   e->statements_completed = completed;
   *out = e;
   return st;
-}
-
-void error_free(strata_error* e) {
-  if (!e) return;
-  std::free(const_cast<char*>(e->message));
-  std::free(const_cast<char*>(e->sqlstate));
-  std::free(e);
-}
-
-void string_list_free(strata_string_list* l) {
-  if (!l) return;
-  for (size_t i = 0; i < l->count; ++i) std::free(l->items[i]);
-  std::free(l->items);
-  std::free(l);
 }
 
 strata_status connect(const strata_connect_params* p, strata_conn** out, strata_error** err) {
@@ -202,12 +188,6 @@ strata_status split(const char* sql, size_t len, strata_statement_list** out, st
   return STRATA_OK;
 }
 
-void statement_list_free(strata_statement_list* l) {
-  if (!l) return;
-  std::free(l->items);
-  std::free(l);
-}
-
 strata_status query_column(strata_conn* c, const char* sql, strata_string_list** out, strata_error**) {
   std::lock_guard<std::mutex> g(g_mutex);
   Db& db = db_of(c);
@@ -290,16 +270,14 @@ strata_status unlock(strata_conn* c, const char* key, strata_error**) {
 
 size_t quote(const char* id, char* out, size_t cap) {
   std::string q = std::string("`") + id + "`";
-  if (q.size() < cap) std::memcpy(out, q.c_str(), q.size() + 1);
-  return q.size();
+  return strata::plugin::copy_out(q, out, cap);
 }
 
 // For offline scripts: the statement and its terminator.
 size_t script_statement(const char* statement, size_t length, char* out, size_t capacity) {
   std::string q(statement, length);
   q += ";";
-  if (q.size() < capacity) std::memcpy(out, q.c_str(), q.size() + 1);
-  return q.size();
+  return strata::plugin::copy_out(q, out, capacity);
 }
 
 // Offline scripts need no session setup for this dialect.
