@@ -1,8 +1,13 @@
 #pragma once
 // Helpers shared by Strata's tests: temporary folders, files, running the
 // strata binary, reading SQLite databases with the sqlite3 C API.
+#include <gtest/gtest.h>
+
+#include <exception>
 #include <string>
 #include <vector>
+
+#include "strata/util/error.hpp"
 
 namespace strata::test {
 
@@ -43,6 +48,33 @@ std::vector<std::string> sqlite_tables(const std::string& db_path);
 std::string revision_text(const std::string& id, const std::string& revises,
                           const std::string& upgrade, const std::string& downgrade,
                           const std::string& extra_headers = "");
+
+/// The message of the UserError `f` throws; a test failure (and "") when it
+/// throws nothing or something else.
+template <class F>
+std::string user_error(F&& f) {
+  try {
+    f();
+  } catch (const UserError& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "expected UserError, got another exception: " << e.what();
+    return {};
+  }
+  ADD_FAILURE() << "expected UserError, nothing was thrown";
+  return {};
+}
+
+/// EXPECT_TRUE(Contains(text, part)) prints both on failure.
+inline ::testing::AssertionResult Contains(const std::string& haystack, const std::string& needle) {
+  if (haystack.find(needle) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "'" << haystack << "' does not contain '" << needle << "'";
+}
+
+inline ::testing::AssertionResult NotContains(const std::string& haystack, const std::string& needle) {
+  if (haystack.find(needle) == std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "'" << haystack << "' unexpectedly contains '" << needle << "'";
+}
 
 /// The repository's source folder.
 std::string source_dir();

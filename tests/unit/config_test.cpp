@@ -25,31 +25,9 @@ namespace {
 
 std::string norm(const std::string& p) { return fs::path(p).lexically_normal().string(); }
 
-// Returns the UserError message thrown by `f`, or fails the test.
-template <class F>
-std::string user_error(F&& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected UserError, got another exception: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "expected UserError, nothing was thrown";
-  return {};
-}
-
-::testing::AssertionResult Contains(const std::string& haystack, const std::string& needle) {
-  if (haystack.find(needle) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "'" << haystack << "' does not contain '" << needle << "'";
-}
-
-::testing::AssertionResult NotContains(const std::string& haystack, const std::string& needle) {
-  if (haystack.find(needle) == std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "'" << haystack << "' unexpectedly contains '" << needle
-                                       << "'";
-}
+using strata::test::Contains;
+using strata::test::NotContains;
+using strata::test::user_error;
 
 // A unique environment variable name per test, removed on destruction.
 class ScopedEnv {

@@ -2,6 +2,8 @@
 // are built in memory: no files, no database.
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include <algorithm>
 #include <memory>
 #include <set>
@@ -74,13 +76,7 @@ std::string build_error(std::vector<Revision> revs) {
 
 template <typename F>
 std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a UserError";
-  return "";
+  return strata::test::user_error(std::forward<F>(f));
 }
 
 bool contains(const std::string& haystack, const std::string& needle) {

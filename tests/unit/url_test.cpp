@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include <string>
 
 #include "strata/util/error.hpp"
@@ -14,30 +16,9 @@ using strata::config::Url;
 
 namespace {
 
-template <class F>
-std::string user_error(F&& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected UserError, got another exception: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "expected UserError, nothing was thrown";
-  return {};
-}
-
-::testing::AssertionResult Contains(const std::string& haystack, const std::string& needle) {
-  if (haystack.find(needle) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "'" << haystack << "' does not contain '" << needle << "'";
-}
-
-::testing::AssertionResult NotContains(const std::string& haystack, const std::string& needle) {
-  if (haystack.find(needle) == std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "'" << haystack << "' unexpectedly contains '" << needle
-                                       << "'";
-}
+using strata::test::Contains;
+using strata::test::NotContains;
+using strata::test::user_error;
 
 }  // namespace
 
