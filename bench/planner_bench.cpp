@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
   double op_ms = ms_since(t2);
   struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);
-  std::printf("revisions=%zu parse_ms=%.1f graph_ms=%.1f op_ms=%.1f total_ms=%.1f peak_mb=%.1f result=%zu\n",
-              g.size(), parse_ms, graph_ms, op_ms, ms_since(t0), ru.ru_maxrss / 1024.0, result);
+  std::printf("revisions=%zu cached=%zu parse_ms=%.1f graph_ms=%.1f op_ms=%.1f total_ms=%.1f peak_mb=%.1f result=%zu\n",
+              g.size(), dir.from_cache, parse_ms, graph_ms, op_ms, ms_since(t0), ru.ru_maxrss / 1024.0, result);
   return 0;
 }

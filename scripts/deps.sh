@@ -4,7 +4,7 @@
 #   scripts/deps.sh test    - also what the test suite needs
 set -euo pipefail
 
-build_pkgs=(build-essential cmake pkg-config libboost-program-options-dev libboost-dev
+build_pkgs=(build-essential cmake pkg-config libboost-program-options-dev libboost-dev libxxhash-dev
             libsqlite3-dev libtomlplusplus-dev nlohmann-json3-dev libpqxx-dev
             libmysqlcppconn-dev)
 # Tests run against real PostgreSQL and MariaDB servers, and against

@@ -563,6 +563,9 @@ int for_each_chain(Context& ctx,
   auto dbs = ctx.selected(cfg);
   auto chains = runner::load_chains(dbs);
   for (auto* db : dbs) fn(*db, *chains[db->location], ctx.prefix(dbs, *db));
+  // The process ends with this command: freeing 100k revisions one by one
+  // would only delay the exit.
+  for (auto& [location, chain] : chains) runner::keep_until_exit(chain);
   return 0;
 }
 

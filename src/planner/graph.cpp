@@ -12,9 +12,13 @@ namespace {
 
 std::string loc(const script::Revision& r) { return r.path + ":" + std::to_string(r.id_line); }
 
-bool contains(const std::vector<Index>& v, Index x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+template <typename List>
+bool contains(const List& v, Index x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
 
-void push_unique(std::vector<Index>& v, Index x) {
+template <typename List>
+void push_unique(List& v, Index x) {
   if (!contains(v, x)) v.push_back(x);
 }
 
@@ -53,18 +57,21 @@ std::string describe(const VersionOp& op) {
 
 RevisionGraph::RevisionGraph(const script::ScriptDirectory& dir) : location_(dir.location) {
   nodes_.resize(dir.revisions.size());
-  by_id_.reserve(dir.revisions.size() * 2);
+  revs_ = dir.revisions.data();
+  size_t slots = 16;
+  while (slots < nodes_.size() * 2) slots *= 2;
+  id_slots_.assign(slots, 0);
   for (Index i = 0; i < nodes_.size(); ++i) {
     const auto& r = dir.revisions[i];
     nodes_[i].rev = &r;
-    if (!by_id_.emplace(r.id, i).second)
+    if (auto first = insert_id(i))
       throw UserError(located(r.path, r.id_line, "duplicate revision id " + r.id + " (also in " +
-                                                     loc(*nodes_[by_id_[r.id]].rev) + ")"));
+                                                     loc(*nodes_[*first].rev) + ")"));
   }
   for (Index i = 0; i < nodes_.size(); ++i) {
     const auto& r = *nodes_[i].rev;
     for (auto& label : r.branch_labels) {
-      if (by_id_.count(label))
+      if (find(label))
         throw UserError(located(r.path, r.id_line, "branch label '" + label + "' is also a revision id"));
       auto [it, inserted] = by_label_.emplace(label, i);
       if (!inserted)
@@ -78,12 +85,12 @@ RevisionGraph::RevisionGraph(const script::ScriptDirectory& dir) : location_(dir
   for (Index i = 0; i < nodes_.size(); ++i) {
     const auto& r = *nodes_[i].rev;
     for (auto& d : r.down_revisions) {
-      auto it = by_id_.find(d);
-      if (it == by_id_.end())
+      auto parent = find(d);
+      if (!parent)
         throw UserError(located(r.path, r.id_line,
                                 "Revises: names revision " + d + ", which no file in " + location_ + " defines"));
-      if (it->second == i) throw UserError(located(r.path, r.id_line, "revision " + r.id + " revises itself"));
-      push_unique(nodes_[i].down, it->second);
+      if (*parent == i) throw UserError(located(r.path, r.id_line, "revision " + r.id + " revises itself"));
+      push_unique(nodes_[i].down, *parent);
     }
     for (auto& d : r.depends_on) {
       // DB@REV names a revision of another database's chain.
@@ -94,7 +101,7 @@ RevisionGraph::RevisionGraph(const script::ScriptDirectory& dir) : location_(dir
         continue;
       }
       Index target;
-      if (auto it = by_id_.find(d); it != by_id_.end()) target = it->second;
+      if (auto found = find(d)) target = *found;
       else if (auto l = by_label_.find(d); l != by_label_.end()) target = l->second;
       else
         throw UserError(located(r.path, r.id_line,
@@ -103,7 +110,7 @@ RevisionGraph::RevisionGraph(const script::ScriptDirectory& dir) : location_(dir
       push_unique(nodes_[i].deps, target);
     }
     for (auto d : nodes_[i].down) nodes_[d].children.push_back(i);
-    std::vector<Index> all_down = nodes_[i].down;
+    IndexList all_down = nodes_[i].down;
     for (auto d : nodes_[i].deps) push_unique(all_down, d);
     for (auto d : all_down) nodes_[d].all_children.push_back(i);
   }
@@ -202,10 +209,35 @@ void RevisionGraph::propagate_labels() {
 
 // ------------------------------------------------------------- queries
 
+// A slot holds (index + 1) in its low half and the id's hash's high half in
+// its high half: most mismatches are told apart without touching the
+// revision (a cache miss at 100k revisions).
 std::optional<Index> RevisionGraph::find(const std::string& text) const {
-  auto it = by_id_.find(text);
-  if (it == by_id_.end()) return std::nullopt;
-  return it->second;
+  const size_t hash = std::hash<std::string_view>{}(text);
+  const uint64_t tag = static_cast<uint64_t>(hash >> 32) << 32;
+  const size_t mask = id_slots_.size() - 1;
+  for (size_t s = hash & mask;; s = (s + 1) & mask) {
+    const uint64_t slot = id_slots_[s];
+    if (slot == 0) return std::nullopt;
+    if ((slot & ~0xffffffffull) == tag && revs_[(slot & 0xffffffffu) - 1].id == text)
+      return static_cast<Index>((slot & 0xffffffffu) - 1);
+  }
+}
+
+std::optional<Index> RevisionGraph::insert_id(Index i) {
+  const std::string& id = revs_[i].id;
+  const size_t hash = std::hash<std::string_view>{}(id);
+  const uint64_t tag = static_cast<uint64_t>(hash >> 32) << 32;
+  const size_t mask = id_slots_.size() - 1;
+  for (size_t s = hash & mask;; s = (s + 1) & mask) {
+    const uint64_t slot = id_slots_[s];
+    if (slot == 0) {
+      id_slots_[s] = tag | (static_cast<uint64_t>(i) + 1);
+      return std::nullopt;
+    }
+    if ((slot & ~0xffffffffull) == tag && revs_[(slot & 0xffffffffu) - 1].id == id)
+      return static_cast<Index>((slot & 0xffffffffu) - 1);
+  }
 }
 
 std::vector<Index> RevisionGraph::heads() const {

@@ -86,6 +86,7 @@ void render_offline(const config::Config& cfg, const Target& target, const Chain
     default:
       throw UserError("--sql works with upgrade, downgrade and stamp");
   }
+  chain.scripts.load_bodies(plan.revisions());
   for (auto& s : plan.steps) {
     const auto& rev = graph.rev(s.rev);
     if (!s.upgrade && !rev.downgrade_for(plugin.name))

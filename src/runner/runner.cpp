@@ -172,6 +172,7 @@ class DatabaseRun {
         cfg_(cfg),
         target_(target),
         db_(*target.db),
+        scripts_(chain.scripts),
         graph_(*chain.graph),
         plugin_(plugin),
         request_(request),
@@ -256,6 +257,13 @@ class DatabaseRun {
         case Action::Stamp: plan = graph_.plan_stamp(rows_, request_.stamp_targets, request_.purge, db_.name); break;
         default: break;
       }
+    } catch (const UserError& e) {
+      throw RunFailure(e.what());
+    }
+    // Read the SQL of every step now: a file that cannot be read, or whose
+    // header changed since it was planned, stops the run before it starts.
+    try {
+      scripts_.load_bodies(plan.revisions());
     } catch (const UserError& e) {
       throw RunFailure(e.what());
     }
@@ -376,9 +384,10 @@ class DatabaseRun {
     auto idx = graph_.find(p.revision);
     if (!idx) return "revision " + p.revision + " (no file defines it any more)";
     const auto& rev = graph_.rev(*idx);
-    const auto* section = p.upgrade ? rev.upgrade_for(plugin_.name) : rev.downgrade_for(plugin_.name);
-    if (!section) return rev.path;
     try {
+      scripts_.load_bodies({*idx});
+      const auto* section = p.upgrade ? rev.upgrade_for(plugin_.name) : rev.downgrade_for(plugin_.name);
+      if (!section) return rev.path;
       auto ranges = plugin_.split(section->sql);
       if (p.done < static_cast<int64_t>(ranges.size()))
         return rev.path + ":" +
@@ -554,6 +563,7 @@ class DatabaseRun {
   const config::Config& cfg_;
   const Target& target_;
   const config::DatabaseConfig& db_;
+  const script::ScriptDirectory& scripts_;
   const planner::RevisionGraph& graph_;
   const dialect::Plugin& plugin_;
   const Request& request_;
@@ -582,6 +592,13 @@ std::shared_ptr<const Chain> load_chain(const std::string& location) {
   chain->scripts = script::load_script_directory(location);
   chain->graph = std::make_unique<planner::RevisionGraph>(chain->scripts);
   return chain;
+}
+
+void keep_until_exit(std::shared_ptr<const Chain> chain) {
+  static std::mutex mutex;
+  static auto* kept = new std::vector<std::shared_ptr<const Chain>>;  // never destroyed, on purpose
+  std::lock_guard<std::mutex> lock(mutex);
+  kept->push_back(std::move(chain));
 }
 
 std::map<std::string, std::shared_ptr<const Chain>> load_chains(

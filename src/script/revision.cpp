@@ -2,25 +2,26 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <thread>
 #include <chrono>
 #include <ctime>
-#include <filesystem>
 #include <iomanip>
 #include <sstream>
 #include <unordered_map>
 
+#include "cache.hpp"
 #include "strata/util/error.hpp"
 #include "strata/util/strings.hpp"
-
-namespace fs = std::filesystem;
 
 namespace strata::script {
 namespace {
@@ -68,8 +69,12 @@ std::string canonical_dialect(std::string_view name) {
   return n;
 }
 
-const Section* Revision::upgrade_for(std::string_view dialect) const { return pick(upgrade, dialect); }
+const Section* Revision::upgrade_for(std::string_view dialect) const {
+  if (!has_body) throw std::logic_error("sections of " + path + " used before ScriptDirectory::load_bodies");
+  return pick(upgrade, dialect);
+}
 const Section* Revision::downgrade_for(std::string_view dialect) const {
+  if (!has_body) throw std::logic_error("sections of " + path + " used before ScriptDirectory::load_bodies");
   return pick(downgrade, dialect);
 }
 
@@ -237,73 +242,286 @@ void read_whole(int dir_fd, const std::string& name, const std::string& path, st
 
 }  // namespace
 
-ScriptDirectory load_script_directory(const std::string& location) {
-  ScriptDirectory dir;
-  dir.location = location;
+bool LoadOptions::default_use_cache() {
+  const char* off = std::getenv("STRATA_NO_CACHE");
+  return !off || !*off || std::string_view(off) == "0";
+}
+
+std::chrono::nanoseconds LoadOptions::default_settle() {
+  const char* text = std::getenv("STRATA_CACHE_SETTLE");
+  if (!text || !*text) return std::chrono::seconds(3);
+  char* end = nullptr;
+  errno = 0;
+  const double seconds = std::strtod(text, &end);
+  if (errno || *end || !(seconds >= 0 && seconds <= 86400))
+    throw UserError(std::string("STRATA_CACHE_SETTLE='") + text + "' is not a number of seconds (0 to 86400)");
+  return std::chrono::nanoseconds(static_cast<int64_t>(seconds * 1e9));
+}
+
+namespace {
+
+bool is_revision_file_name(std::string_view name) {
+  if (name.size() < 5 || name.substr(name.size() - 4) != ".sql") return false;
+  return !(name.size() >= 6 && util::to_lower(name.substr(0, 6)) == "readme");
+}
+
+// The *.sql revision files of an open folder, sorted.
+std::vector<std::string> list_revision_files(int dir_fd, const std::string& location) {
   std::vector<std::string> names;
-  DIR* d = ::opendir(location.c_str());
+  DIR* d = ::fdopendir(::dup(dir_fd));
   if (!d) throw UserError(location + ": cannot list folder: " + std::strerror(errno));
-  const int dir_fd = ::dirfd(d);
   while (dirent* e = ::readdir(d)) {
     std::string_view name(e->d_name);
-    if (name.size() < 5 || name.substr(name.size() - 4) != ".sql") continue;
-    if (name.size() >= 6 && util::to_lower(name.substr(0, 6)) == "readme") continue;
+    if (!is_revision_file_name(name)) continue;
     if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN && e->d_type != DT_LNK) continue;
     if (e->d_type != DT_REG) {  // symlink or a file system without d_type
-      std::error_code ec;
-      if (!fs::is_regular_file(fs::path(location) / e->d_name, ec)) continue;
+      struct stat st {};
+      if (::fstatat(dir_fd, e->d_name, &st, 0) != 0 || !S_ISREG(st.st_mode)) continue;
     }
     names.emplace_back(name);
   }
+  ::closedir(d);
   std::sort(names.begin(), names.end());
+  return names;
+}
 
-  // Parse in parallel: at 100k revisions reading and parsing files is most
-  // of the cost of any command. Each worker takes a contiguous slice, so the
-  // first error in file order is the one reported.
-  std::vector<Revision> revisions(names.size());
-  const size_t workers =
-      names.size() < 256 ? 1 : std::max<size_t>(1, std::min<size_t>(4, std::thread::hardware_concurrency()));
-  std::vector<std::exception_ptr> errors(workers);
-  std::vector<size_t> error_at(workers, names.size());
-  auto work = [&](size_t w) {
-    std::string text;
-    const size_t begin = names.size() * w / workers, end = names.size() * (w + 1) / workers;
+// An open version location; file names are resolved relative to it.
+struct Folder {
+  int fd;
+  explicit Folder(const std::string& location) : fd(::open(location.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+    if (fd < 0) throw UserError(location + ": cannot list folder: " + std::strerror(errno));
+  }
+  Folder(const Folder&) = delete;
+  Folder& operator=(const Folder&) = delete;
+  ~Folder() { ::close(fd); }
+};
+
+int64_t wall_clock_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The files of one load: names from a fresh listing, or from the cache
+// when the folder is unchanged.
+struct Files {
+  const cache::Index* old = nullptr;  // the cache read, if any
+  bool listed = false;
+  std::vector<std::string> names;     // listed: the listing
+  std::vector<size_t> old_of;         // listed: entry in `old`, or kNone
+  static constexpr size_t kNone = SIZE_MAX;
+  size_t size() const { return listed ? names.size() : old->size(); }
+};
+
+enum FileState : uint8_t { kFromCache, kParsed, kVanished };
+
+struct Parsed {  // a file read and parsed by this load
+  size_t i;
+  cache::FileKey key;
+  std::string header;  // encoded for the cache; empty: not settled yet
+};
+
+struct Scan {
+  std::vector<Revision> revisions;
+  std::vector<uint8_t> state;
+  std::vector<std::vector<Parsed>> parsed;  // per worker
+  bool names_stale = false;  // the folder changed since the cache listed it
+  size_t from_cache = 0;
+};
+
+// Runs fn(worker, begin, end) over contiguous slices of [0, n), on up to 4
+// threads from 256 items. Contiguous slices keep "the first error in file
+// order" well defined: each worker stops at its first.
+template <typename Fn>
+void in_parallel(size_t n, Fn fn) {
+  const size_t workers = n < 256 ? 1 : std::max<size_t>(1, std::min<size_t>(4, std::thread::hardware_concurrency()));
+  if (workers == 1) {
+    fn(0, 0, n);
+    return;
+  }
+  std::vector<std::thread> threads;
+  for (size_t w = 0; w < workers; ++w) threads.emplace_back(fn, w, n * w / workers, n * (w + 1) / workers);
+  for (auto& t : threads) t.join();
+}
+
+// Stats every file, takes unchanged headers from the cache and reads and
+// parses the rest, in parallel: at 100k revisions this is most of the cost
+// of any command.
+Scan scan(int dir_fd, const std::string& location, const Files& files, int64_t now_ns, const LoadOptions& options) {
+  const size_t n = files.size();
+  Scan out;
+  out.revisions.resize(n);
+  out.state.assign(n, kFromCache);
+  out.parsed.resize(4);
+  std::vector<std::exception_ptr> errors(4);
+  in_parallel(n, [&](size_t w, size_t begin, size_t end) {
+    std::string text, name, path;
+    cache::Entry old;
     for (size_t i = begin; i < end; ++i) {
-      std::string path = location + "/" + names[i];
+      bool have_old = false;
+      if (files.listed) {
+        name.assign(files.names[i]);
+        if (files.old_of[i] != Files::kNone) have_old = files.old->entry(files.old_of[i], old);
+      } else {
+        if (!files.old->entry(i, old)) {  // unreadable entry: list the folder instead
+          out.state[i] = kVanished;
+          continue;
+        }
+        name.assign(old.name);
+        have_old = true;
+      }
+      path.assign(location).append("/").append(name);
       try {
-        read_whole(dir_fd, names[i], path, text);
-        revisions[i] = parse_revision(text, path);
+        // stat before reading: a change after the stat gives the file a
+        // new key, so what is cached under this key is never newer text.
+        struct stat st {};
+        if (::fstatat(dir_fd, name.c_str(), &st, 0) != 0) {
+          if (errno != ENOENT && errno != ENOTDIR) throw UserError(path + ": cannot read: " + std::strerror(errno));
+          out.state[i] = kVanished;
+          continue;
+        }
+        if (!S_ISREG(st.st_mode)) {
+          out.state[i] = kVanished;
+          continue;
+        }
+        const cache::FileKey key = cache::key_of(st);
+        Revision& rev = out.revisions[i];
+        if (have_old && !old.header.empty() && old.key == key && cache::decode_header(old.header, rev)) {
+          rev.path = path;
+          rev.has_body = false;
+          continue;
+        }
+        read_whole(dir_fd, name, path, text);
+        rev = parse_revision(text, path);
+        out.state[i] = kParsed;
+        Parsed p{i, key, {}};
+        if (options.use_cache && cache::settled(key, now_ns, options.settle)) p.header = cache::encode_header(rev);
+        out.parsed[w].push_back(std::move(p));
       } catch (...) {
         errors[w] = std::current_exception();
-        error_at[w] = i;
         return;
       }
     }
-  };
-  if (workers == 1) {
-    work(0);
-  } else {
-    std::vector<std::thread> threads;
-    for (size_t w = 0; w < workers; ++w) threads.emplace_back(work, w);
-    for (auto& t : threads) t.join();
+  });
+  for (size_t i = 0; i < n; ++i) {
+    out.from_cache += out.state[i] == kFromCache;
+    if (out.state[i] == kVanished) out.names_stale = true;
   }
-  ::closedir(d);
-  for (size_t w = 0; w < workers; ++w)
-    if (errors[w]) std::rethrow_exception(errors[w]);
+  if (!out.names_stale)
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+  return out;
+}
 
-  std::unordered_map<std::string_view, size_t> by_id;
-  by_id.reserve(revisions.size() * 2);
-  for (size_t i = 0; i < revisions.size(); ++i) {
-    auto [it, inserted] = by_id.emplace(revisions[i].id, i);
-    if (!inserted) {
-      auto& first = revisions[it->second];
-      const auto& rev = revisions[i];
-      throw UserError(located(rev.path, rev.id_line, "duplicate revision id " + rev.id + " (also in " + first.path +
-                                                         ":" + std::to_string(first.id_line) + ")"));
+// Refreshes the cache after a load, when something differs from it.
+void update_cache(const std::string& location, int dir_fd, const Files& files, const Scan& scan,
+                  const cache::FileKey& dir_key, int64_t now_ns, const LoadOptions& options) {
+  const cache::Index* old = files.old;
+  cache::NewIndex index;
+  index.dir = dir_key;
+  index.dir_settled = files.listed ? cache::settled(dir_key, now_ns, options.settle) : old->dir_settled;
+  bool changed = !old || old->dir != index.dir || old->dir_settled != index.dir_settled ||
+                 scan.from_cache != scan.revisions.size() || old->size() != files.size();
+  if (!changed && files.listed)
+    for (size_t k : files.old_of) changed = changed || k == Files::kNone;
+  if (!changed) return;
+  if (cache::make_dir(location)) {
+    // Creating the cache folder changed the location's own timestamps: record
+    // them as they are now (unsettled), or the next command would see a
+    // changed folder and write the cache again.
+    struct stat st {};
+    if (::fstat(dir_fd, &st) != 0) return;
+    index.dir = cache::key_of(st);
+    index.dir_settled = false;
+  }
+  std::vector<const Parsed*> parsed(files.size(), nullptr);
+  for (auto& list : scan.parsed)
+    for (auto& p : list) parsed[p.i] = &p;
+  index.entries.resize(files.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    auto& e = index.entries[i];
+    if (parsed[i]) {
+      e.name = files.listed ? std::string_view(files.names[i]) : std::string_view{};
+      if (!files.listed) {
+        cache::Entry o;
+        old->entry(i, o);
+        e.name = o.name;
+      }
+      e.key = parsed[i]->key;
+      e.header = parsed[i]->header;
+    } else if (!old->entry(files.listed ? files.old_of[i] : i, e)) {
+      return;  // unreachable: the scan decoded this entry
     }
   }
-  dir.revisions = std::move(revisions);
+  cache::write(location, index);
+}
+
+}  // namespace
+
+ScriptDirectory load_script_directory(const std::string& location, const LoadOptions& options) {
+  const int64_t now_ns = wall_clock_ns();  // before any stat: see cache::settled
+  const Folder folder(location);
+  const int dir_fd = folder.fd;
+  struct stat dir_st {};
+  if (::fstat(dir_fd, &dir_st) != 0) throw UserError(location + ": cannot list folder: " + std::strerror(errno));
+  const cache::FileKey dir_key = cache::key_of(dir_st);
+
+  std::optional<cache::Index> old;
+  if (options.use_cache) old = cache::read(location);
+  Files files;
+  files.old = old ? &*old : nullptr;
+  auto list = [&] {
+    files.listed = true;
+    files.names = list_revision_files(dir_fd, location);
+    // Both lists are sorted by name: match them in one pass.
+    files.old_of.assign(files.names.size(), Files::kNone);
+    if (!old) return;
+    cache::Entry e;
+    size_t j = 0;
+    for (size_t i = 0; i < files.names.size(); ++i) {
+      while (j < old->size() && (!old->entry(j, e) || e.name < files.names[i])) ++j;
+      if (j < old->size() && e.name == files.names[i]) files.old_of[i] = j;
+    }
+  };
+  // A settled, unchanged folder holds the names it held: no need to list it.
+  if (!(old && old->dir_settled && old->dir == dir_key)) list();
+  Scan result = scan(dir_fd, location, files, now_ns, options);
+  if (result.names_stale && !files.listed) {  // the folder changed after all
+    list();
+    result = scan(dir_fd, location, files, now_ns, options);
+  }
+  if (result.names_stale) throw UserError(location + ": revision files changed while being read; run the command again");
+  if (options.use_cache) update_cache(location, dir_fd, files, result, dir_key, now_ns, options);
+
+  ScriptDirectory dir;
+  dir.location = location;
+  dir.revisions = std::move(result.revisions);
+  dir.from_cache = result.from_cache;
   return dir;
+}
+
+void ScriptDirectory::load_bodies(const std::vector<size_t>& which) const {
+  std::lock_guard<std::mutex> lock(*body_mutex);
+  std::unique_ptr<Folder> folder;  // opened only when some body is missing
+  std::string text;
+  for (size_t i : which) {
+    // Filled in once, under the lock; readers of a body have called this
+    // for it first, so they see it complete.
+    auto& rev = const_cast<Revision&>(revisions.at(i));
+    if (rev.has_body) continue;
+    if (!folder) folder = std::make_unique<Folder>(location);
+    const std::string name = rev.path.substr(location.size() + 1);
+    read_whole(folder->fd, name, rev.path, text);
+    Revision full = parse_revision(text, rev.path);
+    if (full.id != rev.id || full.down_revisions != rev.down_revisions || full.depends_on != rev.depends_on ||
+        full.branch_labels != rev.branch_labels || full.transactional != rev.transactional ||
+        full.message != rev.message || full.id_line != rev.id_line)
+      throw UserError(located(rev.path, full.id_line,
+                              "the file's header changed while strata was running (it was planned with the "
+                              "earlier one); nothing was run for it: run the command again"));
+    rev.upgrade = std::move(full.upgrade);
+    rev.downgrade = std::move(full.downgrade);
+    rev.has_body = true;
+  }
 }
 
 std::string revision_file_name(const NewRevision& rev) {

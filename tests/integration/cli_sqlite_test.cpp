@@ -2,7 +2,9 @@
 // checked by reading the resulting schema and alembic_version rows.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "strata/util/strings.hpp"
 #include "test_support.hpp"
@@ -340,4 +342,30 @@ TEST(Init, CreatesAConfigAndAChainThatWork) {
   auto again = run_strata({"init", "migrations"}, dir.path());
   EXPECT_EQ(again.exit_code, 2);
   EXPECT_TRUE(has(again.err, "already exists")) << again.err;
+}
+
+// The revision cache on real runs: once files are old enough to be cached,
+// commands take headers from it and still run each revision's SQL from its
+// file (upgrade, downgrade, --sql), and leave the cache alone when nothing
+// changed.
+TEST_F(Example, CachedHeadersRunTheSqlOfTheFiles) {
+  fs::create_directories(dir / "var");
+  std::this_thread::sleep_for(std::chrono::milliseconds(3200));  // files settle (cache.hpp)
+  ASSERT_EQ(strata({"heads"}).exit_code, 0);
+  const std::string cache = dir / "migrations/main/.strata_cache/revisions";
+  ASSERT_TRUE(fs::exists(cache));
+  ASSERT_TRUE(fs::exists(dir / "migrations/analytics/.strata_cache/revisions"));
+  const auto written = fs::last_write_time(cache);
+
+  auto sql = strata({"--db", "main", "upgrade", "head", "--sql"});
+  ASSERT_EQ(sql.exit_code, 0) << sql.err;
+  EXPECT_TRUE(has(sql.out, "CREATE TABLE users")) << sql.out;
+  auto up = strata({"upgrade", "head"});
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  EXPECT_EQ(version(main_db()), Rows{"5d9b3e7a2f60"});
+  EXPECT_EQ(sqlite_tables(main_db()), (Rows{"alembic_version", "orders", "users"}));
+  auto down = strata({"downgrade", "base"});
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_EQ(sqlite_tables(main_db()), (Rows{"alembic_version"}));
+  EXPECT_EQ(fs::last_write_time(cache), written) << "the cache was rewritten though nothing changed";
 }

@@ -745,3 +745,22 @@ TEST(Planner, StampOfTwoRevisionsFromEmptyWritesBothAsAlembicDoes) {
   Plan p = f->graph.plan_stamp({}, {L2, L4}, false, "db");
   EXPECT_EQ(as_set(p.final_rows), (StringSet{L2, L4}));
 }
+
+// Loading leaves checks between files to the graph: a revision id defined
+// twice names both files, the second with its line.
+TEST(Graph, DuplicateRevisionIdAcrossFilesNamesBothFiles) {
+  strata::test::TempDir dir;
+  std::string first = dir.write("a_one.sql", strata::test::revision_text("dup1", "", "SELECT 1;", "<none>"));
+  std::string second =
+      dir.write("b_two.sql", "-- comment\n" + strata::test::revision_text("dup1", "", "SELECT 2;", "<none>"));
+  auto scripts = strata::script::load_script_directory(dir.path());
+  std::string msg;
+  try {
+    RevisionGraph g(scripts);
+  } catch (const UserError& e) {
+    msg = e.what();
+  }
+  EXPECT_NE(msg.find(first), std::string::npos) << msg;
+  EXPECT_NE(msg.find(second + ":2:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("duplicate revision id dup1"), std::string::npos) << msg;
+}

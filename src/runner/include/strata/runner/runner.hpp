@@ -111,6 +111,9 @@ struct Chain {
 std::map<std::string, std::shared_ptr<const Chain>> load_chains(
     const std::vector<const config::DatabaseConfig*>& databases);
 std::shared_ptr<const Chain> load_chain(const std::string& location);
+/// Keeps `chain` alive until the process exits, so that it is never freed
+/// piece by piece (commands call this for what they are done with).
+void keep_until_exit(std::shared_ptr<const Chain> chain);
 
 
 class Runner {

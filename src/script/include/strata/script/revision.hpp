@@ -1,7 +1,9 @@
 #pragma once
 // Revision files: one SQL file per revision, with an Alembic-style header
 // and "-- +upgrade" / "-- +downgrade" sections, optionally per dialect.
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,9 +29,12 @@ struct Revision {
   int id_line = 0;            ///< line of "-- Revision ID:"
   std::vector<Section> upgrade;
   std::vector<Section> downgrade;
+  /// False while only the header is known (it came from the revision
+  /// cache): ScriptDirectory::load_bodies reads the sections before they run.
+  bool has_body = true;
 
   /// The section to run for `dialect`: the dialect-qualified one if present,
-  /// else the plain one; nullptr when there is none.
+  /// else the plain one; nullptr when there is none. Requires has_body.
   const Section* upgrade_for(std::string_view dialect) const;
   const Section* downgrade_for(std::string_view dialect) const;
   /// file:line of byte `offset` inside `section`'s SQL.
@@ -48,12 +53,39 @@ std::string canonical_dialect(std::string_view name);
 struct ScriptDirectory {
   std::string location;
   std::vector<Revision> revisions;  ///< sorted by file name
+  size_t from_cache = 0;            ///< revisions whose header came from the cache
+
+  /// Reads the sections of revisions[i] for each i in `which` that has only
+  /// its header, re-checking that the file's header is still the one loaded
+  /// (UserError naming the file if it changed or cannot be read). Safe to
+  /// call from several threads; bodies, once read, never change.
+  void load_bodies(const std::vector<size_t>& which) const;
+
+  /// Guards load_bodies (shared by copies of this directory).
+  std::shared_ptr<std::mutex> body_mutex = std::make_shared<std::mutex>();
+};
+
+struct LoadOptions {
+  /// Use and refresh "<location>/.strata_cache". Off when the environment
+  /// sets STRATA_NO_CACHE to anything but "" or "0".
+  bool use_cache = default_use_cache();
+  /// How old a file's timestamps must be before its header is cached: longer
+  /// than any file system's timestamp granularity. STRATA_CACHE_SETTLE
+  /// (seconds) overrides the 3 s default, e.g. for a network file system
+  /// whose clock is off; 0 caches files at once (tests do).
+  std::chrono::nanoseconds settle = default_settle();
+
+  static bool default_use_cache();
+  /// Throws UserError when STRATA_CACHE_SETTLE is not a number of seconds.
+  static std::chrono::nanoseconds default_settle();
 };
 
 /// Loads every *.sql file of `location` (README* and other files are
-/// ignored). Throws UserError on a malformed file or a duplicate revision id
-/// (naming both files).
-ScriptDirectory load_script_directory(const std::string& location);
+/// ignored). Throws UserError on a malformed file (duplicate ids and other
+/// errors between files are the graph's to find: planner::RevisionGraph). Headers of unchanged files come from the revision
+/// cache (see src/script/cache.hpp) and their sections are read only when
+/// load_bodies asks; a file not in the cache is read and checked whole.
+ScriptDirectory load_script_directory(const std::string& location, const LoadOptions& options = {});
 
 /// What `revision` and `merge` write.
 struct NewRevision {
