@@ -1,6 +1,7 @@
 #include "strata/planner/graph.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <regex>
 #include <set>
 
@@ -115,7 +116,51 @@ RevisionGraph::RevisionGraph(const script::ScriptDirectory& dir) : location_(dir
     for (auto d : all_down) nodes_[d].all_children.push_back(i);
   }
 
-  // Cycle check: iterative DFS over Revises + Depends On; prints the cycle.
+  // A topological order over Revises + Depends On (parents first), by
+  // Kahn's algorithm: one pass, and it leaves out exactly the revisions on
+  // or below a cycle. Only then does a depth-first search find the cycle to
+  // print (walking the graph at random costs a cache miss per revision at
+  // 100k revisions; doing it only for the error keeps the build linear and
+  // cheap).
+  std::vector<Index> order;
+  order.reserve(nodes_.size());
+  {
+    std::vector<uint32_t> pending(nodes_.size());
+    for (Index i = 0; i < nodes_.size(); ++i) {
+      pending[i] = nodes_[i].down.size();
+      for (auto d : nodes_[i].deps) pending[i] += !contains(nodes_[i].down, d);
+      if (!pending[i]) order.push_back(i);
+    }
+    for (size_t k = 0; k < order.size(); ++k)
+      for (auto c : nodes_[order[k]].all_children)
+        if (--pending[c] == 0) order.push_back(c);
+  }
+  if (order.size() < nodes_.size()) throw_cycle();
+
+  // Normalised dependencies: drop a dependency that an ancestor (along
+  // Revises) already declares. Processed in topological order so each
+  // node's "dependencies declared at or above me" set is built once from
+  // its parents; sets are only materialised for nodes below a dependency.
+  std::vector<std::vector<Index>> declared_above(nodes_.size());  // deps declared by strict ancestors
+  for (auto i : order) {
+    auto& nd = nodes_[i];
+    std::vector<Index> above;
+    for (auto p : nd.down) {
+      for (auto d : declared_above[p]) push_unique(above, d);
+      for (auto d : nodes_[p].deps) push_unique(above, d);
+    }
+    for (auto d : nd.deps)
+      if (!contains(above, d)) nd.norm_deps.push_back(d);
+    nd.norm_down = nd.down;
+    for (auto d : nd.norm_deps) push_unique(nd.norm_down, d);
+    declared_above[i] = std::move(above);
+  }
+  propagate_labels();
+}
+
+void RevisionGraph::throw_cycle() const {
+  // Depth-first over Revises + Depends On from each revision in file order;
+  // the first edge back onto the stack closes the cycle printed.
   std::vector<uint8_t> color(nodes_.size(), 0);  // 0 new, 1 on stack, 2 done
   std::vector<std::pair<Index, size_t>> stack;
   for (Index start = 0; start < nodes_.size(); ++start) {
@@ -149,36 +194,7 @@ RevisionGraph::RevisionGraph(const script::ScriptDirectory& dir) : location_(dir
       }
     }
   }
-
-  // Normalised dependencies: drop a dependency that an ancestor (along
-  // Revises) already declares. Processed in topological order so each
-  // node's "dependencies declared at or above me" set is built once from
-  // its parents; sets are only materialised for nodes below a dependency.
-  std::vector<Index> order;  // parents before children (Revises only)
-  {
-    std::vector<size_t> pending(nodes_.size());
-    for (Index i = 0; i < nodes_.size(); ++i) pending[i] = nodes_[i].down.size();
-    for (Index i = 0; i < nodes_.size(); ++i)
-      if (!pending[i]) order.push_back(i);
-    for (size_t k = 0; k < order.size(); ++k)
-      for (auto c : nodes_[order[k]].children)
-        if (--pending[c] == 0) order.push_back(c);
-  }
-  std::vector<std::vector<Index>> declared_above(nodes_.size());  // deps declared by strict ancestors
-  for (auto i : order) {
-    auto& nd = nodes_[i];
-    std::vector<Index> above;
-    for (auto p : nd.down) {
-      for (auto d : declared_above[p]) push_unique(above, d);
-      for (auto d : nodes_[p].deps) push_unique(above, d);
-    }
-    for (auto d : nd.deps)
-      if (!contains(above, d)) nd.norm_deps.push_back(d);
-    nd.norm_down = nd.down;
-    for (auto d : nd.norm_deps) push_unique(nd.norm_down, d);
-    declared_above[i] = std::move(above);
-  }
-  propagate_labels();
+  throw std::logic_error("throw_cycle: no cycle found");
 }
 
 void RevisionGraph::propagate_labels() {

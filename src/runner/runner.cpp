@@ -589,8 +589,20 @@ class DatabaseRun {
 
 std::shared_ptr<const Chain> load_chain(const std::string& location) {
   auto chain = std::make_shared<Chain>();
-  chain->scripts = script::load_script_directory(location);
-  chain->graph = std::make_unique<planner::RevisionGraph>(chain->scripts);
+  // Build the graph from the cached headers while the files are being
+  // checked; it stands if none changed (the usual case), else it is built
+  // again from what was read. Its errors count only in the second case.
+  script::DirectoryLoad load(location);
+  std::unique_ptr<planner::RevisionGraph> early;
+  if (const auto* cached = load.cached()) {
+    try {
+      early = std::make_unique<planner::RevisionGraph>(*cached);
+    } catch (const UserError&) {
+    }
+  }
+  bool unchanged = false;
+  chain->scripts = load.finish(&unchanged);
+  chain->graph = unchanged && early ? std::move(early) : std::make_unique<planner::RevisionGraph>(chain->scripts);
   return chain;
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -413,14 +414,15 @@ Scan scan(int dir_fd, const std::string& location, const Files& files, int64_t n
 }
 
 // Refreshes the cache after a load, when something differs from it.
-void update_cache(const std::string& location, int dir_fd, const Files& files, const Scan& scan,
-                  const cache::FileKey& dir_key, int64_t now_ns, const LoadOptions& options) {
+void update_cache(const std::string& location, int dir_fd, const Files& files, size_t from_cache,
+                  const std::vector<std::vector<Parsed>>& parsed_lists, const cache::FileKey& dir_key, int64_t now_ns,
+                  const LoadOptions& options) {
   const cache::Index* old = files.old;
   cache::NewIndex index;
   index.dir = dir_key;
   index.dir_settled = files.listed ? cache::settled(dir_key, now_ns, options.settle) : old->dir_settled;
   bool changed = !old || old->dir != index.dir || old->dir_settled != index.dir_settled ||
-                 scan.from_cache != scan.revisions.size() || old->size() != files.size();
+                 from_cache != files.size() || old->size() != files.size();
   if (!changed && files.listed)
     for (size_t k : files.old_of) changed = changed || k == Files::kNone;
   if (!changed) return;
@@ -434,7 +436,7 @@ void update_cache(const std::string& location, int dir_fd, const Files& files, c
     index.dir_settled = false;
   }
   std::vector<const Parsed*> parsed(files.size(), nullptr);
-  for (auto& list : scan.parsed)
+  for (auto& list : parsed_lists)
     for (auto& p : list) parsed[p.i] = &p;
   index.entries.resize(files.size());
   for (size_t i = 0; i < files.size(); ++i) {
@@ -457,71 +459,245 @@ void update_cache(const std::string& location, int dir_fd, const Files& files, c
 
 }  // namespace
 
-ScriptDirectory load_script_directory(const std::string& location, const LoadOptions& options) {
-  const int64_t now_ns = wall_clock_ns();  // before any stat: see cache::settled
-  const Folder folder(location);
-  const int dir_fd = folder.fd;
-  struct stat dir_st {};
-  if (::fstat(dir_fd, &dir_st) != 0) throw UserError(location + ": cannot list folder: " + std::strerror(errno));
-  const cache::FileKey dir_key = cache::key_of(dir_st);
+// ------------------------------------------------------------ loading
 
+struct DirectoryLoad::State {
+  std::string location;
+  LoadOptions options;
+  int64_t now_ns = wall_clock_ns();  // before any stat: see cache::settled
+  Folder folder;
+  cache::FileKey dir_key;
   std::optional<cache::Index> old;
-  if (options.use_cache) old = cache::read(location);
-  Files files;
-  files.old = old ? &*old : nullptr;
-  auto list = [&] {
+
+  // The fast path: the folder is unchanged, so its names are the cache's;
+  // workers stat every file while this thread decodes the cached headers.
+  bool fast = false;
+  bool all_decoded = true;
+  ScriptDirectory dir;
+  std::vector<uint8_t> decoded;  // header i came from the cache
+  enum Status : uint8_t { kSame, kChanged, kGone };
+  std::vector<uint8_t> status;   // what stat says of file i, against the cache
+  // Files are handed out in chunks, so that threads that start late or run
+  // slower share the work evenly; finish() joins in before waiting.
+  static constexpr size_t kChunk = 128;
+  std::atomic<size_t> next_chunk{0};
+  std::mutex error_mutex;
+  size_t error_at = SIZE_MAX;  // the first file (in file order) that failed
+  std::exception_ptr error;
+  std::vector<std::thread> threads;
+
+  State(const std::string& loc, const LoadOptions& opts) : location(loc), options(opts), folder(loc) {}
+  ~State() { join(); }
+  void join() {
+    for (auto& t : threads) t.join();
+    threads.clear();
+  }
+
+  void stat_all() {
+    const size_t n = status.size();
+    for (size_t begin; (begin = next_chunk.fetch_add(kChunk)) < n;) stat_range(begin, std::min(n, begin + kChunk));
+  }
+
+  void stat_range(size_t begin, size_t end) {
+    std::string name;
+    cache::Entry e;
+    for (size_t i = begin; i < end; ++i) {
+      struct stat st {};
+      if (!old->entry(i, e)) {
+        status[i] = kGone;
+        continue;
+      }
+      name.assign(e.name);
+      if (::fstatat(folder.fd, name.c_str(), &st, 0) != 0) {
+        if (errno != ENOENT && errno != ENOTDIR) {
+          auto failure = std::make_exception_ptr(
+              UserError(location + "/" + name + ": cannot read: " + std::strerror(errno)));
+          std::lock_guard<std::mutex> lock(error_mutex);
+          if (i < error_at) {
+            error_at = i;
+            error = failure;
+          }
+          continue;
+        }
+        status[i] = kGone;
+      } else if (!S_ISREG(st.st_mode)) {
+        status[i] = kGone;
+      } else if (cache::key_of(st) != e.key) {
+        status[i] = kChanged;
+      }
+    }
+  }
+
+  // Lists the folder and reads what the cache cannot answer for: the
+  // general path, when the folder changed or there is no cache.
+  ScriptDirectory load_listed() {
+    Files files;
+    files.old = old ? &*old : nullptr;
     files.listed = true;
-    files.names = list_revision_files(dir_fd, location);
+    files.names = list_revision_files(folder.fd, location);
     // Both lists are sorted by name: match them in one pass.
     files.old_of.assign(files.names.size(), Files::kNone);
-    if (!old) return;
-    cache::Entry e;
-    size_t j = 0;
-    for (size_t i = 0; i < files.names.size(); ++i) {
-      while (j < old->size() && (!old->entry(j, e) || e.name < files.names[i])) ++j;
-      if (j < old->size() && e.name == files.names[i]) files.old_of[i] = j;
+    if (old) {
+      cache::Entry e;
+      size_t j = 0;
+      for (size_t i = 0; i < files.names.size(); ++i) {
+        while (j < old->size() && (!old->entry(j, e) || e.name < files.names[i])) ++j;
+        if (j < old->size() && e.name == files.names[i]) files.old_of[i] = j;
+      }
     }
-  };
-  // A settled, unchanged folder holds the names it held: no need to list it.
-  if (!(old && old->dir_settled && old->dir == dir_key)) list();
-  Scan result = scan(dir_fd, location, files, now_ns, options);
-  if (result.names_stale && !files.listed) {  // the folder changed after all
-    list();
-    result = scan(dir_fd, location, files, now_ns, options);
+    Scan result = scan(folder.fd, location, files, now_ns, options);
+    if (result.names_stale)
+      throw UserError(location + ": revision files changed while being read; run the command again");
+    if (options.use_cache)
+      update_cache(location, folder.fd, files, result.from_cache, result.parsed, dir_key, now_ns, options);
+    ScriptDirectory out;
+    out.location = location;
+    out.revisions = std::move(result.revisions);
+    out.from_cache = result.from_cache;
+    return out;
   }
-  if (result.names_stale) throw UserError(location + ": revision files changed while being read; run the command again");
-  if (options.use_cache) update_cache(location, dir_fd, files, result, dir_key, now_ns, options);
+};
 
-  ScriptDirectory dir;
-  dir.location = location;
-  dir.revisions = std::move(result.revisions);
-  dir.from_cache = result.from_cache;
-  return dir;
+DirectoryLoad::DirectoryLoad(const std::string& location, const LoadOptions& options)
+    : s_(std::make_unique<State>(location, options)) {
+  State& s = *s_;
+  struct stat dir_st {};
+  if (::fstat(s.folder.fd, &dir_st) != 0)
+    throw UserError(location + ": cannot list folder: " + std::strerror(errno));
+  s.dir_key = cache::key_of(dir_st);
+  if (options.use_cache) s.old = cache::read(location);
+  // A settled, unchanged folder holds the names it held: no need to list it.
+  s.fast = s.old && s.old->dir_settled && s.old->dir == s.dir_key;
+  if (!s.fast) return;
+
+  const size_t n = s.old->size();
+  s.status.assign(n, State::kSame);
+  // This thread decodes the headers meanwhile, then joins in (finish()).
+  const size_t workers =
+      n < 256 ? 0 : std::max<size_t>(1, std::min<size_t>(4, std::thread::hardware_concurrency()));
+  for (size_t w = 0; w < workers; ++w) s.threads.emplace_back([&s] { s.stat_all(); });
+
+  s.dir.location = location;
+  s.dir.revisions.resize(n);
+  s.decoded.assign(n, 0);
+  cache::Entry e;
+  for (size_t i = 0; i < n; ++i) {
+    Revision& rev = s.dir.revisions[i];
+    if (s.old->entry(i, e) && !e.header.empty() && cache::decode_header(e.header, rev)) {
+      rev.path.reserve(location.size() + 1 + e.name.size());
+      rev.path.assign(location).append("/").append(e.name);
+      rev.has_body = false;
+      s.decoded[i] = 1;
+    } else {
+      s.all_decoded = false;
+    }
+  }
+}
+
+DirectoryLoad::~DirectoryLoad() = default;
+
+const ScriptDirectory* DirectoryLoad::cached() const {
+  return s_->fast && s_->all_decoded ? &s_->dir : nullptr;
+}
+
+ScriptDirectory DirectoryLoad::finish(bool* unchanged) {
+  State& s = *s_;
+  if (unchanged) *unchanged = false;
+  if (!s.fast) return s.load_listed();
+  s.stat_all();
+  s.join();
+  const size_t n = s.dir.revisions.size();
+  for (size_t i = 0; i < n; ++i)
+    if (s.status[i] == State::kGone) return s.load_listed();  // the folder changed after all
+  if (s.error) std::rethrow_exception(s.error);
+
+  // Files whose stat differs from the cache's, or whose header it lacks.
+  std::vector<size_t> stale;
+  for (size_t i = 0; i < n; ++i)
+    if (!s.decoded[i] || s.status[i] == State::kChanged) stale.push_back(i);
+  if (stale.empty()) {
+    if (unchanged) *unchanged = true;
+    s.dir.from_cache = n;
+    return std::move(s.dir);
+  }
+  std::vector<std::vector<Parsed>> parsed(4);
+  std::vector<std::exception_ptr> errors(4);
+  in_parallel(stale.size(), [&](size_t w, size_t begin, size_t end) {
+    std::string text, name;
+    cache::Entry entry;
+    for (size_t k = begin; k < end; ++k) {
+      const size_t i = stale[k];
+      s.old->entry(i, entry);
+      name.assign(entry.name);
+      const std::string path = s.location + "/" + name;
+      struct stat st {};
+      try {
+        // stat before reading, as in scan().
+        if (::fstatat(s.folder.fd, name.c_str(), &st, 0) != 0)
+          throw UserError(path + ": cannot read: " + std::strerror(errno));
+        read_whole(s.folder.fd, name, path, text);
+        s.dir.revisions[i] = parse_revision(text, path);
+      } catch (...) {
+        errors[w] = std::current_exception();
+        return;
+      }
+      const cache::FileKey key = cache::key_of(st);
+      Parsed p{i, key, {}};
+      if (cache::settled(key, s.now_ns, s.options.settle)) p.header = cache::encode_header(s.dir.revisions[i]);
+      parsed[w].push_back(std::move(p));
+    }
+  });
+  for (auto& err : errors)
+    if (err) std::rethrow_exception(err);
+  Files files;
+  files.old = &*s.old;
+  s.dir.from_cache = n - stale.size();
+  update_cache(s.location, s.folder.fd, files, s.dir.from_cache, parsed, s.dir_key, s.now_ns, s.options);
+  return std::move(s.dir);
+}
+
+ScriptDirectory load_script_directory(const std::string& location, const LoadOptions& options) {
+  return DirectoryLoad(location, options).finish();
 }
 
 void ScriptDirectory::load_bodies(const std::vector<size_t>& which) const {
   std::lock_guard<std::mutex> lock(*body_mutex);
-  std::unique_ptr<Folder> folder;  // opened only when some body is missing
-  std::string text;
+  // Bodies are filled in once, under the lock; readers of a body have called
+  // this for it first, so they see it complete.
+  std::vector<Revision*> missing;
   for (size_t i : which) {
-    // Filled in once, under the lock; readers of a body have called this
-    // for it first, so they see it complete.
     auto& rev = const_cast<Revision&>(revisions.at(i));
-    if (rev.has_body) continue;
-    if (!folder) folder = std::make_unique<Folder>(location);
-    const std::string name = rev.path.substr(location.size() + 1);
-    read_whole(folder->fd, name, rev.path, text);
-    Revision full = parse_revision(text, rev.path);
-    if (full.id != rev.id || full.down_revisions != rev.down_revisions || full.depends_on != rev.depends_on ||
-        full.branch_labels != rev.branch_labels || full.transactional != rev.transactional ||
-        full.message != rev.message || full.id_line != rev.id_line)
-      throw UserError(located(rev.path, full.id_line,
-                              "the file's header changed while strata was running (it was planned with the "
-                              "earlier one); nothing was run for it: run the command again"));
-    rev.upgrade = std::move(full.upgrade);
-    rev.downgrade = std::move(full.downgrade);
-    rev.has_body = true;
+    if (!rev.has_body) missing.push_back(&rev);
   }
+  if (missing.empty()) return;
+  const Folder folder(location);
+  std::vector<std::exception_ptr> errors(4);
+  in_parallel(missing.size(), [&](size_t w, size_t begin, size_t end) {
+    std::string text;
+    for (size_t k = begin; k < end; ++k) {
+      Revision& rev = *missing[k];
+      try {
+        const std::string name = rev.path.substr(location.size() + 1);
+        read_whole(folder.fd, name, rev.path, text);
+        Revision full = parse_revision(text, rev.path);
+        if (full.id != rev.id || full.down_revisions != rev.down_revisions || full.depends_on != rev.depends_on ||
+            full.branch_labels != rev.branch_labels || full.transactional != rev.transactional ||
+            full.message != rev.message || full.id_line != rev.id_line)
+          throw UserError(located(rev.path, full.id_line,
+                                  "the file's header changed while strata was running (it was planned with "
+                                  "the earlier one); nothing was run for it: run the command again"));
+        rev.upgrade = std::move(full.upgrade);
+        rev.downgrade = std::move(full.downgrade);
+      } catch (...) {
+        errors[w] = std::current_exception();
+        return;
+      }
+    }
+  });
+  // has_body is set only when every body is in: an error leaves none marked.
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  for (auto* rev : missing) rev->has_body = true;
 }
 
 std::string revision_file_name(const NewRevision& rev) {

@@ -158,6 +158,8 @@ class RevisionGraph {
   /// Members of an ancestor-closed set with no Revises-child in it.
   std::vector<Index> tips(const std::vector<bool>& set) const;
   void propagate_labels();
+  /// Finds a cycle (the constructor saw one) and throws a UserError naming it.
+  [[noreturn]] void throw_cycle() const;
 
   std::string location_;
   std::vector<Node> nodes_;
