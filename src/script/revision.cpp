@@ -302,31 +302,10 @@ int64_t wall_clock_ns() {
       .count();
 }
 
-// The files of one load: names from a fresh listing, or from the cache
-// when the folder is unchanged.
-struct Files {
-  const cache::Index* old = nullptr;  // the cache read, if any
-  bool listed = false;
-  std::vector<std::string> names;     // listed: the listing
-  std::vector<size_t> old_of;         // listed: entry in `old`, or kNone
-  static constexpr size_t kNone = SIZE_MAX;
-  size_t size() const { return listed ? names.size() : old->size(); }
-};
-
-enum FileState : uint8_t { kFromCache, kParsed, kVanished };
-
 struct Parsed {  // a file read and parsed by this load
   size_t i;
   cache::FileKey key;
   std::string header;  // encoded for the cache; empty: not settled yet
-};
-
-struct Scan {
-  std::vector<Revision> revisions;
-  std::vector<uint8_t> state;
-  std::vector<std::vector<Parsed>> parsed;  // per worker
-  bool names_stale = false;  // the folder changed since the cache listed it
-  size_t from_cache = 0;
 };
 
 // Runs fn(worker, begin, end) over contiguous slices of [0, n), on up to 4
@@ -344,150 +323,109 @@ void in_parallel(size_t n, Fn fn) {
   for (auto& t : threads) t.join();
 }
 
-// Stats every file, takes unchanged headers from the cache and reads and
-// parses the rest, in parallel: at 100k revisions this is most of the cost
-// of any command.
-Scan scan(int dir_fd, const std::string& location, const Files& files, int64_t now_ns, const LoadOptions& options) {
-  const size_t n = files.size();
-  Scan out;
-  out.revisions.resize(n);
-  out.state.assign(n, kFromCache);
-  out.parsed.resize(4);
-  std::vector<std::exception_ptr> errors(4);
-  in_parallel(n, [&](size_t w, size_t begin, size_t end) {
-    std::string text, name, path;
-    cache::Entry old;
-    for (size_t i = begin; i < end; ++i) {
-      bool have_old = false;
-      if (files.listed) {
-        name.assign(files.names[i]);
-        if (files.old_of[i] != Files::kNone) have_old = files.old->entry(files.old_of[i], old);
-      } else {
-        if (!files.old->entry(i, old)) {  // unreadable entry: list the folder instead
-          out.state[i] = kVanished;
-          continue;
-        }
-        name.assign(old.name);
-        have_old = true;
-      }
-      path.assign(location).append("/").append(name);
-      try {
-        // stat before reading: a change after the stat gives the file a
-        // new key, so what is cached under this key is never newer text.
-        struct stat st {};
-        if (::fstatat(dir_fd, name.c_str(), &st, 0) != 0) {
-          if (errno != ENOENT && errno != ENOTDIR) throw UserError(path + ": cannot read: " + std::strerror(errno));
-          out.state[i] = kVanished;
-          continue;
-        }
-        if (!S_ISREG(st.st_mode)) {
-          out.state[i] = kVanished;
-          continue;
-        }
-        const cache::FileKey key = cache::key_of(st);
-        Revision& rev = out.revisions[i];
-        if (have_old && !old.header.empty() && old.key == key && cache::decode_header(old.header, rev)) {
-          rev.path = path;
-          rev.has_body = false;
-          continue;
-        }
-        read_whole(dir_fd, name, path, text);
-        rev = parse_revision(text, path);
-        out.state[i] = kParsed;
-        Parsed p{i, key, {}};
-        if (options.use_cache && cache::settled(key, now_ns, options.settle)) p.header = cache::encode_header(rev);
-        out.parsed[w].push_back(std::move(p));
-      } catch (...) {
-        errors[w] = std::current_exception();
-        return;
-      }
-    }
-  });
-  for (size_t i = 0; i < n; ++i) {
-    out.from_cache += out.state[i] == kFromCache;
-    if (out.state[i] == kVanished) out.names_stale = true;
-  }
-  if (!out.names_stale)
-    for (auto& e : errors)
-      if (e) std::rethrow_exception(e);
-  return out;
-}
-
-// Refreshes the cache after a load, when something differs from it.
-void update_cache(const std::string& location, int dir_fd, const Files& files, size_t from_cache,
-                  const std::vector<std::vector<Parsed>>& parsed_lists, const cache::FileKey& dir_key, int64_t now_ns,
-                  const LoadOptions& options) {
-  const cache::Index* old = files.old;
-  cache::NewIndex index;
-  index.dir = dir_key;
-  index.dir_settled = files.listed ? cache::settled(dir_key, now_ns, options.settle) : old->dir_settled;
-  bool changed = !old || old->dir != index.dir || old->dir_settled != index.dir_settled ||
-                 from_cache != files.size() || old->size() != files.size();
-  if (!changed && files.listed)
-    for (size_t k : files.old_of) changed = changed || k == Files::kNone;
-  if (!changed) return;
-  if (cache::make_dir(location)) {
-    // Creating the cache folder changed the location's own timestamps: record
-    // them as they are now (unsettled), or the next command would see a
-    // changed folder and write the cache again.
-    struct stat st {};
-    if (::fstat(dir_fd, &st) != 0) return;
-    index.dir = cache::key_of(st);
-    index.dir_settled = false;
-  }
-  std::vector<const Parsed*> parsed(files.size(), nullptr);
-  for (auto& list : parsed_lists)
-    for (auto& p : list) parsed[p.i] = &p;
-  index.entries.resize(files.size());
-  for (size_t i = 0; i < files.size(); ++i) {
-    auto& e = index.entries[i];
-    if (parsed[i]) {
-      e.name = files.listed ? std::string_view(files.names[i]) : std::string_view{};
-      if (!files.listed) {
-        cache::Entry o;
-        old->entry(i, o);
-        e.name = o.name;
-      }
-      e.key = parsed[i]->key;
-      e.header = parsed[i]->header;
-    } else if (!old->entry(files.listed ? files.old_of[i] : i, e)) {
-      return;  // unreachable: the scan decoded this entry
-    }
-  }
-  cache::write(location, index);
-}
-
 }  // namespace
 
 // ------------------------------------------------------------ loading
 
+// One load. The names come from the cache when the folder is unchanged and
+// settled, else from listing it. Worker threads stat every file that has a
+// cache entry (in chunks, so that they finish together) while this thread
+// decodes the cached headers; finish() joins in, then reads and parses the
+// files the cache could not answer for, in parallel.
 struct DirectoryLoad::State {
+  static constexpr size_t kNone = SIZE_MAX;
+  static constexpr size_t kChunk = 128;
+  enum Status : uint8_t { kSame, kChanged, kGone };
+
   std::string location;
   LoadOptions options;
   int64_t now_ns = wall_clock_ns();  // before any stat: see cache::settled
   Folder folder;
   cache::FileKey dir_key;
   std::optional<cache::Index> old;
+  bool listed = false;                  // the names come from listing the folder
+  std::vector<std::string> listing;
+  std::vector<std::string_view> names;  // every revision file, sorted
+  std::vector<size_t> entry_of;         // cache entry of names[i], or kNone
 
-  // The fast path: the folder is unchanged, so its names are the cache's;
-  // workers stat every file while this thread decodes the cached headers.
-  bool fast = false;
-  bool all_decoded = true;
   ScriptDirectory dir;
-  std::vector<uint8_t> decoded;  // header i came from the cache
-  enum Status : uint8_t { kSame, kChanged, kGone };
-  std::vector<uint8_t> status;   // what stat says of file i, against the cache
-  // Files are handed out in chunks, so that threads that start late or run
-  // slower share the work evenly; finish() joins in before waiting.
-  static constexpr size_t kChunk = 128;
+  std::vector<uint8_t> decoded;  // revision i's header came from the cache
+  bool all_decoded = true;
+  std::vector<uint8_t> status;   // what stat says of file i, against its entry
+
   std::atomic<size_t> next_chunk{0};
   std::mutex error_mutex;
   size_t error_at = SIZE_MAX;  // the first file (in file order) that failed
   std::exception_ptr error;
   std::vector<std::thread> threads;
 
-  State(const std::string& loc, const LoadOptions& opts) : location(loc), options(opts), folder(loc) {}
+  State(const std::string& loc, const LoadOptions& opts, bool force_listing)
+      : location(loc), options(opts), folder(loc) {
+    struct stat dir_st {};
+    if (::fstat(folder.fd, &dir_st) != 0) throw UserError(location + ": cannot list folder: " + std::strerror(errno));
+    dir_key = cache::key_of(dir_st);
+    if (options.use_cache) old = cache::read(location);
+    name_files(force_listing);
+    const size_t n = names.size();
+    status.assign(n, kSame);
+    size_t with_entry = 0;
+    for (size_t k : entry_of) with_entry += k != kNone;
+    const size_t workers = with_entry < 256 ? 0 : std::max<size_t>(1, std::min<size_t>(4, std::thread::hardware_concurrency()));
+    for (size_t w = 0; w < workers; ++w) threads.emplace_back([this] { stat_all(); });
+    try {
+      decode_cached();
+    } catch (...) {
+      join();  // a constructor that throws runs no destructor
+      throw;
+    }
+  }
+
+  void decode_cached() {
+    const size_t n = names.size();
+    dir.location = location;
+    dir.revisions.resize(n);
+    decoded.assign(n, 0);
+    cache::Entry e;
+    for (size_t i = 0; i < n; ++i) {
+      Revision& rev = dir.revisions[i];
+      if (entry_of[i] != kNone && old->entry(entry_of[i], e) && !e.header.empty() &&
+          cache::decode_header(e.header, rev)) {
+        rev.path.reserve(location.size() + 1 + names[i].size());
+        rev.path.assign(location).append("/").append(names[i]);
+        rev.has_body = false;
+        decoded[i] = 1;
+      } else {
+        all_decoded = false;
+      }
+    }
+  }
   ~State() { join(); }
+
+  // A settled, unchanged folder holds the names it held: no need to list it.
+  void name_files(bool force_listing) {
+    if (!force_listing && old && old->dir_settled && old->dir == dir_key) {
+      names.resize(old->size());
+      entry_of.resize(old->size());
+      cache::Entry e;
+      for (size_t i = 0; i < old->size(); ++i) {
+        names[i] = old->entry(i, e) ? e.name : std::string_view{};
+        entry_of[i] = i;
+      }
+      return;
+    }
+    listed = true;
+    listing = list_revision_files(folder.fd, location);
+    names.assign(listing.begin(), listing.end());
+    entry_of.assign(names.size(), kNone);
+    if (!old) return;
+    cache::Entry e;  // both lists are sorted by name: match them in one pass
+    size_t j = 0;
+    for (size_t i = 0; i < names.size(); ++i) {
+      while (j < old->size() && (!old->entry(j, e) || e.name < names[i])) ++j;
+      if (j < old->size() && e.name == names[i]) entry_of[i] = j;
+    }
+  }
+
   void join() {
     for (auto& t : threads) t.join();
     threads.clear();
@@ -502,16 +440,16 @@ struct DirectoryLoad::State {
     std::string name;
     cache::Entry e;
     for (size_t i = begin; i < end; ++i) {
-      struct stat st {};
-      if (!old->entry(i, e)) {
-        status[i] = kGone;
+      if (entry_of[i] == kNone || names[i].empty() || !old->entry(entry_of[i], e)) {
+        status[i] = names[i].empty() ? kGone : kChanged;  // no entry: parsed in finish()
         continue;
       }
-      name.assign(e.name);
+      name.assign(names[i]);
+      struct stat st {};
       if (::fstatat(folder.fd, name.c_str(), &st, 0) != 0) {
         if (errno != ENOENT && errno != ENOTDIR) {
-          auto failure = std::make_exception_ptr(
-              UserError(location + "/" + name + ": cannot read: " + std::strerror(errno)));
+          auto failure =
+              std::make_exception_ptr(UserError(location + "/" + name + ": cannot read: " + std::strerror(errno)));
           std::lock_guard<std::mutex> lock(error_mutex);
           if (i < error_at) {
             error_at = i;
@@ -528,131 +466,113 @@ struct DirectoryLoad::State {
     }
   }
 
-  // Lists the folder and reads what the cache cannot answer for: the
-  // general path, when the folder changed or there is no cache.
-  ScriptDirectory load_listed() {
-    Files files;
-    files.old = old ? &*old : nullptr;
-    files.listed = true;
-    files.names = list_revision_files(folder.fd, location);
-    // Both lists are sorted by name: match them in one pass.
-    files.old_of.assign(files.names.size(), Files::kNone);
-    if (old) {
-      cache::Entry e;
-      size_t j = 0;
-      for (size_t i = 0; i < files.names.size(); ++i) {
-        while (j < old->size() && (!old->entry(j, e) || e.name < files.names[i])) ++j;
-        if (j < old->size() && e.name == files.names[i]) files.old_of[i] = j;
+  // Reads and parses revisions[i] for each i in `stale`, in parallel; stat
+  // first, so that what the cache records under a key is never newer text.
+  std::vector<std::vector<Parsed>> parse(const std::vector<size_t>& stale) {
+    std::vector<std::vector<Parsed>> parsed(4);
+    std::vector<std::exception_ptr> errors(4);
+    in_parallel(stale.size(), [&](size_t w, size_t begin, size_t end) {
+      std::string text, name, path;
+      for (size_t k = begin; k < end; ++k) {
+        const size_t i = stale[k];
+        name.assign(names[i]);
+        path.assign(location).append("/").append(name);
+        struct stat st {};
+        try {
+          if (::fstatat(folder.fd, name.c_str(), &st, 0) != 0)
+            throw UserError(path + ": cannot read: " + std::strerror(errno));
+          read_whole(folder.fd, name, path, text);
+          dir.revisions[i] = parse_revision(text, path);
+        } catch (...) {
+          errors[w] = std::current_exception();
+          return;
+        }
+        const cache::FileKey key = cache::key_of(st);
+        Parsed p{i, key, {}};
+        if (options.use_cache && cache::settled(key, now_ns, options.settle))
+          p.header = cache::encode_header(dir.revisions[i]);
+        parsed[w].push_back(std::move(p));
+      }
+    });
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+    return parsed;
+  }
+
+  // Writes the cache again when it differs from what this load found.
+  void update_cache(const std::vector<std::vector<Parsed>>& parsed_lists) {
+    cache::NewIndex index;
+    index.dir = dir_key;
+    index.dir_settled = listed ? cache::settled(dir_key, now_ns, options.settle) : old->dir_settled;
+    std::vector<const Parsed*> parsed(names.size(), nullptr);
+    for (auto& list : parsed_lists)
+      for (auto& p : list) parsed[p.i] = &p;
+    // A file parsed again only because it is too recent to cache changes
+    // nothing: rewriting 100k entries for it on every command would cost
+    // more than the parse.
+    bool changed = !old || old->dir != index.dir || old->dir_settled != index.dir_settled ||
+                   old->size() != names.size();
+    cache::Entry e;
+    for (size_t i = 0; i < names.size() && !changed; ++i) {
+      if (entry_of[i] == kNone) changed = true;
+      else if (parsed[i])
+        changed = !old->entry(entry_of[i], e) || e.key != parsed[i]->key || e.header != parsed[i]->header;
+    }
+    if (!changed) return;
+    if (cache::make_dir(location)) {
+      // Creating the cache folder changed the location's own timestamps:
+      // record them as they are now (unsettled), or the next command would
+      // see a changed folder and write the cache again.
+      struct stat st {};
+      if (::fstat(folder.fd, &st) != 0) return;
+      index.dir = cache::key_of(st);
+      index.dir_settled = false;
+    }
+    index.entries.resize(names.size());
+    for (size_t i = 0; i < names.size(); ++i) {
+      auto& e = index.entries[i];
+      if (parsed[i]) {
+        e.name = names[i];
+        e.key = parsed[i]->key;
+        e.header = parsed[i]->header;
+      } else if (entry_of[i] == kNone || !old->entry(entry_of[i], e)) {
+        return;  // unreachable: a file without a usable entry was parsed
       }
     }
-    Scan result = scan(folder.fd, location, files, now_ns, options);
-    if (result.names_stale)
-      throw UserError(location + ": revision files changed while being read; run the command again");
-    if (options.use_cache)
-      update_cache(location, folder.fd, files, result.from_cache, result.parsed, dir_key, now_ns, options);
-    ScriptDirectory out;
-    out.location = location;
-    out.revisions = std::move(result.revisions);
-    out.from_cache = result.from_cache;
-    return out;
+    cache::write(location, index);
   }
 };
 
 DirectoryLoad::DirectoryLoad(const std::string& location, const LoadOptions& options)
-    : s_(std::make_unique<State>(location, options)) {
-  State& s = *s_;
-  struct stat dir_st {};
-  if (::fstat(s.folder.fd, &dir_st) != 0)
-    throw UserError(location + ": cannot list folder: " + std::strerror(errno));
-  s.dir_key = cache::key_of(dir_st);
-  if (options.use_cache) s.old = cache::read(location);
-  // A settled, unchanged folder holds the names it held: no need to list it.
-  s.fast = s.old && s.old->dir_settled && s.old->dir == s.dir_key;
-  if (!s.fast) return;
-
-  const size_t n = s.old->size();
-  s.status.assign(n, State::kSame);
-  // This thread decodes the headers meanwhile, then joins in (finish()).
-  const size_t workers =
-      n < 256 ? 0 : std::max<size_t>(1, std::min<size_t>(4, std::thread::hardware_concurrency()));
-  for (size_t w = 0; w < workers; ++w) s.threads.emplace_back([&s] { s.stat_all(); });
-
-  s.dir.location = location;
-  s.dir.revisions.resize(n);
-  s.decoded.assign(n, 0);
-  cache::Entry e;
-  for (size_t i = 0; i < n; ++i) {
-    Revision& rev = s.dir.revisions[i];
-    if (s.old->entry(i, e) && !e.header.empty() && cache::decode_header(e.header, rev)) {
-      rev.path.reserve(location.size() + 1 + e.name.size());
-      rev.path.assign(location).append("/").append(e.name);
-      rev.has_body = false;
-      s.decoded[i] = 1;
-    } else {
-      s.all_decoded = false;
-    }
-  }
-}
+    : s_(std::make_unique<State>(location, options, false)) {}
 
 DirectoryLoad::~DirectoryLoad() = default;
 
-const ScriptDirectory* DirectoryLoad::cached() const {
-  return s_->fast && s_->all_decoded ? &s_->dir : nullptr;
-}
+const ScriptDirectory* DirectoryLoad::cached() const { return s_->all_decoded ? &s_->dir : nullptr; }
 
 ScriptDirectory DirectoryLoad::finish(bool* unchanged) {
-  State& s = *s_;
   if (unchanged) *unchanged = false;
-  if (!s.fast) return s.load_listed();
+  State& s = *s_;
   s.stat_all();
   s.join();
-  const size_t n = s.dir.revisions.size();
-  for (size_t i = 0; i < n; ++i)
-    if (s.status[i] == State::kGone) return s.load_listed();  // the folder changed after all
+  const size_t n = s.names.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (s.status[i] != State::kGone) continue;
+    if (s.listed) throw UserError(s.location + ": revision files changed while being read; run the command again");
+    // The folder changed after all (within its timestamps' granularity):
+    // list it.
+    s_ = std::make_unique<State>(s.location, s.options, true);
+    return finish(unchanged);
+  }
   if (s.error) std::rethrow_exception(s.error);
 
-  // Files whose stat differs from the cache's, or whose header it lacks.
   std::vector<size_t> stale;
   for (size_t i = 0; i < n; ++i)
-    if (!s.decoded[i] || s.status[i] == State::kChanged) stale.push_back(i);
-  if (stale.empty()) {
-    if (unchanged) *unchanged = true;
-    s.dir.from_cache = n;
-    return std::move(s.dir);
-  }
-  std::vector<std::vector<Parsed>> parsed(4);
-  std::vector<std::exception_ptr> errors(4);
-  in_parallel(stale.size(), [&](size_t w, size_t begin, size_t end) {
-    std::string text, name;
-    cache::Entry entry;
-    for (size_t k = begin; k < end; ++k) {
-      const size_t i = stale[k];
-      s.old->entry(i, entry);
-      name.assign(entry.name);
-      const std::string path = s.location + "/" + name;
-      struct stat st {};
-      try {
-        // stat before reading, as in scan().
-        if (::fstatat(s.folder.fd, name.c_str(), &st, 0) != 0)
-          throw UserError(path + ": cannot read: " + std::strerror(errno));
-        read_whole(s.folder.fd, name, path, text);
-        s.dir.revisions[i] = parse_revision(text, path);
-      } catch (...) {
-        errors[w] = std::current_exception();
-        return;
-      }
-      const cache::FileKey key = cache::key_of(st);
-      Parsed p{i, key, {}};
-      if (cache::settled(key, s.now_ns, s.options.settle)) p.header = cache::encode_header(s.dir.revisions[i]);
-      parsed[w].push_back(std::move(p));
-    }
-  });
-  for (auto& err : errors)
-    if (err) std::rethrow_exception(err);
-  Files files;
-  files.old = &*s.old;
+    if (!s.decoded[i] || s.status[i] != State::kSame) stale.push_back(i);
+  auto parsed = s.parse(stale);
+  if (s.options.use_cache) s.update_cache(parsed);
+  if (unchanged) *unchanged = stale.empty() && s.all_decoded;
   s.dir.from_cache = n - stale.size();
-  update_cache(s.location, s.folder.fd, files, s.dir.from_cache, parsed, s.dir_key, s.now_ns, s.options);
   return std::move(s.dir);
 }
 
