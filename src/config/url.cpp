@@ -67,7 +67,10 @@ unsigned parse_port(const std::string& port, const std::string& masked_url) {
 
 std::string mask_passwords(const std::string& text) {
   // scheme://user:password@  ->  scheme://user:***@
-  // Greedy up to the last '@' before the path, as the parser splits.
+  // Greedy up to the last '@' before the path, as the parser splits. The
+  // only std::regex compiled while the runner's threads run (compiling two
+  // at once races on the locale's shared ctype cache; ThreadSanitizer sees
+  // it): keep it that way, or compile new ones before the threads start.
   static const std::regex re(R"(([A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*):[^\s/]*@)");
   return std::regex_replace(text, re, "$1:***@");
 }

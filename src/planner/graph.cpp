@@ -1,8 +1,8 @@
 #include "strata/planner/graph.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
-#include <regex>
 #include <set>
 
 #include "strata/util/error.hpp"
@@ -24,6 +24,49 @@ void push_unique(List& v, Index x) {
 }
 
 UserError revision_error(const std::string& message) { return UserError(message); }
+
+bool is_word(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// "-N": a number of steps down.
+bool is_negative(const std::string& s) {
+  return s.size() > 1 && s[0] == '-' && std::all_of(s.begin() + 1, s.end(), is_digit);
+}
+
+// A relative target, as Alembic matches it with
+// re.match(r"(?:(.+?)@)?(\w+)?((?:\+|-)\d+)"): "[BRANCH@][REV](+|-)N",
+// anything after the digits ignored. The branch is the shortest prefix
+// ending in '@' that lets the rest match, else none.
+struct Relative {
+  std::string branch;              // "" = none
+  std::optional<std::string> rev;  // none: relative to the current state
+  std::string step;                // "+N" or "-N"
+};
+
+std::optional<Relative> match_relative(const std::string& s) {
+  auto rest = [&](size_t from, Relative& out) {
+    size_t i = from;
+    while (i < s.size() && is_word(s[i])) ++i;
+    if (i >= s.size() || (s[i] != '+' && s[i] != '-')) return false;
+    size_t j = i + 1;
+    while (j < s.size() && is_digit(s[j])) ++j;
+    if (j == i + 1) return false;
+    if (i > from) out.rev = s.substr(from, i - from);
+    out.step = s.substr(i, j - i);
+    return true;
+  };
+  Relative r;
+  for (size_t at = s.find('@', 1); at != std::string::npos; at = s.find('@', at + 1)) {
+    r = Relative{};
+    if (rest(at + 1, r)) {
+      r.branch = s.substr(0, at);
+      return r;
+    }
+  }
+  r = Relative{};
+  if (rest(0, r)) return r;
+  return std::nullopt;
+}
 
 const char* kMultipleHeads =
     "Multiple head revisions are present for given argument '%s'; please specify a specific "
@@ -456,8 +499,7 @@ std::vector<Index> RevisionGraph::get_revisions(const std::string& symbol) const
   Resolved r = resolve_number(symbol);
   if (r.symbolic) return r.ids;
   // "branch@-n": walk down from the branch's heads.
-  static const std::regex negative(R"(^-\d+$)");
-  if (std::regex_match(r.symbol, negative)) {
+  if (is_negative(r.symbol)) {
     long n = std::stol(r.symbol);
     std::vector<Index> out;
     // Alembic walks down from get_revisions("heads"): the real heads.
@@ -519,18 +561,17 @@ std::optional<Index> RevisionGraph::walk_steps(std::optional<Index> start, bool 
 
 std::vector<Index> RevisionGraph::parse_upgrade_target(const std::vector<Index>& current,
                                                        const std::string& target) const {
-  static const std::regex relative(R"(^(?:(.+?)@)?(\w+)?([+-]\d+))");
-  std::smatch m;
-  if (!std::regex_search(target, m, relative)) return get_revisions(target);
-  const std::string branch = m[1].matched ? m[1].str() : "";
-  const long n = std::stol(m[3].str());
+  const auto m = match_relative(target);
+  if (!m) return get_revisions(target);
+  const std::string branch = m->branch;
+  const long n = std::stol(m->step);
   const Index base_marker = static_cast<Index>(nodes_.size());
   auto too_far = [&] {
-    return revision_error("Relative revision " + m[3].str() + " didn't produce " + std::to_string(std::labs(n)) +
+    return revision_error("Relative revision " + m->step + " didn't produce " + std::to_string(std::labs(n)) +
                           " migrations");
   };
   if (n > 0) {
-    if (!m[2].matched) {
+    if (!m->rev) {
       // Relative to the database's current state.
       std::vector<std::optional<Index>> start;
       for (auto c : current) start.push_back(c);
@@ -558,12 +599,12 @@ std::vector<Index> RevisionGraph::parse_upgrade_target(const std::vector<Index>&
       if (!r || *r == base_marker) throw too_far();
       return {*r};
     }
-    auto r = walk_steps(get_revision(m[2].str()), false, n, branch);
+    auto r = walk_steps(get_revision(*m->rev), false, n, branch);
     if (!r || *r == base_marker) throw too_far();
     return {*r};
   }
-  if (!m[2].matched) throw too_far();
-  auto from = branch.empty() ? get_revision(m[2].str()) : get_revision(branch + "@" + m[2].str());
+  if (!m->rev) throw too_far();
+  auto from = branch.empty() ? get_revision(*m->rev) : get_revision(branch + "@" + *m->rev);
   auto r = walk_steps(from, false, n, "");
   if (!r || *r == base_marker) throw too_far();
   return {*r};
@@ -571,25 +612,23 @@ std::vector<Index> RevisionGraph::parse_upgrade_target(const std::vector<Index>&
 
 std::pair<std::optional<Index>, std::string> RevisionGraph::parse_downgrade_target(
     const std::vector<Index>& current, const std::string& target) const {
-  static const std::regex relative(R"(^(?:(.+?)@)?(\w+)?([+-]\d+))");
   const Index base_marker = static_cast<Index>(nodes_.size());
-  std::smatch m;
-  if (std::regex_search(target, m, relative)) {
-    std::string branch = m[1].matched ? m[1].str() : "";
-    const long n = std::stol(m[3].str());
+  if (const auto m = match_relative(target)) {
+    std::string branch = m->branch;
+    const long n = std::stol(m->step);
     auto too_far = [&] {
-      return revision_error("Relative revision " + m[3].str() + " didn't produce " + std::to_string(std::labs(n)) +
+      return revision_error("Relative revision " + m->step + " didn't produce " + std::to_string(std::labs(n)) +
                             " migrations");
     };
     if (n >= 0) {
-      if (!m[2].matched) throw too_far();
-      auto r = walk_steps(get_revision(m[2].str()), false, n, branch);
+      if (!m->rev) throw too_far();
+      auto r = walk_steps(get_revision(*m->rev), false, n, branch);
       if (!r) throw revision_error("Walked too far");
       if (*r == base_marker) return {std::nullopt, branch};
       return {*r, branch};
     }
     std::string symbol;
-    const bool from_current = !m[2].matched;
+    const bool from_current = !m->rev;
     if (from_current) {
       if (!branch.empty()) {
         auto on_branch = filter_for_lineage(current, branch);
@@ -609,7 +648,7 @@ std::pair<std::optional<Index>, std::string> RevisionGraph::parse_downgrade_targ
         branch = symbol;
       }
     } else {
-      symbol = m[2].str();
+      symbol = *m->rev;
     }
     auto start = branch.empty() ? get_revision(symbol) : get_revision(branch + "@" + symbol);
     auto r = walk_steps(start, false, n, "");
