@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -902,4 +903,79 @@ TEST(Cache, SettleTimeComesFromTheEnvironmentAndIsChecked) {
   EXPECT_TRUE(contains(msg, "STRATA_CACHE_SETTLE='soon' is not a number of seconds")) << msg;
   ::unsetenv("STRATA_CACHE_SETTLE");
   EXPECT_EQ(LoadOptions::default_settle(), std::chrono::seconds(3));
+}
+
+TEST(Cache, DirectoryLoadOffersCachedHeadersAndSaysWhetherTheyStood) {
+  using strata::script::DirectoryLoad;
+  TempDir dir;
+  write_three(dir);
+  load_script_directory(dir.path(), caching());
+  load_script_directory(dir.path(), caching());  // the folder's own key settled
+
+  {
+    DirectoryLoad load(dir.path(), caching());
+    ASSERT_NE(load.cached(), nullptr);
+    const Revision* first = &load.cached()->revisions[0];
+    bool unchanged = false;
+    auto d = load.finish(&unchanged);
+    EXPECT_TRUE(unchanged);
+    EXPECT_EQ(d.from_cache, 3u);
+    EXPECT_EQ(&d.revisions[0], first) << "work built on cached() must still point at the result";
+  }
+  {
+    // An edit: cached() still shows the old header (the stats are running),
+    // finish() reads the file and says the cached view did not stand.
+    const std::string path = dir / "c3_third.sql";
+    std::string text = read_file(path);
+    text.replace(text.find("-- Revises: b2"), 14, "-- Revises: a1");
+    write_file(path, text);
+    DirectoryLoad load(dir.path(), caching());
+    ASSERT_NE(load.cached(), nullptr);
+    EXPECT_EQ(load.cached()->revisions[2].down_revisions, Strings{"b2"});
+    bool unchanged = true;
+    auto d = load.finish(&unchanged);
+    EXPECT_FALSE(unchanged);
+    EXPECT_EQ(d.revisions[2].down_revisions, Strings{"a1"});
+  }
+  {
+    // A new file has no cached header: nothing to offer early.
+    dir.write("d4_fourth.sql", revision_text("d4", "c3", "SELECT 4;", "<none>"));
+    DirectoryLoad load(dir.path(), caching());
+    EXPECT_EQ(load.cached(), nullptr);
+    bool unchanged = true;
+    auto d = load.finish(&unchanged);
+    EXPECT_FALSE(unchanged);
+    EXPECT_EQ(ids_of(d), (Strings{"a1", "b2", "c3", "d4"}));
+  }
+}
+
+// Many files: the stat workers and parallel parsing run (below 256 files
+// everything stays on one thread).
+TEST(Cache, ManyFilesLoadTheSameWithAndWithoutTheCache) {
+  TempDir dir;
+  std::string parent;
+  for (int i = 0; i < 600; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "r%04d", (i * 7919) % 600);  // file order is not chain order
+    dir.write(std::string(id) + ".sql", revision_text(id, parent, "SELECT 1;", "SELECT 2;"));
+    parent = id;
+  }
+  LoadOptions off = caching();
+  off.use_cache = false;
+  auto plain = load_script_directory(dir.path(), off);
+  load_script_directory(dir.path(), caching());
+  load_script_directory(dir.path(), caching());
+  auto cached = load_script_directory(dir.path(), caching());
+  ASSERT_EQ(cached.from_cache, 600u);
+  ASSERT_EQ(plain.revisions.size(), 600u);
+  for (size_t i = 0; i < 600; ++i) expect_same_header(cached.revisions[i], plain.revisions[i]);
+  std::vector<size_t> all(600);
+  for (size_t i = 0; i < 600; ++i) all[i] = i;
+  cached.load_bodies(all);
+  for (size_t i = 0; i < 600; ++i) EXPECT_EQ(cached.revisions[i].upgrade[0].sql, plain.revisions[i].upgrade[0].sql);
+  // One file changed among many: only it is read again.
+  const std::string path = dir / "r0300.sql";
+  write_file(path, read_file(path) + "-- trailing comment\n");
+  auto again = load_script_directory(dir.path(), caching());
+  EXPECT_EQ(again.from_cache, 599u);
 }
