@@ -217,11 +217,20 @@ namespace {
 
 // Reads a whole file with plain POSIX calls (iostreams cost more than the
 // parsing at 100k files). Throws UserError naming the file.
-void read_whole(int dir_fd, const std::string& name, const std::string& path, std::string& out) {
+void read_whole(int dir_fd, const std::string& name, const std::string& path, std::string& out,
+                struct stat* st = nullptr) {
   // Relative to the folder's descriptor: the kernel resolves one component,
   // not the whole path, for each of thousands of files.
   int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw UserError(path + ": cannot read: " + std::strerror(errno));
+  // The stat comes before the read, on the file being read: a change after
+  // it gives the file a new key, so what is cached under this key is never
+  // newer text.
+  if (st && ::fstat(fd, st) != 0) {
+    int e = errno;
+    ::close(fd);
+    throw UserError(path + ": cannot read: " + std::strerror(e));
+  }
   out.clear();
   char buf[65536];
   while (true) {
@@ -308,19 +317,42 @@ struct Parsed {  // a file read and parsed by this load
   std::string header;  // encoded for the cache; empty: not settled yet
 };
 
-// Runs fn(worker, begin, end) over contiguous slices of [0, n), on up to 4
-// threads from 256 items. Contiguous slices keep "the first error in file
-// order" well defined: each worker stops at its first.
+// Runs fn(worker, k) for every k in [0, n), on up to 4 threads (the calling
+// one included) from 256 items. Indexes are handed out in chunks, in order,
+// so that threads finish together. The first exception stops the handing
+// out; the one rethrown is the first in index order (every earlier chunk was
+// handed out before it and runs to its end or to its own first error).
 template <typename Fn>
-void in_parallel(size_t n, Fn fn) {
+void for_each_index(size_t n, Fn fn) {
   const size_t workers = n < 256 ? 1 : std::max<size_t>(1, std::min<size_t>(4, std::thread::hardware_concurrency()));
-  if (workers == 1) {
-    fn(0, 0, n);
-    return;
-  }
+  constexpr size_t kChunk = 64;
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mutex;
+  size_t error_at = SIZE_MAX;
+  std::exception_ptr error;
+  auto run = [&](size_t w) {
+    for (size_t begin; !failed.load() && (begin = next.fetch_add(kChunk)) < n;) {
+      for (size_t k = begin, end = std::min(n, begin + kChunk); k < end; ++k) {
+        try {
+          fn(w, k);
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(mutex);
+          if (k < error_at) {
+            error_at = k;
+            error = std::current_exception();
+          }
+          failed = true;
+          break;
+        }
+      }
+    }
+  };
   std::vector<std::thread> threads;
-  for (size_t w = 0; w < workers; ++w) threads.emplace_back(fn, w, n * w / workers, n * (w + 1) / workers);
+  for (size_t w = 1; w < workers; ++w) threads.emplace_back(run, w);
+  run(0);
   for (auto& t : threads) t.join();
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace
@@ -466,36 +498,24 @@ struct DirectoryLoad::State {
     }
   }
 
-  // Reads and parses revisions[i] for each i in `stale`, in parallel; stat
-  // first, so that what the cache records under a key is never newer text.
+  // Reads and parses revisions[i] for each i in `stale`, in parallel, with
+  // each file's stat key when the cache is on.
   std::vector<std::vector<Parsed>> parse(const std::vector<size_t>& stale) {
-    std::vector<std::vector<Parsed>> parsed(4);
-    std::vector<std::exception_ptr> errors(4);
-    in_parallel(stale.size(), [&](size_t w, size_t begin, size_t end) {
-      std::string text, name, path;
-      for (size_t k = begin; k < end; ++k) {
-        const size_t i = stale[k];
-        name.assign(names[i]);
-        path.assign(location).append("/").append(name);
-        struct stat st {};
-        try {
-          if (::fstatat(folder.fd, name.c_str(), &st, 0) != 0)
-            throw UserError(path + ": cannot read: " + std::strerror(errno));
-          read_whole(folder.fd, name, path, text);
-          dir.revisions[i] = parse_revision(text, path);
-        } catch (...) {
-          errors[w] = std::current_exception();
-          return;
-        }
-        const cache::FileKey key = cache::key_of(st);
-        Parsed p{i, key, {}};
-        if (options.use_cache && cache::settled(key, now_ns, options.settle))
-          p.header = cache::encode_header(dir.revisions[i]);
-        parsed[w].push_back(std::move(p));
-      }
+    std::vector<std::vector<Parsed>> parsed(4);  // per worker
+    std::vector<std::string> texts(4);
+    for_each_index(stale.size(), [&](size_t w, size_t k) {
+      const size_t i = stale[k];
+      const std::string name(names[i]);
+      const std::string path = location + "/" + name;
+      struct stat st {};
+      read_whole(folder.fd, name, path, texts[w], options.use_cache ? &st : nullptr);
+      dir.revisions[i] = parse_revision(texts[w], path);
+      if (!options.use_cache) return;
+      const cache::FileKey key = cache::key_of(st);
+      Parsed p{i, key, {}};
+      if (cache::settled(key, now_ns, options.settle)) p.header = cache::encode_header(dir.revisions[i]);
+      parsed[w].push_back(std::move(p));
     });
-    for (auto& e : errors)
-      if (e) std::rethrow_exception(e);
     return parsed;
   }
 
@@ -591,32 +611,23 @@ void ScriptDirectory::load_bodies(const std::vector<size_t>& which) const {
   }
   if (missing.empty()) return;
   const Folder folder(location);
-  std::vector<std::exception_ptr> errors(4);
-  in_parallel(missing.size(), [&](size_t w, size_t begin, size_t end) {
-    std::string text;
-    for (size_t k = begin; k < end; ++k) {
-      Revision& rev = *missing[k];
-      try {
-        const std::string name = rev.path.substr(location.size() + 1);
-        read_whole(folder.fd, name, rev.path, text);
-        Revision full = parse_revision(text, rev.path);
-        if (full.id != rev.id || full.down_revisions != rev.down_revisions || full.depends_on != rev.depends_on ||
-            full.branch_labels != rev.branch_labels || full.transactional != rev.transactional ||
-            full.message != rev.message || full.id_line != rev.id_line)
-          throw UserError(located(rev.path, full.id_line,
-                                  "the file's header changed while strata was running (it was planned with "
-                                  "the earlier one); nothing was run for it: run the command again"));
-        rev.upgrade = std::move(full.upgrade);
-        rev.downgrade = std::move(full.downgrade);
-      } catch (...) {
-        errors[w] = std::current_exception();
-        return;
-      }
-    }
+  std::vector<std::string> texts(4);
+  for_each_index(missing.size(), [&](size_t w, size_t k) {
+    Revision& rev = *missing[k];
+    const std::string name = rev.path.substr(location.size() + 1);
+    read_whole(folder.fd, name, rev.path, texts[w]);
+    Revision full = parse_revision(texts[w], rev.path);
+    if (full.id != rev.id || full.down_revisions != rev.down_revisions || full.depends_on != rev.depends_on ||
+        full.branch_labels != rev.branch_labels || full.transactional != rev.transactional ||
+        full.message != rev.message || full.id_line != rev.id_line)
+      throw UserError(located(rev.path, full.id_line,
+                              "the file's header changed while strata was running (it was planned with "
+                              "the earlier one); nothing was run for it: run the command again"));
+    rev.upgrade = std::move(full.upgrade);
+    rev.downgrade = std::move(full.downgrade);
   });
-  // has_body is set only when every body is in: an error leaves none marked.
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  // has_body is set only when every body is in: an error (rethrown above)
+  // leaves none marked.
   for (auto* rev : missing) rev->has_body = true;
 }
 

@@ -979,3 +979,28 @@ TEST(Cache, ManyFilesLoadTheSameWithAndWithoutTheCache) {
   auto again = load_script_directory(dir.path(), caching());
   EXPECT_EQ(again.from_cache, 599u);
 }
+
+// Parsing runs on several threads from 256 files; the error reported is
+// still the first malformed file in file order, however the threads race.
+TEST(Script, FirstMalformedFileInOrderIsReportedAmongMany) {
+  TempDir dir;
+  for (int i = 0; i < 800; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "r%04d", i);
+    const bool bad = i == 90 || i == 91 || i == 700;
+    dir.write(std::string(id) + ".sql",
+              bad ? "-- Revision ID: " + std::string(id) + "\n-- Bogus: 1\n\n-- +upgrade\nSELECT 1;\n"
+                  : revision_text(id, "", "SELECT 1;", "<none>"));
+  }
+  LoadOptions o = caching();
+  o.use_cache = false;
+  for (int round = 0; round < 20; ++round) {
+    std::string msg;
+    try {
+      load_script_directory(dir.path(), o);
+    } catch (const UserError& e) {
+      msg = e.what();
+    }
+    ASSERT_TRUE(contains(msg, dir / "r0090.sql:2:")) << msg;
+  }
+}
