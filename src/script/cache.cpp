@@ -194,6 +194,7 @@ bool make_dir(const std::string& location) {
              "# This file is a cache directory tag created by strata.\n");
   return true;
 }
+
 std::string cache_file(const std::string& location) { return cache_dir(location) + "/revisions"; }
 
 std::string encode_header(const Revision& h) {
