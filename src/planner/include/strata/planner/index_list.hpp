@@ -4,7 +4,6 @@
 // graph's edge lists need no allocation of their own; at 100k revisions six
 // such lists per node were most of the graph's build time (one allocation
 // and one page of fresh memory touched for every few of them).
-#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -49,7 +48,6 @@ class IndexList {
   const Index* begin() const { return data(); }
   const Index* end() const { return data() + size_; }
   Index operator[](uint32_t i) const { return data()[i]; }
-  Index front() const { return data()[0]; }
 
   void push_back(Index v) {
     if (size_ == cap_) grow();
@@ -84,9 +82,5 @@ class IndexList {
     Index* heap;
   } u_{};
 };
-
-inline bool operator==(const IndexList& a, const std::vector<Index>& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
-}
 
 }  // namespace strata::planner
