@@ -3,14 +3,15 @@
 # chains, and prints tables of wall time and peak memory with Alembic (Debian's
 # python3-alembic) doing the same work beside Strata.
 #
-#   bench/run.sh [planner] [e2e]      (default: both)
+#   bench/run.sh [planner] [e2e] [statements]   (default: all three)
 #   BENCH_SIZES="1000 10000 100000"   chain sizes for the planner table
 #   BENCH_ALEMBIC_MAX=10000           largest size Alembic is asked to do
 #   BENCH_ALEMBIC_TIMEOUT=180         seconds before an Alembic run is abandoned
+#   BENCH_STATEMENTS="50000 100000 200000"   statements in one revision (statements table)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-what=${*:-planner e2e}
+what=${*:-planner e2e statements}
 sizes=${BENCH_SIZES:-1000 10000 100000}
 alembic_max=${BENCH_ALEMBIC_MAX:-10000}
 alembic_timeout=${BENCH_ALEMBIC_TIMEOUT:-180}
@@ -133,4 +134,33 @@ if [[ " $what " == *" e2e "* ]]; then
   printf '%-34s %10.1f %10s\n' "sqlite3 shell, one transaction" "$(awk -v v="$floor" 'BEGIN{print v/1000}')" "1.00x"
   printf '%-34s %10.1f %10s\n' "strata upgrade head" "$(awk -v v="$strata" 'BEGIN{print v/1000}')" "$(awk -v a="$strata" -v f="$floor" 'BEGIN{printf "%.2fx", a/f}')"
   printf '%-34s %10.1f %10s\n' "alembic upgrade head" "$(awk -v v="$alembic" 'BEGIN{print v/1000}')" "$(awk -v a="$alembic" -v f="$floor" 'BEGIN{printf "%.2fx", a/f}')"
+fi
+
+if [[ " $what " == *" statements "* ]]; then
+  # One data revision of N statements (CREATE TABLE + INSERTs of ~150 bytes,
+  # 30 MB at 200k), upgraded on a fresh SQLite file; the sqlite3 shell runs
+  # the same SQL in one transaction. Time per statement must not grow with N.
+  echo
+  echo "Statements per revision: one revision of N statements on a fresh SQLite file (best of 3, wall ms)"
+  printf '%-9s %-18s %12s %12s %10s %14s\n' statements mode "sqlite3 ms" "strata ms" "vs shell" "strata us/stmt"
+  best() { sort -n | head -n 1; }
+  stmt_sizes=${BENCH_STATEMENTS:-50000 100000 200000}
+  for n in $stmt_sizes; do
+    for mode in transactional nontransactional; do
+      # Transactional: false runs statement by statement with its progress
+      # recorded (two commits each, so a disk's fsync sets its pace): at the
+      # first size only.
+      [ "$mode" = nontransactional ] && [ "$n" != "${stmt_sizes%% *}" ] && continue
+      dir=$work/statements-$n-$mode
+      $PY bench/gen_statements.py "$n" "$dir" "$mode"
+      floor=$(for i in 1 2 3; do rm -f "$dir/floor.db"; t0=$(date +%s%N); sqlite3 "$dir/floor.db" < "$dir/floor.sql"; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000 )); done | best)
+      strata=$(for i in 1 2 3; do rm -f "$dir/strata/strata.db"; t0=$(date +%s%N); (cd "$dir/strata" && STRATA_NO_CACHE=1 "$strata_bin" -q upgrade head); t1=$(date +%s%N); echo $(( (t1 - t0) / 1000 )); done | best)
+      a=$(sqlite3 "$dir/floor.db" "select count(*), sum(amount) from data_rows; select version_num from alembic_version")
+      b=$(sqlite3 "$dir/strata/strata.db" "select count(*), sum(amount) from data_rows; select version_num from alembic_version")
+      [ "$a" = "$b" ] || { echo "strata and the sqlite3 shell disagree on $n statements: $a vs $b" >&2; exit 1; }
+      printf '%-9s %-18s %12.1f %12.1f %10s %14.2f\n' "$n" "$mode" \
+        "$(awk -v v="$floor" 'BEGIN{print v/1000}')" "$(awk -v v="$strata" 'BEGIN{print v/1000}')" \
+        "$(awk -v a="$strata" -v f="$floor" 'BEGIN{printf "%.2fx", a/f}')" "$(awk -v s="$strata" -v n="$n" 'BEGIN{print s/n}')"
+    done
+  done
 fi

@@ -6,11 +6,14 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libboost-program-options-dev libboost-dev libxxhash-dev
             libsqlite3-dev libtomlplusplus-dev nlohmann-json3-dev libpqxx-dev
-            libmysqlcppconn-dev)
+            libmysqlcppconn-dev scdoc groff-base)
 # Tests run against real PostgreSQL and MariaDB servers, and against
 # Alembic itself (Debian's python3-alembic) as the reference.
 test_pkgs=(libgtest-dev libgmock-dev sqlite3 postgresql mariadb-server mariadb-client
-           python3-alembic alembic python3-psycopg2 python3-pymysql)
+           python3-alembic alembic python3-psycopg2 python3-pymysql
+           clang libclang-rt-14-dev)  # libFuzzer (scripts/fuzz.sh)
+test_pkgs+=(bash-completion zsh python3-yaml man-db lintian)  # completion, examples, packages (tests/meta, package-test.sh)
+test_pkgs+=(graphviz)  # tests/integration/json_test.cpp: `graph --format dot` must be valid for dot -Tsvg
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then want+=("${test_pkgs[@]}"); fi

@@ -45,4 +45,13 @@ echo "== testing in build-tsan"
 for t in "${tsan_tests[@]}"; do
   STRATA_CACHE_SETTLE=0 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 "build-tsan/tests/$t" --gtest_brief=1
 done
-echo "== all tests passed (normal, ASan+UBSan and TSan builds)"
+
+# Fuzzing (fuzz/README.md): every libFuzzer target for a bounded time on
+# its seed corpus and saved regressions (7 targets x 20 s), clang build in
+# build-fuzz; a crash or violated property fails the run.
+scripts/fuzz.sh "${STRATA_FUZZ_SECONDS:-20}"
+# Last: build the .deb packages, check them (Depends, lintian) and, as root,
+# install them with dpkg -i and run the example from /usr/bin/strata (purged after).
+echo "== packages (scripts/package-test.sh)"
+env -u ASAN_OPTIONS -u LSAN_OPTIONS -u UBSAN_OPTIONS scripts/package-test.sh
+echo "== all tests passed (normal, ASan+UBSan and TSan builds, fuzzing, packages)"

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "statement_splitter.hpp"
+#include "statement_traits.hpp"
 #include "strata/dialect_abi.h"
 #include "strata/plugin_support.hpp"
 
@@ -335,10 +336,12 @@ strata_status execute(strata_conn* c, const char* sql, size_t length, const stra
     if (conn->broken) return broken_error(error);
     const std::string_view text(sql, length);
     std::vector<strata::mysql::StatementRange> ranges;
-    if (options && (options->flags & STRATA_EXEC_SINGLE_STATEMENT))
+    if (options && (options->flags & STRATA_EXEC_SINGLE_STATEMENT)) {
+      strata::mysql::check_statement(text);  // an unterminated quote or comment, a NUL: nothing runs
       ranges.push_back({0, length});
-    else
+    } else {
       ranges = strata::mysql::split_statements(text);
+    }
 
     std::unique_ptr<sql::Statement> stmt(conn->db->createStatement());
     int64_t completed = 0;
@@ -357,6 +360,8 @@ strata_status execute(strata_conn* c, const char* sql, size_t length, const stra
       info->rows_affected = rows;
     }
     return STRATA_OK;
+  } catch (const strata::mysql::SplitError& e) {
+    return make_error(error, STRATA_ERROR, e.what(), "", 0, static_cast<int64_t>(e.offset));
   }
   STRATA_MYSQL_CATCH(conn)
 }
@@ -516,6 +521,8 @@ strata_status split_statements(const char* sql, size_t length, strata_statement_
       list->items[i] = {static_cast<int64_t>(ranges[i].offset), static_cast<int64_t>(ranges[i].length)};
     *out = list;
     return STRATA_OK;
+  } catch (const strata::mysql::SplitError& e) {
+    return make_error(error, STRATA_ERROR, e.what(), "", 0, static_cast<int64_t>(e.offset));
   }
   STRATA_MYSQL_CATCH(nullptr)
 }
@@ -553,6 +560,16 @@ size_t script_preamble(const strata_connect_params* params, char* out, size_t ca
 #define STRATA_MYSQL_STR2(x) #x
 #define STRATA_MYSQL_STR(x) STRATA_MYSQL_STR2(x)
 
+// ABI 1.1: classification needs no connection and cannot fail; if it
+// throws anyway (out of memory), the cautious answer.
+uint32_t statement_traits_entry(const char* statement, size_t length) {
+  try {
+    return strata::mysql::statement_traits(std::string_view(statement ? statement : "", statement ? length : 0));
+  } catch (...) {
+    return STRATA_STMT_NO_TRANSACTION;
+  }
+}
+
 }  // namespace
 
 extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(void) {
@@ -582,6 +599,7 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.statement_list_free = statement_list_free;
     a.script_statement = script_statement;
     a.script_preamble = script_preamble;
+    a.statement_traits = statement_traits_entry;
     return a;
   }();
   return &api;

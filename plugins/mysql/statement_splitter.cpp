@@ -24,14 +24,7 @@ bool delimiter_command_at(std::string_view sql, size_t i) {
   return after == sql.size() || is_space(sql[after]);
 }
 
-size_t line_number(std::string_view sql, size_t pos) {
-  size_t line = 1;
-  for (size_t k = 0; k < pos && k < sql.size(); ++k)
-    if (sql[k] == '\n') ++line;
-  return line;
-}
-
-// Index just past the closing quote of the string opened at i (or the end).
+// Index just past the closing quote of the string opened at i.
 size_t skip_quoted(std::string_view sql, size_t i) {
   const char quote = sql[i];
   const bool backslash = quote != '`';  // backticks have no escapes
@@ -50,13 +43,20 @@ size_t skip_quoted(std::string_view sql, size_t i) {
       ++k;
     }
   }
-  return sql.size();
+  throw SplitError(quote == '`' ? "unterminated quoted identifier" : "unterminated quoted string", i);
 }
 
-// Index just past the "*/" closing the comment opened at i (or the end).
+// Index just past the "*/" closing the comment opened at i.
 size_t skip_block_comment(std::string_view sql, size_t i) {
   size_t close = sql.find("*/", i + 2);
-  return close == npos ? sql.size() : close + 2;
+  if (close == npos) throw SplitError("unterminated /* comment", i);
+  return close + 2;
+}
+
+// The client sends the text with its length, but the server's parser
+// treats a NUL as the end of the query in places: refuse it outright.
+void check_nul(std::string_view sql) {
+  if (const size_t nul = sql.find('\0'); nul != npos) throw SplitError("NUL byte (0x00) in the SQL", nul);
 }
 
 // Index of the '\n' ending the line that contains i (or the end).
@@ -68,6 +68,7 @@ size_t line_end(std::string_view sql, size_t i) {
 }  // namespace
 
 std::vector<StatementRange> split_statements(std::string_view sql) {
+  check_nul(sql);
   std::vector<StatementRange> out;
   std::string delimiter = ";";
   const size_t n = sql.size();
@@ -96,8 +97,7 @@ std::vector<StatementRange> split_statements(std::string_view sql) {
       size_t token_end = k;
       while (token_end < n && !is_space(sql[token_end])) ++token_end;
       if (token_end == k)
-        throw std::invalid_argument("line " + std::to_string(line_number(sql, i)) +
-                                    ": DELIMITER must be followed by a delimiter (e.g. DELIMITER //)");
+        throw SplitError("DELIMITER must be followed by a delimiter (e.g. DELIMITER //)", i);
       delimiter.assign(sql.substr(k, token_end - k));
       i = line_end(sql, token_end);  // the rest of the line is ignored
       continue;
@@ -127,6 +127,22 @@ std::vector<StatementRange> split_statements(std::string_view sql) {
   }
   emit(n);
   return out;
+}
+
+void check_statement(std::string_view sql) {
+  check_nul(sql);
+  const size_t n = sql.size();
+  for (size_t i = 0; i < n;) {
+    const char c = sql[i];
+    if (c == '#' || (c == '-' && i + 1 < n && sql[i + 1] == '-' && (i + 2 == n || is_space(sql[i + 2]))))
+      i = line_end(sql, i);
+    else if (c == '/' && i + 1 < n && sql[i + 1] == '*')
+      i = skip_block_comment(sql, i);
+    else if (c == '\'' || c == '"' || c == '`')
+      i = skip_quoted(sql, i);
+    else
+      ++i;
+  }
 }
 
 }  // namespace strata::mysql

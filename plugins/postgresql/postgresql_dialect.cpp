@@ -6,9 +6,11 @@
 // and with none open every statement commits by itself, which is what
 // CREATE INDEX CONCURRENTLY needs. Runs on one database are serialised by a
 // session-level advisory lock, which dies with the connection.
+#include <libpq-fe.h>
 #include <pqxx/pqxx>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "statement_splitter.hpp"
+#include "statement_traits.hpp"
 #include "strata/dialect_abi.h"
 #include "strata/plugin_support.hpp"
 
@@ -151,6 +154,19 @@ std::string scrub(std::string text, const char* secret) {
   return text;
 }
 
+// scrub() for the password and every secret query value (sslpassword, ...).
+std::string scrub_secrets(std::string text, const strata_connect_params* params) {
+  if (!params) return text;
+  text = scrub(std::move(text), params->password);
+  for (size_t i = 0; i < params->query_count; ++i) {
+    std::string k = params->query_keys[i] ? params->query_keys[i] : "";
+    for (auto& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (k.find("password") != std::string::npos || k.find("passwd") != std::string::npos)
+      text = scrub(std::move(text), params->query_values[i]);
+  }
+  return text;
+}
+
 strata_status connect(const strata_connect_params* params, strata_conn** out, strata_error** error) {
   if (out) *out = nullptr;
   const std::string url = params && params->url_masked ? params->url_masked : "";
@@ -199,7 +215,7 @@ strata_status connect(const strata_connect_params* params, strata_conn** out, st
     } catch (const std::bad_alloc&) {
       throw;
     } catch (const std::exception& e) {
-      return make_error(error, STRATA_CONNECTION_BROKEN, prefix + scrub(trim_right(e.what()), params->password));
+      return make_error(error, STRATA_CONNECTION_BROKEN, prefix + scrub_secrets(trim_right(e.what()), params));
     }
     // Never reconnect silently: a new session has lost our transaction and
     // our advisory lock.
@@ -217,7 +233,7 @@ strata_status connect(const strata_connect_params* params, strata_conn** out, st
     return make_error(error, STRATA_ERROR, prefix + "out of memory");
   } catch (const std::exception& e) {
     return make_error(error, STRATA_CONNECTION_BROKEN,
-                      prefix + scrub(trim_right(e.what()), params ? params->password : nullptr));
+                      prefix + scrub_secrets(trim_right(e.what()), params));
   } catch (...) {
     return make_error(error, STRATA_ERROR, prefix + "unknown error in postgresql plugin");
   }
@@ -297,6 +313,8 @@ strata_status execute(strata_conn* c, const char* sql, size_t length, const stra
       info->rows_affected = rows;
     }
     return STRATA_OK;
+  } catch (const strata::postgresql::SplitError& e) {  // nothing ran
+    return make_error(error, STRATA_ERROR, e.what(), "", static_cast<int64_t>(e.offset));
   } catch (...) {
     if (info) info->statements_completed = at.completed;
     return fail(error, conn, at);
@@ -497,6 +515,8 @@ strata_status split_statements(const char* sql, size_t length, strata_statement_
       list->items[i] = {static_cast<int64_t>(ranges[i].offset), static_cast<int64_t>(ranges[i].length)};
     *out = list;
     return STRATA_OK;
+  } catch (const strata::postgresql::SplitError& e) {
+    return make_error(error, STRATA_ERROR, e.what(), "", static_cast<int64_t>(e.offset));
   } catch (const std::bad_alloc&) {
     return make_error(error, STRATA_ERROR, "out of memory");
   } catch (...) {
@@ -518,6 +538,78 @@ size_t script_preamble(const strata_connect_params*, char* out, size_t capacity)
   return strata::plugin::copy_out(q, out, capacity);
 }
 
+// ABI 1.1: what a failed or cut-off CONCURRENTLY statement left behind. An
+// index build that fails (duplicates for a UNIQUE index, a lost connection)
+// leaves an INVALID index that blocks a retry with "already exists"; REINDEX
+// CONCURRENTLY leaves *_ccnew copies. Named with the DROP that removes them:
+// the statement's own index first, then any other invalid index.
+strata_status partial_effects(strata_conn* c, const char* statement, size_t length, strata_string_list** out,
+                              strata_error** error) {
+  Conn* conn = as_conn(c);
+  try {
+    *out = nullptr;
+    const std::string text(statement ? statement : "", statement ? length : 0);
+    // The index name: the word before ON in CREATE [UNIQUE] INDEX
+    // CONCURRENTLY [IF NOT EXISTS] name ON ..., or after INDEX CONCURRENTLY
+    // [IF EXISTS] in DROP/REINDEX.
+    std::string name;
+    {
+      std::vector<std::string> words;
+      std::string w;
+      for (char ch : text + " ") {
+        if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == '"') {
+          w += ch;
+        } else if (!w.empty()) {
+          words.push_back(w);
+          w.clear();
+        }
+      }
+      for (size_t i = 0; i + 1 < words.size(); ++i) {
+        std::string up = words[i];
+        for (auto& ch : up) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        if (up == "CONCURRENTLY") {
+          size_t k = i + 1;
+          while (k < words.size()) {
+            std::string u = words[k];
+            for (auto& ch : u) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+            if (u == "IF" || u == "NOT" || u == "EXISTS" || u == "INDEX" || u == "TABLE") ++k;
+            else break;
+          }
+          if (k < words.size()) name = words[k];
+          break;
+        }
+      }
+      if (auto dot = name.rfind('.'); dot != std::string::npos) name = name.substr(dot + 1);
+      name.erase(std::remove(name.begin(), name.end(), '"'), name.end());
+    }
+    pqxx::result r = run(conn,
+                         "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relname "
+                         "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid "
+                         "ORDER BY (c.relname = " + conn->db->quote(name) + ") DESC, 1 LIMIT 20");
+    std::vector<std::string> lines;
+    for (const auto& row : r)
+      lines.push_back(std::string("INVALID index ") + row[0].c_str() +
+                      (name == row[1].c_str() ? " (left by this statement)" : "") + ": DROP INDEX CONCURRENTLY " +
+                      row[0].c_str() + ";");
+    *out = strata::plugin::new_string_list(lines);
+    if (!*out) throw std::bad_alloc();
+    return STRATA_OK;
+  } catch (...) {
+    return fail(error, conn);
+  }
+}
+
+// ABI 1.1: classification needs no connection and cannot fail; if it
+// throws anyway (out of memory), the cautious answer.
+uint32_t statement_traits_entry(const char* statement, size_t length) {
+  try {
+    return strata::postgresql::statement_traits(std::string_view(statement ? statement : "", statement ? length : 0));
+  } catch (...) {
+    return STRATA_STMT_NO_TRANSACTION;
+  }
+}
+
 }  // namespace
 
 extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(void) {
@@ -527,7 +619,11 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.abi_major = STRATA_DIALECT_ABI_MAJOR;
     a.abi_minor = STRATA_DIALECT_ABI_MINOR;
     a.name = "postgresql";
-    a.description = "PostgreSQL (libpqxx " PQXX_VERSION ")";
+    // libpq's version as loaded at run time (PQlibVersion: major * 10000 + minor).
+    static const std::string description = "PostgreSQL (libpqxx " PQXX_VERSION ", libpq " +
+                                           std::to_string(PQlibVersion() / 10000) + "." +
+                                           std::to_string(PQlibVersion() % 10000) + ")";
+    a.description = description.c_str();
     a.capabilities = STRATA_CAP_TRANSACTIONAL_DDL | STRATA_CAP_SCHEMAS | STRATA_CAP_SESSION_LOCKS |
                      STRATA_CAP_AUTOCOMMIT;
     a.error_free = error_free;
@@ -547,6 +643,8 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.statement_list_free = statement_list_free;
     a.script_statement = script_statement;
     a.script_preamble = script_preamble;
+    a.statement_traits = statement_traits_entry;
+    a.partial_effects = partial_effects;
     return a;
   }();
   return &api;

@@ -1,5 +1,7 @@
 #include "statement_splitter.hpp"
 
+#include <string>
+
 namespace strata::postgresql {
 
 namespace {
@@ -31,6 +33,7 @@ size_t skip_line_comment(std::string_view s, size_t i) {
 
 // `i` at "/*": returns the position after the matching "*/" (they nest).
 size_t skip_block_comment(std::string_view s, size_t i) {
+  const size_t open = i;
   int depth = 0;
   while (i < s.size()) {
     if (s[i] == '/' && i + 1 < s.size() && s[i + 1] == '*') {
@@ -43,12 +46,13 @@ size_t skip_block_comment(std::string_view s, size_t i) {
       ++i;
     }
   }
-  return s.size();
+  throw SplitError("unterminated /* comment", open);
 }
 
 // `i` at the opening quote: returns the position after the closing one.
 // A doubled quote is an escaped quote; with `backslashes` (E'...') so is \'.
 size_t skip_quoted(std::string_view s, size_t i, char quote, bool backslashes) {
+  const size_t open = i;
   ++i;
   while (i < s.size()) {
     char c = s[i];
@@ -61,7 +65,7 @@ size_t skip_quoted(std::string_view s, size_t i, char quote, bool backslashes) {
       ++i;
     }
   }
-  return s.size();
+  throw SplitError(quote == '"' ? "unterminated quoted identifier" : "unterminated quoted string", open);
 }
 
 // `i` at '$': the length of the opening delimiter ($$ or $tag$), or 0 when
@@ -117,6 +121,9 @@ struct BodyTracker {
 std::vector<StatementRange> split_statements(std::string_view s) {
   std::vector<StatementRange> out;
   const size_t n = s.size();
+  // libpq sends C strings: a NUL would end the text the server sees.
+  if (const size_t nul = s.find('\0'); nul != std::string_view::npos)
+    throw SplitError("NUL byte (0x00) in the SQL", nul);
   size_t pos = 0;
   while (true) {
     const size_t start = skip_blank(s, pos);
@@ -141,14 +148,20 @@ std::vector<StatementRange> split_statements(std::string_view s) {
           ++i;
         } else {
           size_t close = s.find(s.substr(i, tag), i + tag);
-          i = close == std::string_view::npos ? n : close + tag;
+          if (close == std::string_view::npos)
+            throw SplitError("unterminated dollar-quoted string " + std::string(s.substr(i, tag)), i);
+          i = close + tag;
         }
       } else if (ident_start(c)) {
         size_t j = i;
         while (j < n && ident_char(s[j])) ++j;
         std::string_view w = s.substr(i, j - i);
         if (j < n && s[j] == '\'' && word_is(w, "e")) {
-          i = skip_quoted(s, j, '\'', true);  // E'...': backslash escapes
+          try {
+            i = skip_quoted(s, j, '\'', true);  // E'...': backslash escapes
+          } catch (const SplitError& e) {
+            throw SplitError(e.what(), i);  // the string starts at its E
+          }
         } else {
           body.word(w, parens);
           i = j;

@@ -1,6 +1,7 @@
 #include "strata/cli/format.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "strata/util/strings.hpp"
 
@@ -127,30 +128,124 @@ std::vector<std::string> graph_lines(const planner::RevisionGraph& g, const std:
   return out;
 }
 
-std::string dot_graph(const planner::RevisionGraph& g, const std::string& name) {
-  auto esc = [](const std::string& s) {
-    std::string o;
-    for (char c : s) {
-      if (c == '"' || c == '\\') o += '\\';
-      o += c;
+namespace {
+
+std::string dot_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    if (c == '\n') {
+      o += "\\n";
+      continue;
     }
-    return o;
-  };
-  std::string out = "digraph \"" + esc(name) + "\" {\n  rankdir=BT;\n  node [shape=box, fontname=\"monospace\"];\n";
+    o += c;
+  }
+  return o;
+}
+
+/// The nodes and edges of one chain, each line indented by `indent`, node
+/// ids prefixed with `id_prefix` (empty for a graph alone).
+std::string dot_body(const planner::RevisionGraph& g, const std::string& id_prefix, const std::string& indent) {
+  auto node_id = [&](planner::Index i) { return "\"" + dot_escape(id_prefix + g.id(i)) + "\""; };
+  std::string out;
   for (planner::Index i = 0; i < g.size(); ++i) {
     const auto& r = g.rev(i);
-    std::string label = r.id + "\\n" + esc(r.message);
-    if (!g.node(i).labels.empty()) label += "\\n(" + esc(util::join(g.node(i).labels, ", ")) + ")";
-    out += "  \"" + r.id + "\" [label=\"" + label + "\"";
+    std::string label = dot_escape(r.id) + "\\n" + dot_escape(r.message);
+    if (!g.node(i).labels.empty()) label += "\\n(" + dot_escape(util::join(g.node(i).labels, ", ")) + ")";
+    out += indent + node_id(i) + " [label=\"" + label + "\"";
     if (g.is_head(i)) out += ", style=bold";
     if (g.is_merge_point(i) || g.is_branch_point(i)) out += ", shape=box3d";
     out += "];\n";
   }
   for (planner::Index i = 0; i < g.size(); ++i) {
-    for (auto d : g.node(i).down) out += "  \"" + g.id(i) + "\" -> \"" + g.id(d) + "\";\n";
-    for (auto d : g.node(i).deps) out += "  \"" + g.id(i) + "\" -> \"" + g.id(d) + "\" [style=dashed];\n";
+    for (auto d : g.node(i).down) out += indent + node_id(i) + " -> " + node_id(d) + ";\n";
+    for (auto d : g.node(i).deps) out += indent + node_id(i) + " -> " + node_id(d) + " [style=dashed];\n";
   }
-  return out + "}\n";
+  return out;
+}
+
+constexpr const char* kDotHeader = "  rankdir=BT;\n  node [shape=box, fontname=\"monospace\"];\n";
+
+}  // namespace
+
+std::string dot_graph(const planner::RevisionGraph& g, const std::string& name) {
+  return "digraph \"" + dot_escape(name) + "\" {\n" + kDotHeader + dot_body(g, "", "  ") + "}\n";
+}
+
+std::string dot_graphs(const std::vector<NamedGraph>& graphs) {
+  if (graphs.size() == 1) return dot_graph(*graphs[0].second, graphs[0].first);
+  std::string out = "digraph \"strata\" {\n";
+  out += kDotHeader;
+  out += "  compound=true;\n";
+  std::string cross;
+  for (auto& [name, g] : graphs) {
+    out += "  subgraph \"cluster_" + dot_escape(name) + "\" {\n";
+    out += "    label=\"" + dot_escape(name) + "\";\n";
+    out += dot_body(*g, name + ":", "    ");
+    out += "  }\n";
+    // Depends On: DB@REV, when DB is in the picture and REV names one revision.
+    for (planner::Index i = 0; i < g->size(); ++i) {
+      for (auto& [other, rev] : g->node(i).cross_deps) {
+        auto it = std::find_if(graphs.begin(), graphs.end(), [&](const NamedGraph& n) { return n.first == other; });
+        if (it == graphs.end()) continue;
+        std::optional<planner::Index> target;
+        try {
+          target = it->second->get_revision(rev);
+        } catch (const std::exception&) {
+          continue;  // the runner reports it when it matters
+        }
+        if (!target) continue;
+        cross += "  \"" + dot_escape(name + ":" + g->id(i)) + "\" -> \"" +
+                 dot_escape(other + ":" + it->second->id(*target)) + "\" [style=dashed];\n";
+      }
+    }
+  }
+  return out + cross + "}\n";
+}
+
+nlohmann::json revision_json(const planner::RevisionGraph& g, planner::Index i) {
+  const auto& r = g.rev(i);
+  const auto& n = g.node(i);
+  nlohmann::json j;
+  j["revision"] = r.id;
+  j["down_revisions"] = r.down_revisions;
+  j["branch_labels"] = n.labels;
+  j["depends_on"] = r.depends_on;
+  j["message"] = r.message;
+  j["create_date"] = r.create_date;
+  j["path"] = r.path;
+  j["transactional"] = r.transactional;
+  nlohmann::json children = nlohmann::json::array();
+  for (auto c : n.children) children.push_back(g.id(c));
+  j["children"] = std::move(children);
+  j["is_head"] = g.is_head(i);
+  j["is_branch_point"] = g.is_branch_point(i);
+  j["is_merge_point"] = g.is_merge_point(i);
+  return j;
+}
+
+nlohmann::json revisions_json(const planner::RevisionGraph& g, const std::vector<planner::Index>& list) {
+  nlohmann::json out = nlohmann::json::array();
+  for (auto i : list) out.push_back(revision_json(g, i));
+  return out;
+}
+
+nlohmann::json edges_json(const planner::RevisionGraph& g, const std::string& database) {
+  nlohmann::json out = nlohmann::json::array();
+  auto edge = [&](planner::Index from, const std::string& to, const std::string& to_db, const char* kind) {
+    out.push_back({{"from", g.id(from)}, {"to", to}, {"to_database", to_db}, {"kind", kind}});
+  };
+  for (planner::Index i = 0; i < g.size(); ++i) {
+    for (auto d : g.node(i).down) edge(i, g.id(d), database, "revises");
+    for (auto d : g.node(i).deps) edge(i, g.id(d), database, "depends_on");
+    for (auto& [other, rev] : g.node(i).cross_deps) edge(i, rev, other, "depends_on");
+  }
+  return out;
+}
+
+std::string json_text(const nlohmann::json& j) {
+  // A message in another encoding must not make dump() throw.
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace strata::cli

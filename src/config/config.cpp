@@ -1,9 +1,14 @@
 #include "strata/config/config.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include <toml++/toml.h>
 
@@ -26,14 +31,81 @@ const Environment* Config::find_environment(const std::string& name) const {
   return nullptr;
 }
 
-EnvLookup parse_dotenv(const std::string& text, const std::string& file) {
+void require_url(const DatabaseConfig& db) {
+  if (!db.url_error.empty()) throw UserError(db.url_error);
+}
+
+std::string_view strip_bom(std::string_view text) {
+  return util::starts_with(text, kUtf8Bom) ? text.substr(kUtf8Bom.size()) : text;
+}
+
+std::string read_config_file(const std::string& path) {
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (st.type() == fs::file_type::not_found) throw UserError(path + ": no such file");
+  if (ec) throw UserError(path + ": cannot read: " + ec.message());
+  if (st.type() == fs::file_type::directory) throw UserError(path + ": is a directory");
+  // A FIFO or device would block or never end.
+  if (st.type() != fs::file_type::regular) throw UserError(path + ": is not a regular file");
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UserError(path + ": cannot read: " + std::strerror(errno ? errno : EACCES));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw UserError(path + ": cannot read: " + std::strerror(errno ? errno : EIO));
+  return std::string(strip_bom(ss.str()));
+}
+
+bool is_sql_identifier(const std::string& name, size_t max_length) {
+  if (name.empty() || name.size() > max_length) return false;
+  if (name[0] >= '0' && name[0] <= '9') return false;
+  return name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+         std::string::npos;
+}
+
+long parse_count(const std::string& text, const std::string& what, long lo, long hi) {
+  const std::string range = "a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+    throw UserError(what + " takes " + range + ", not '" + text + "'");
+  long v = 0;
+  for (char c : text) {
+    v = v * 10 + (c - '0');
+    if (v > hi) throw UserError(what + " takes " + range + "; " + text + " is too large");
+  }
+  if (v < lo) throw UserError(what + " takes " + range + ", not " + text);
+  return v;
+}
+
+double parse_seconds(const std::string& text, const std::string& what, double max) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", max);
+  const std::string range = "a number of seconds from 0 to " + std::string(buf);
+  // Plain decimals only: no sign, exponent, hex, "nan" or "inf".
+  const bool plain = !text.empty() && text.find_first_not_of("0123456789.") == std::string::npos &&
+                     std::count(text.begin(), text.end(), '.') <= 1 && text != ".";
+  if (!plain) {
+    if (!text.empty() && text[0] == '-' && text.find_first_not_of("0123456789.", 1) == std::string::npos)
+      throw UserError(what + " takes " + range + "; a negative time is not allowed ('" + text + "')");
+    throw UserError(what + " takes " + range + ", not '" + text + "'");
+  }
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v) || v > max)
+    throw UserError(what + " takes " + range + "; " + text + " is too large");
+  return v;
+}
+
+EnvLookup parse_dotenv(const std::string& text_in, const std::string& file) {
   EnvLookup env;
+  // Editors on Windows start files with a byte order mark.
+  const std::string_view text = strip_bom(text_in);
   int line_no = 0;
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t nl = text.find('\n', pos);
     if (nl == std::string::npos) nl = text.size();
-    std::string_view line = util::trim(std::string_view(text).substr(pos, nl - pos));
+    std::string_view line = util::trim(text.substr(pos, nl - pos));
     pos = nl + 1;
     ++line_no;
     if (line.empty() || line[0] == '#') continue;
@@ -102,6 +174,13 @@ std::string interpolate(const std::string& value,
 namespace {
 
 class Loader {
+  /// A problem that depends on the environment the command runs in (an
+  /// unset ${VAR}, a URL built from it): kept, and reported only by a
+  /// command that uses what it concerns.
+  struct Deferred : UserError {
+    using UserError::UserError;
+  };
+
  public:
   explicit Loader(std::string path) : path_(std::move(path)) {}
 
@@ -110,15 +189,36 @@ class Loader {
     fs::path p = fs::absolute(path_).lexically_normal();
     cfg.path = p.string();
     cfg.dir = p.parent_path().string();
-    if (!fs::exists(p))
-      throw UserError(path_ + ": no such file (use -c/--config PATH, or 'strata init DIR' to "
-                              "create one)");
+    // Read first: a directory or an unreadable file is named as such, not
+    // reported as a configuration without keys.
+    std::string text;
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(path_, ec)))
+      throw UserError(path_ + ": no such file (use -c/--config PATH, or 'strata init DIR' to create one)");
+    if (fs::is_directory(path_, ec))
+      throw UserError(path_ + ": is a directory; give the path of an alembic.toml (-c/--config " +
+                      (fs::path(path_) / "alembic.toml").string() + ")");
+    try {
+      text = read_config_file(path_);
+    } catch (const UserError& e) {
+      throw UserError(std::string(e.what()) + " (the configuration file: -c/--config PATH)");
+    }
+    // The .env beside the config: a leftover folder or a file that cannot
+    // be read is an error, not silently no variables.
     fs::path dotenv = p.parent_path() / ".env";
-    if (fs::exists(dotenv)) dotenv_ = parse_dotenv(util::read_file(dotenv.string()), dotenv.string());
+    if (fs::exists(fs::symlink_status(dotenv, ec))) {
+      std::string env_text;
+      try {
+        env_text = read_config_file(dotenv.string());
+      } catch (const UserError& e) {
+        throw UserError(std::string(e.what()) + " (the .env file beside " + path_ + " is read for ${VAR})");
+      }
+      dotenv_ = parse_dotenv(env_text, dotenv.string());
+    }
 
     toml::table root;
     try {
-      root = toml::parse(util::read_file(cfg.path), cfg.path);
+      root = toml::parse(text, cfg.path);
     } catch (const toml::parse_error& e) {
       throw UserError(located(path_, static_cast<int>(e.source().begin.line),
                               std::string(e.description())));
@@ -141,6 +241,11 @@ class Loader {
       throw UserError(located(path_, 0, "[alembic] version_locations is missing or empty"));
     if (cfg.databases.empty())
       throw UserError(located(path_, 0, "no [databases.NAME] table: configure at least one database"));
+    for (auto& db : cfg.databases) {
+      if (!own_version_table_.count(db.name)) db.version_table = cfg.version_table;
+      if (!own_version_table_schema_.count(db.name)) db.version_table_schema = cfg.version_table_schema;
+    }
+    check_shared_version_tables(cfg);
     return cfg;
   }
 
@@ -160,23 +265,84 @@ class Loader {
 
   const toml::table& table_of(const toml::node& n, const std::string& key) const {
     if (auto* t = n.as_table()) return *t;
-    fail(line_of(n), "'" + key + "' must be a table");
+    fail(line_of(n), "'" + key + "' must be a table, not " + type_name(n));
   }
 
   std::string string_of(const toml::node& n, const std::string& key) const {
     auto* s = n.as_string();
-    if (!s) fail(line_of(n), "'" + key + "' must be a string");
-    return interpolate(s->get(), [this](const std::string& var) { return env(var); }, path_,
-                       line_of(n));
+    if (!s) fail(line_of(n), "'" + key + "' must be a string, not " + type_name(n));
+    return expand(s->get(), path_, line_of(n));
   }
 
+  /// ${VAR} interpolation; its failures depend on the environment the
+  /// command runs in, so URLs keep them for the commands that need them.
+  std::string expand(const std::string& text, const std::string& file, int line) const {
+    try {
+      return interpolate(text, [this](const std::string& var) { return env(var); }, file, line);
+    } catch (const UserError& e) {
+      throw Deferred(e.what());
+    }
+  }
+
+  /// " (${A} is set but empty)" for the variables of `raw` that are set to
+  /// "", so an empty URL is not reported as a missing one.
+  std::string empty_variables(const std::string& raw) const {
+    std::vector<std::string> empty;
+    for (size_t i = raw.find("${"); i != std::string::npos; i = raw.find("${", i + 2)) {
+      size_t close = raw.find('}', i);
+      if (close == std::string::npos) break;
+      std::string name = raw.substr(i + 2, close - i - 2);
+      if (auto d = name.find(":-"); d != std::string::npos) name = name.substr(0, d);
+      if (auto v = env(name); v && v->empty()) empty.push_back("${" + name + "}");
+    }
+    return empty.empty() ? std::string() : " (" + util::join(empty, ", ") + (empty.size() == 1 ? " is" : " are") +
+                                               " set but empty)";
+  }
+
+  /// An array of non-empty strings. A lone string is refused: in TOML a
+  /// list is written ["a", "b"], and a typo there should not half-work.
   std::vector<std::string> strings_of(const toml::node& n, const std::string& key) const {
     std::vector<std::string> out;
-    if (n.is_string()) return {string_of(n, key)};
     auto* a = n.as_array();
-    if (!a) fail(line_of(n), "'" + key + "' must be an array of strings");
-    for (auto& item : *a) out.push_back(string_of(item, key));
+    if (!a) {
+      if (n.is_string())
+        fail(line_of(n), "'" + key + "' must be an array of strings, e.g. " + key + " = [\"" +
+                             n.as_string()->get() + "\"], not a single string");
+      fail(line_of(n), "'" + key + "' must be an array of strings, not " + type_name(n));
+    }
+    for (auto& item : *a) {
+      if (!item.is_string())
+        fail(line_of(item), "each entry of '" + key + "' must be a string, not " + type_name(item));
+      out.push_back(string_of(item, key));
+      if (out.back().empty()) fail(line_of(item), "an entry of '" + key + "' is empty");
+    }
     return out;
+  }
+
+  static std::string type_name(const toml::node& n) {
+    switch (n.type()) {
+      case toml::node_type::table: return "a table";
+      case toml::node_type::array: return "an array";
+      case toml::node_type::string: return "a string";
+      case toml::node_type::integer: return "an integer";
+      case toml::node_type::floating_point: return "a number";
+      case toml::node_type::boolean: return "a boolean";
+      case toml::node_type::date: return "a date";
+      case toml::node_type::time: return "a time";
+      case toml::node_type::date_time: return "a date-time";
+      default: return "nothing";
+    }
+  }
+
+  /// version_table, version_table_schema: plain SQL identifiers.
+  std::string identifier_of(const toml::node& n, const std::string& key, size_t max_length,
+                            const std::string& why) const {
+    std::string name = string_of(n, key);
+    if (!is_sql_identifier(name, max_length))
+      fail(line_of(n), "'" + key + "' must be a plain SQL identifier: letters, digits and '_', not starting "
+                       "with a digit, at most " + std::to_string(max_length) + " characters" + why +
+                       "; got '" + name + "'");
+    return name;
   }
 
   std::optional<std::string> env(const std::string& name) const {
@@ -195,24 +361,28 @@ class Loader {
     for (auto&& [key, node] : t) {
       std::string k(key.str());
       if (k == "version_locations") {
+        if (node.is_array() && node.as_array()->empty()) fail(line_of(node), "'version_locations' is empty");
         for (auto& loc : strings_of(node, k)) {
           std::string abs = resolve(cfg, loc);
           while (abs.size() > 1 && abs.back() == '/') abs.pop_back();
           cfg.version_locations.push_back(abs);
         }
       } else if (k == "version_table") {
-        cfg.version_table = string_of(node, k);
-        if (cfg.version_table.empty()) fail(line_of(node), "'version_table' must not be empty");
+        cfg.version_table = identifier_of(node, k, kMaxVersionTableLength,
+                                          " (so that '<version_table>_progress_pkc', a name Strata derives "
+                                          "from it, fits PostgreSQL's 63)");
       } else if (k == "version_table_schema") {
-        cfg.version_table_schema = string_of(node, k);
+        cfg.version_table_schema = identifier_of(node, k, kMaxIdentifierLength, " (PostgreSQL's limit)");
       } else if (k == "transaction_per_migration") {
         auto b = node.value<bool>();
-        if (!node.is_boolean() || !b) fail(line_of(node), "'" + k + "' must be true or false");
+        if (!node.is_boolean() || !b) fail(line_of(node), "'" + k + "' must be true or false, not " + type_name(node));
         cfg.transaction_per_migration = *b;
       } else if (k == "jobs") {
-        if (!node.is_integer()) fail(line_of(node), "'jobs' must be an integer");
+        if (!node.is_integer()) fail(line_of(node), "'jobs' must be an integer, not " + type_name(node));
         int64_t j = *node.value<int64_t>();
-        if (j < 1 || j > 1024) fail(line_of(node), "'jobs' must be between 1 and 1024");
+        if (j < 1 || j > kMaxJobs)
+          fail(line_of(node), "'jobs' must be between 1 and " + std::to_string(kMaxJobs) + ", not " +
+                                  std::to_string(j));
         cfg.jobs = static_cast<int>(j);
       } else if (k == "plugin_path") {
         for (auto& dir : strings_of(node, k)) cfg.plugin_path.push_back(resolve(cfg, dir));
@@ -220,6 +390,29 @@ class Loader {
         unknown(key, "[alembic]",
                 "version_locations, version_table, version_table_schema, "
                 "transaction_per_migration, jobs, plugin_path");
+      }
+    }
+  }
+
+  // Two databases on one server database need a version table each, or
+  // their chains would overwrite each other's rows.
+  void check_shared_version_tables(const Config& cfg) const {
+    auto place = [](const DatabaseConfig& db) {
+      const Url& u = db.url;
+      return u.dialect + "\n" + u.host + "\n" + std::to_string(u.port) + "\n" + u.database + "\n" +
+             db.version_table_schema.value_or("") + "\n" + db.version_table;
+    };
+    for (size_t i = 0; i < cfg.databases.size(); ++i) {
+      const auto& a = cfg.databases[i];
+      if (!a.url_error.empty() || a.url.database == ":memory:") continue;
+      for (size_t j = i + 1; j < cfg.databases.size(); ++j) {
+        const auto& b = cfg.databases[j];
+        if (!b.url_error.empty() || place(a) != place(b)) continue;
+        fail(b.line, "databases '" + a.name + "' (line " + std::to_string(a.line) + ") and '" + b.name +
+                         "' use the same database (" + b.url.masked() + ") and the same version table '" +
+                         b.version_table + "': their chains would overwrite each other's rows; give one of "
+                         "them its own, e.g. [databases." + b.name + "] version_table = \"" + b.name +
+                         "_version\"");
       }
     }
   }
@@ -238,20 +431,38 @@ class Loader {
       for (auto&& [k2, n2] : dt) {
         std::string k(k2.str());
         if (k == "url") {
-          db.url_text = string_of(n2, k);
           url_line = line_of(n2);
+          if (!n2.is_string()) string_of(n2, k);  // a type error is reported at once
+          // ${VAR} is expanded now, but a failure is kept for the commands
+          // that select this database.
+          try {
+            db.url_text = string_of(n2, k);
+            if (db.url_text.empty())
+              db.url_error = located(path_, url_line, "[databases." + db.name + "] url is empty" +
+                                                          empty_variables(n2.as_string()->get()));
+          } catch (const Deferred& e) {
+            db.url_error = e.what();
+          }
+        } else if (k == "version_table") {
+          db.version_table = identifier_of(n2, k, kMaxVersionTableLength, "");
+          own_version_table_.insert(db.name);
+        } else if (k == "version_table_schema") {
+          db.version_table_schema = identifier_of(n2, k, kMaxIdentifierLength, " (PostgreSQL's limit)");
+          own_version_table_schema_.insert(db.name);
         } else if (k == "location") {
           location = resolve(cfg, string_of(n2, k));
           while (location->size() > 1 && location->back() == '/') location->pop_back();
         } else {
-          unknown(k2, "[databases." + db.name + "]", "url, location");
+          unknown(k2, "[databases." + db.name + "]", "url, location, version_table, version_table_schema");
         }
       }
-      if (db.url_text.empty()) fail(db.line, "[databases." + db.name + "] has no 'url'");
-      try {
-        db.url = parse_url(db.url_text, cfg.dir);
-      } catch (const UserError& e) {
-        fail(url_line, e.what());
+      if (!dt.contains("url")) fail(db.line, "[databases." + db.name + "] has no 'url'");
+      if (db.url_error.empty()) {
+        try {
+          db.url = parse_url(db.url_text, cfg.dir);
+        } catch (const UserError& e) {
+          db.url_error = located(path_, url_line, e.what());
+        }
       }
       if (location) {
         db.location = *location;
@@ -284,7 +495,7 @@ class Loader {
           fail(line_of(dbkey), where + ": no database '" + dbname + "' is configured (configured: " +
                                    util::join(names, ", ") + ")");
         }
-        auto& urls = environment.databases[dbname];
+        std::vector<EnvironmentUrl> urls;
         auto add = [&](const std::string& text, const std::string& origin, int line, const std::string& file) {
           EnvironmentUrl u;
           u.text = text;
@@ -292,11 +503,15 @@ class Loader {
           try {
             u.url = parse_url(text, cfg.dir);
           } catch (const UserError& e) {
-            throw UserError(located(file, line, e.what()));
+            throw Deferred(located(file, line, e.what()));
           }
           urls.push_back(std::move(u));
         };
-        if (value.is_array() || value.is_string()) {
+        // Type and key errors are reported at once; what depends on the
+        // environment's variables (unset ${VAR}, a bad URL) only when a
+        // command selects this environment and database.
+        try {
+        if (value.is_array()) {
           for (auto& text : strings_of(value, dbname))
             add(text, path_ + ":" + std::to_string(line_of(value)), line_of(value), path_);
         } else if (auto* tbl = value.as_table()) {
@@ -307,7 +522,13 @@ class Loader {
             } else if (k == "urls_file") {
               // One URL per line; '#' starts a comment; ${VAR} works here too.
               std::string file = resolve(cfg, string_of(v2, k));
-              std::string text = util::read_file(file);
+              std::string text;
+              try {
+                text = read_config_file(file);  // a leading byte order mark is dropped
+              } catch (const UserError& e) {
+                // The file may exist only where the environment is used.
+                throw Deferred(located(path_, line_of(v2), where + ": urls_file " + e.what()));
+              }
               int n = 0;
               size_t pos = 0;
               while (pos <= text.size()) {
@@ -318,7 +539,7 @@ class Loader {
                 ++n;
                 if (auto hash = line.find('#'); hash != std::string::npos) line = std::string(util::trim(line.substr(0, hash)));
                 if (line.empty()) continue;
-                line = interpolate(line, [this](const std::string& var) { return env(var); }, file, n);
+                line = expand(line, file, n);
                 add(line, file + ":" + std::to_string(n), n, file);
               }
             } else {
@@ -326,9 +547,16 @@ class Loader {
             }
           }
         } else {
-          fail(line_of(value), where + " must be a list of URLs or a table with urls or urls_file");
+          fail(line_of(value), where + " must be a list of URLs or a table with urls or urls_file, not " +
+                                   type_name(value) +
+                                   (value.is_string() ? " (write " + dbname + " = [\"...\"] for one URL)" : ""));
         }
         if (urls.empty()) fail(line_of(dbkey), where + " lists no URL");
+        } catch (const Deferred& e) {
+          environment.errors[dbname] = e.what();
+          continue;
+        }
+        environment.databases[dbname] = std::move(urls);
       }
       cfg.environments.push_back(std::move(environment));
     }
@@ -338,6 +566,7 @@ class Loader {
 
   std::string path_;
   EnvLookup dotenv_;
+  std::set<std::string> own_version_table_, own_version_table_schema_;  // databases that set their own
 };
 
 }  // namespace

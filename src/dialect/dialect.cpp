@@ -91,10 +91,13 @@ Plugin PluginRegistry::load_file(const std::string& path, const std::string& exp
                       ", newer than this strata's " +
                       version_string(STRATA_DIALECT_ABI_MAJOR, STRATA_DIALECT_ABI_MINOR) +
                       ": upgrade strata or use the plugin built with it");
-  if (api->struct_size < sizeof(strata_dialect_api))
+  // A 1.0 table ends before statement_traits; later fields are optional
+  // (Plugin checks for them before calling).
+  const size_t needed = api->abi_minor >= 1 ? sizeof(strata_dialect_api) : STRATA_DIALECT_API_SIZE_1_0;
+  if (api->struct_size < needed)
     throw PluginError("dialect plugin " + path + " has an API table of " +
                       std::to_string(api->struct_size) + " bytes, expected at least " +
-                      std::to_string(sizeof(strata_dialect_api)) + " for ABI " +
+                      std::to_string(needed) + " for ABI " +
                       version_string(api->abi_major, api->abi_minor));
   if (!api->name || expected_name != api->name)
     throw PluginError("dialect plugin " + path + " provides dialect '" +
@@ -163,14 +166,22 @@ std::string Plugin::script_statement(const std::string& statement) const {
   return out;
 }
 
+uint32_t Plugin::statement_traits(std::string_view statement) const {
+  // A 1.0 plugin cannot tell: assume the worst (tracked as possibly in doubt).
+  if (api->abi_minor < 1 || api->struct_size < sizeof(strata_dialect_api) || !api->statement_traits)
+    return STRATA_STMT_NO_TRANSACTION;
+  return api->statement_traits(statement.data(), statement.size());
+}
+
 std::vector<strata_statement_range> Plugin::split(const std::string& sql) const {
   strata_statement_list* list = nullptr;
   strata_error* err = nullptr;
   strata_status st = api->split_statements(sql.data(), sql.size(), &list, &err);
   if (st != STRATA_OK) {
     std::string message = err && err->message ? err->message : "cannot split statements";
+    const int64_t offset = err ? err->statement_offset : -1;
     if (err) api->error_free(err);
-    throw DialectError(st, message);
+    throw DialectError(st, message, "", 0, offset);
   }
   if (err) api->error_free(err);
   std::vector<strata_statement_range> out;
@@ -265,6 +276,20 @@ ExecResult Connection::execute(const std::string& sql, bool single) {
   strata_status st = plugin_.api->execute(conn_, sql.data(), sql.size(), &options, &info, &err);
   check(st, err);
   return {info.statements_completed, info.rows_affected};
+}
+
+std::vector<std::string> Connection::partial_effects(const std::string& statement) {
+  const auto* api = plugin_.api;
+  if (api->abi_minor < 1 || api->struct_size < sizeof(strata_dialect_api) || !api->partial_effects) return {};
+  strata_string_list* list = nullptr;
+  strata_error* err = nullptr;
+  check(api->partial_effects(conn_, statement.data(), statement.size(), &list, &err), err);
+  std::vector<std::string> out;
+  if (list) {
+    for (size_t i = 0; i < list->count; ++i) out.emplace_back(list->items[i] ? list->items[i] : "");
+    api->string_list_free(list);
+  }
+  return out;
 }
 
 std::vector<std::string> Connection::query_column(const std::string& sql) {

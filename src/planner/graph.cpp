@@ -68,6 +68,19 @@ std::optional<Relative> match_relative(const std::string& s) {
   return std::nullopt;
 }
 
+// "+N" / "-N" (sign, then digits) as a number of steps; a count beyond
+// kMaxRelativeSteps is a UserError, never std::out_of_range.
+long parse_steps(const std::string& step, const std::string& target) {
+  long n = 0;
+  for (size_t i = 1; i < step.size(); ++i) {
+    n = n * 10 + (step[i] - '0');
+    if (n > kMaxRelativeSteps)
+      throw UserError("target '" + target + "': the step count " + step.substr(1) + " is too large (at most " +
+                      std::to_string(kMaxRelativeSteps) + ")");
+  }
+  return step[0] == '-' ? -n : n;
+}
+
 const char* kMultipleHeads =
     "Multiple head revisions are present for given argument '%s'; please specify a specific "
     "target revision, '<branchname>@%s' to narrow to a specific head, or 'heads' for all heads";
@@ -87,6 +100,37 @@ struct RevisionGraph::Resolved {
   bool symbolic = false;        // ids holds the answer (head, heads, base)
   std::string branch;           // text before '@', if any
 };
+
+std::optional<std::string> target_problem(const std::string& target) {
+  if (target.empty())
+    return std::string("the target is empty; give a revision: head, heads, base, an id or a unique prefix, "
+                       "+N, -N, REV+N, LABEL@head");
+  if (auto m = match_relative(target)) {
+    try {
+      parse_steps(m->step, target);
+    } catch (const UserError&) {
+      return "the step count " + m->step.substr(1) + " is too large (at most " + std::to_string(kMaxRelativeSteps) +
+             ")";
+    }
+    return std::nullopt;
+  }
+  if (target.back() == '@') {
+    if (target == "@") return std::string("'@' alone names nothing; write LABEL@head, LABEL@base or REV@head");
+    const std::string before = target.substr(0, target.size() - 1);
+    if (before.find('@') != std::string::npos) return std::string("nothing after the last '@'");
+    return "nothing after '@'; write " + before + "@head, " + before + "@base or " + before + "@REV";
+  }
+  if (target[0] == '@' && target.size() > 2 && (target[1] == '+' || target[1] == '-') &&
+      std::all_of(target.begin() + 2, target.end(), is_digit)) {
+    const std::string step = target.substr(1);
+    return "no branch label before '@'; write LABEL@" + step + ", or " + step + " from the current revision";
+  }
+  return std::nullopt;
+}
+
+void check_target(const std::string& target) {
+  if (auto problem = target_problem(target)) throw UserError("target '" + target + "': " + *problem);
+}
 
 std::string describe(const VersionOp& op) {
   switch (op.kind) {
@@ -500,7 +544,7 @@ std::vector<Index> RevisionGraph::get_revisions(const std::string& symbol) const
   if (r.symbolic) return r.ids;
   // "branch@-n": walk down from the branch's heads.
   if (is_negative(r.symbol)) {
-    long n = std::stol(r.symbol);
+    long n = parse_steps(r.symbol, symbol);
     std::vector<Index> out;
     // Alembic walks down from get_revisions("heads"): the real heads.
     for (auto h : real_heads()) {
@@ -533,10 +577,42 @@ std::optional<Index> RevisionGraph::get_revision(const std::string& symbol) cons
 // bases, down from the heads); start_is_base = the "base" marker. Returns
 // nullopt when the walk leaves the graph, size() for "base".
 std::optional<Index> RevisionGraph::walk_steps(std::optional<Index> start, bool start_is_base, long steps,
-                                               const std::string& branch) const {
+                                               const std::string& branch, const std::string& verb) const {
   const Index base_marker = static_cast<Index>(nodes_.size());
   std::optional<Index> cur = start;
   bool at_base = start_is_base;
+  // Alembic says only "Ambiguous walk"; say where, why, and what to run.
+  auto ambiguous = [&](long k, const std::vector<Index>& next) {
+    const bool up = steps > 0;
+    const std::string n = std::to_string(std::labs(steps));
+    std::string where;
+    if (start) where = (up ? " up from " : " down from ") + id(*start);
+    else where = up ? " up from base" : " down from the heads";
+    std::string msg = "Ambiguous walk: " + n + " step" + (n == "1" ? "" : "s") + where;
+    if (k > 0 && cur) msg += " reach" + std::string(n == "1" ? "es " : " ") + id(*cur) + " after " +
+                            std::to_string(k) + " step" + (k == 1 ? "" : "s") + ", and";
+    std::vector<std::string> names;
+    for (auto x : next) names.push_back(id(x));
+    std::vector<std::string> runs;
+    for (auto& x : names) runs.push_back("'" + verb + " " + x + "'");
+    if (!cur) {
+      msg += up ? " is ambiguous: there are " + std::to_string(next.size()) + " bases (" + util::join(names, ", ") +
+                      "). Name the revision: " + util::join(runs, " or ")
+                : " is ambiguous: there are " + std::to_string(next.size()) + " heads (" + util::join(names, ", ") +
+                      "). Name the revision, or the branch: LABEL@-" + n;
+      return revision_error(msg);
+    }
+    if (up) {
+      msg += (k > 0 ? " " : " is ambiguous: ") + id(*cur) + " is a branch point; one step up from it is either " +
+             util::join(names, " or ") + ". Name the revision: " + util::join(runs, " or ") +
+             ", or a branch: LABEL@+" + n;
+    } else {
+      msg += (k > 0 ? " " : " is ambiguous: ") + id(*cur) + " is a merge point of " + util::join(names, " and ") +
+             ", so one step down from it has no single answer. Name the parent to go back to: " +
+             util::join(runs, " or ") + " (each undoes every applied revision above that parent)";
+    }
+    return revision_error(msg);
+  };
   for (long k = 0; k < std::labs(steps); ++k) {
     std::vector<Index> next;
     if (steps > 0) {
@@ -552,7 +628,7 @@ std::optional<Index> RevisionGraph::walk_steps(std::optional<Index> start, bool 
         continue;
       }
     }
-    if (next.size() > 1) throw revision_error("Ambiguous walk");
+    if (next.size() > 1) throw ambiguous(k, next);
     cur = next[0];
   }
   if (at_base) return base_marker;
@@ -564,7 +640,7 @@ std::vector<Index> RevisionGraph::parse_upgrade_target(const std::vector<Index>&
   const auto m = match_relative(target);
   if (!m) return get_revisions(target);
   const std::string branch = m->branch;
-  const long n = std::stol(m->step);
+  const long n = parse_steps(m->step, target);
   const Index base_marker = static_cast<Index>(nodes_.size());
   auto too_far = [&] {
     return revision_error("Relative revision " + m->step + " didn't produce " + std::to_string(std::labs(n)) +
@@ -595,27 +671,28 @@ std::vector<Index> RevisionGraph::parse_upgrade_target(const std::vector<Index>&
       }
       if (start.empty()) start.push_back(std::nullopt);
       if (start.size() > 1) throw revision_error("Ambiguous upgrade from multiple current revisions");
-      auto r = walk_steps(start[0], false, n, branch);
+      auto r = walk_steps(start[0], false, n, branch, "upgrade");
       if (!r || *r == base_marker) throw too_far();
       return {*r};
     }
-    auto r = walk_steps(get_revision(*m->rev), false, n, branch);
+    auto r = walk_steps(get_revision(*m->rev), false, n, branch, "upgrade");
     if (!r || *r == base_marker) throw too_far();
     return {*r};
   }
   if (!m->rev) throw too_far();
   auto from = branch.empty() ? get_revision(*m->rev) : get_revision(branch + "@" + *m->rev);
-  auto r = walk_steps(from, false, n, "");
+  auto r = walk_steps(from, false, n, "", "upgrade");
   if (!r || *r == base_marker) throw too_far();
   return {*r};
 }
 
 std::pair<std::optional<Index>, std::string> RevisionGraph::parse_downgrade_target(
-    const std::vector<Index>& current, const std::string& target) const {
+    const std::vector<Index>& current, const std::string& target, const std::string& database,
+    std::vector<std::string>& warnings) const {
   const Index base_marker = static_cast<Index>(nodes_.size());
   if (const auto m = match_relative(target)) {
     std::string branch = m->branch;
-    const long n = std::stol(m->step);
+    const long n = parse_steps(m->step, target);
     auto too_far = [&] {
       return revision_error("Relative revision " + m->step + " didn't produce " + std::to_string(std::labs(n)) +
                             " migrations");
@@ -636,16 +713,36 @@ std::pair<std::optional<Index>, std::string> RevisionGraph::parse_downgrade_targ
           // All current tips whose lineage includes the branch.
           on_branch = filter_for_lineage(tips(closure(current)), branch);
         }
-        if (on_branch.size() != 1)
+        if (on_branch.empty())
+          throw revision_error("Relative revision " + target + ": no current revision is on branch '" + branch +
+                               "' (current: " + (current.empty() ? std::string("<base>") : util::join(ids(current), ", ")) +
+                               ")");
+        if (on_branch.size() > 1) {
+          // Alembic fails here with an internal error (an assertion).
+          std::vector<std::string> runs;
+          for (auto c : on_branch) runs.push_back("'downgrade " + id(c) + "@" + m->step + "'");
           throw revision_error("Relative revision " + target + " is ambiguous: " +
-                               std::to_string(on_branch.size()) + " current revisions on branch '" + branch + "'");
+                               std::to_string(on_branch.size()) + " current revisions are on branch '" + branch +
+                               "' (" + util::join(ids(on_branch), ", ") + "); name the one to step down from: " +
+                               util::join(runs, " or "));
+        }
         symbol = id(on_branch[0]);
       } else {
         if (current.empty()) throw too_far();
-        // Alembic takes the first current revision (and warns when there are
-        // several); rows are read in a stable order.
+        // Alembic takes the first current revision and warns when there are
+        // several (rows are read in a stable order). Strata warns too, and
+        // says which head it picked and how to pick one on purpose.
         symbol = id(current[0]);
         branch = symbol;
+        if (current.size() > 1) {
+          std::vector<std::string> runs;
+          for (auto c : current)
+            runs.push_back("'strata --db " + database + " downgrade " + id(c) + "@" + m->step + "'");
+          warnings.push_back("downgrade " + target + " with " + std::to_string(current.size()) +
+                             " current heads (" + util::join(ids(current), ", ") +
+                             ") is ambiguous; as in Alembic, it steps down from the first version row, " + symbol +
+                             ", only. To choose the branch, name the head: " + util::join(runs, " or "));
+        }
       }
     } else {
       symbol = *m->rev;
@@ -798,6 +895,58 @@ void RevisionGraph::check_overlap(const std::vector<Index>& revs) const {
   }
 }
 
+void RevisionGraph::check_rows(const std::vector<Index>& rows, const std::string& database) const {
+  if (rows.size() < 2) return;
+  // For each row, the rows below it (Revises + Depends On): those are stale.
+  std::vector<std::string> stale;  // "aaaa (an ancestor of cccc)"
+  std::vector<bool> is_stale(rows.size(), false);
+  for (size_t k = 0; k < rows.size(); ++k) {
+    auto below = closure({rows[k]});
+    for (size_t j = 0; j < rows.size(); ++j)
+      if (j != k && below[rows[j]] && !is_stale[j]) {
+        is_stale[j] = true;
+        stale.push_back(id(rows[j]) + " (an ancestor of " + id(rows[k]) + ")");
+      }
+  }
+  if (stale.empty()) return;
+  std::vector<std::string> keep;
+  for (size_t k = 0; k < rows.size(); ++k)
+    if (!is_stale[k]) keep.push_back(id(rows[k]));
+  // database "" (history, which is not told the name): no --db in the advice.
+  throw revision_error("the version table" + (database.empty() ? std::string() : " of database '" + database + "'") +
+                       " holds " + util::join(ids(rows), ", ") + "; " + util::join(stale, ", ") +
+                       (stale.size() == 1 ? " is a stale row" : " are stale rows") +
+                       ": a revision's row must not sit beside its descendant's. Nothing was changed. Repair the "
+                       "table without running any SQL with 'strata " + (database.empty() ? std::string() : "--db " + database + " ") +
+                       "stamp --purge " +
+                       util::join(keep, " ") + "', then run the command again");
+}
+
+std::string RevisionGraph::range_branch(const std::string& x, const std::string& range) const {
+  // Alembic: X is a branch label, or a revision whose branch labels are
+  // exactly one (it fails with an assertion otherwise, and finds nothing for
+  // a partial id; Strata resolves a unique prefix like a full id).
+  if (by_label_.count(x)) return x;
+  Index r;
+  try {
+    r = revision_for_ident(x, "");
+  } catch (const UserError& e) {
+    throw revision_error("Requested range " + range + ": '" + x + "' is neither a branch label nor a revision (" +
+                         e.what() + ")");
+  }
+  const auto& labels = nodes_[r].labels;
+  if (labels.size() == 1) return labels[0];
+  std::vector<std::string> sorted = labels;
+  std::sort(sorted.begin(), sorted.end());
+  throw revision_error(
+      "Requested range " + range + ": " + x + "@ scopes the range to the branch of revision " + id(r) + ", but " +
+      id(r) +
+      (labels.empty() ? std::string(" is on no labelled branch")
+                      : " is on " + std::to_string(labels.size()) + " labelled branches (" + util::join(sorted, ", ") +
+                            ")") +
+      "; name the branch by its label (LABEL@base), or give a plain range (" + id(r) + ":heads)");
+}
+
 // -------------------------------------------------- version-table writes
 
 namespace {
@@ -826,9 +975,12 @@ class Heads {
       std::vector<Index> others;
       for (auto h : rows_)
         if (!contains(downs, h)) others.push_back(h);
+      // Only parents that hold a row are deleted: a parent implied by
+      // another (Depends On between parents) has none, and Alembic 1.8
+      // fails on it (KeyError when the merge has three parents).
       std::vector<Index> from;
       for (auto d : downs)
-        if (!needed_by(d, others)) from.push_back(d);
+        if (has(d) && !needed_by(d, others)) from.push_back(d);
       if (from.empty()) throw UserError("cannot merge into " + g_.id(r) + ": every parent row is still needed");
       for (size_t k = 0; k + 1 < from.size(); ++k) erase(from[k], ops);
       update(from.back(), r, ops);
@@ -915,9 +1067,22 @@ class Heads {
     std::vector<Index> others;
     for (auto h : rows_)
       if (h != r) others.push_back(h);
+    // A parent another head still needs keeps no row of its own (Alembic
+    // 1.8). Nor does a parent that is an ancestor of another parent, e.g.
+    // through Depends On (b1 depends on a1, merge of a1 and b1): Alembic 1.8
+    // wrote both rows, a stale a1 beside b1 that made the next upgrade fail
+    // with "overlaps". Alembic 1.13.1 fixed this when no other head is
+    // present; Strata drops such a parent in every case.
+    const auto& downs = g_.node(r).norm_down;
     std::vector<Index> out;
-    for (auto d : g_.node(r).norm_down)
-      if (!needed_by(d, others)) out.push_back(d);
+    for (auto d : downs) {
+      // The other parents are applied, so the search upwards through
+      // applied revisions finds them when they lie above d.
+      std::vector<Index> above = others;
+      for (auto e : downs)
+        if (e != d) above.push_back(e);
+      if (!needed_by(d, above)) out.push_back(d);
+    }
     return out;
   }
 
@@ -951,10 +1116,11 @@ class Heads {
 
 Plan RevisionGraph::plan_upgrade(const std::vector<std::string>& row_ids, const std::string& target,
                                  const std::string& database) const {
+  check_target(target);
   auto current = rows_to_indexes(row_ids, database);
+  check_rows(current, database);
   auto targets = parse_upgrade_target(current, target);
   check_overlap(targets);
-  check_overlap(current);
   auto required = closure(targets);
   auto applied = closure(current);
   std::vector<bool> needs(nodes_.size(), false);
@@ -974,8 +1140,11 @@ Plan RevisionGraph::plan_upgrade(const std::vector<std::string>& row_ids, const 
 
 Plan RevisionGraph::plan_downgrade(const std::vector<std::string>& row_ids, const std::string& target,
                                    const std::string& database) const {
+  check_target(target);
   auto current = rows_to_indexes(row_ids, database);
-  auto [target_rev, branch] = parse_downgrade_target(current, target);
+  check_rows(current, database);
+  Plan plan;
+  auto [target_rev, branch] = parse_downgrade_target(current, target, database, plan.warnings);
   std::vector<Index> roots;
   if (!target_rev) roots = bases();
   else roots = nodes_[*target_rev].children;
@@ -1007,7 +1176,6 @@ Plan RevisionGraph::plan_downgrade(const std::vector<std::string>& row_ids, cons
   if (target_rev && !any && !contains(current, *target_rev))
     throw revision_error("Destination " + id(*target_rev) + " is not a valid downgrade target from current head(s)");
   auto order = topological_sort(remove, current);
-  Plan plan;
   Heads heads(*this, current, applied);
   for (auto r : order) {
     Step step{r, false, {}};
@@ -1020,6 +1188,7 @@ Plan RevisionGraph::plan_downgrade(const std::vector<std::string>& row_ids, cons
 
 Plan RevisionGraph::plan_stamp(const std::vector<std::string>& row_ids, const std::vector<std::string>& targets,
                                bool purge, const std::string& database) const {
+  for (auto& t : targets) check_target(t);
   // With --purge the table is emptied first, so rows Strata does not know
   // are no obstacle.
   std::vector<Index> current = purge ? std::vector<Index>{} : rows_to_indexes(row_ids, database);
@@ -1087,9 +1256,22 @@ std::vector<Index> RevisionGraph::walk(const std::string& base, const std::strin
   if (!base.empty() && base != "base" && base != "current" && base.find_first_of("+-") == std::string::npos)
     lower_for_relative = get_revisions(base);
   if (base == "current") lower_for_relative = current;
+  if (base == "current" || head == "current") check_rows(current, "");
   std::vector<Index> targets;
   if (head == "current") targets = current;
   else targets = parse_upgrade_target(lower_for_relative, head.empty() ? "heads" : head);
+  // A lower end naming a branch (LABEL@base, LABEL@head, REV@base, ...)
+  // keeps only the upper ends on that branch, as Alembic does: the listing
+  // is that branch (and what it needs), not every head's.
+  if (auto at = base.find('@'); at != std::string::npos) {
+    const std::string label = range_branch(base.substr(0, at), (base.empty() ? "base" : base) + ":" +
+                                                                    (head.empty() ? "heads" : head));
+    std::vector<Index> kept;
+    for (auto t : targets)
+      if (std::find(nodes_[t].labels.begin(), nodes_[t].labels.end(), label) != nodes_[t].labels.end())
+        kept.push_back(t);
+    targets = kept;
+  }
   check_overlap(targets);
   std::vector<Index> lower;
   if (!base.empty() && base != "base") lower = base == "current" ? current : get_revisions(base);

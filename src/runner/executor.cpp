@@ -1,5 +1,6 @@
 #include "strata/runner/executor.hpp"
 
+#include "strata/util/error.hpp"
 #include "strata/util/strings.hpp"
 
 namespace strata::runner {
@@ -50,7 +51,7 @@ void StepExecutor::run_step(const planner::Step& step, int64_t resume_at) {
       try {
         sink_.script(section->sql);
       } catch (const dialect::DialectError& e) {
-        throw StepError(statement_error(e, rev, section, e.statement_offset, -1, -1), e.status, -1);
+        throw StepError(statement_error(e, rev, section, e.statement_offset, -1, -1), e.status);
       }
     }
     apply_ops(step.ops);
@@ -64,27 +65,95 @@ void StepExecutor::run_step(const planner::Step& step, int64_t resume_at) {
   std::vector<strata_statement_range> ranges;
   if (section) ranges = plugin_.split(section->sql);
   const int64_t total = static_cast<int64_t>(ranges.size());
+  auto text = [&](int64_t i) {
+    const auto& r = ranges[static_cast<size_t>(i)];
+    return section->sql.substr(static_cast<size_t>(r.offset), static_cast<size_t>(r.length));
+  };
+  std::vector<uint32_t> traits(static_cast<size_t>(total));
+  for (int64_t i = 0; i < total; ++i) traits[static_cast<size_t>(i)] = plugin_.statement_traits(text(i));
+  auto atomic = [&](int64_t i) { return (traits[static_cast<size_t>(i)] & STRATA_STMT_NO_TRANSACTION) == 0; };
+  // The statement a progress write announces as sent next (1-based; 0 for
+  // none): set ahead of a statement that cannot share a transaction with
+  // its progress update, so that a crash while it runs leaves it "in doubt"
+  // rather than "not run". Folded into the previous write: no extra trip.
+  auto announce = [&](int64_t i) { return i < total && !atomic(i) ? i + 1 : 0; };
   if (resume_at < 0) {
     sink_.note(std::string(transactional_ddl_ ? "Transactional: false" : plugin_.name + " commits DDL implicitly") +
                ": statements run one by one; " + vt_.progress_table() + " records how far it got");
     sink_.bookkeeping(vt_.progress_create_sql());
-    sink_.bookkeeping(vt_.progress_insert_sql(rev.id, step.upgrade, total));
+    sink_.bookkeeping(vt_.progress_insert_sql(rev.id, step.upgrade, total, announce(0)));
     resume_at = 0;
+  } else {
+    // Resuming: the record now says what the user settled (--resume-after
+    // counts the in-doubt statement as done).
+    sink_.bookkeeping(vt_.progress_update_sql(rev.id, resume_at, announce(resume_at)));
   }
   for (int64_t i = resume_at; i < total; ++i) {
     const auto& r = ranges[static_cast<size_t>(i)];
-    try {
-      sink_.statement(section->sql.substr(static_cast<size_t>(r.offset), static_cast<size_t>(r.length)));
-    } catch (const dialect::DialectError& e) {
-      throw StepError(statement_error(e, rev, section, r.offset, i, total), e.status, i);
+    const uint32_t t = traits[static_cast<size_t>(i)];
+    auto failed = [&](const dialect::DialectError& e, bool in_doubt) {
+      StepError err(statement_error(e, rev, section, r.offset, i, total), e.status, i, total, in_doubt,
+                    (t & STRATA_STMT_PARTIAL_ON_FAILURE) != 0);
+      err.statement = text(i);
+      return err;
+    };
+    if (atomic(i)) {
+      // The statement and its progress update commit together (or not at
+      // all), so nothing is ever in doubt; a lost connection rolls both back.
+      begin();
+      try {
+        sink_.statement(text(i));
+      } catch (const dialect::DialectError& e) {
+        throw failed(e, false);
+      }
+      sink_.bookkeeping(vt_.progress_update_sql(rev.id, i + 1, announce(i + 1)));
+      commit();
+      continue;
     }
-    sink_.bookkeeping(vt_.progress_update_sql(rev.id, i + 1));
+    try {
+      sink_.statement(text(i));
+    } catch (const dialect::DialectError& e) {
+      // The server answered with an error: the statement did not complete,
+      // so it is no longer in doubt. Anything else (the connection broke
+      // while it ran) leaves the record announcing it: in doubt.
+      if (e.status != STRATA_ERROR) throw failed(e, true);
+      try {
+        sink_.bookkeeping(vt_.progress_update_sql(rev.id, i, 0));
+      } catch (const dialect::DialectError&) {
+        throw failed(e, true);
+      }
+      throw failed(e, false);
+    }
+    sink_.bookkeeping(vt_.progress_update_sql(rev.id, i + 1, announce(i + 1)));
   }
   begin();
   apply_ops(step.ops);
   sink_.bookkeeping(vt_.progress_delete_sql());
   commit();
   if (whole_run_) begin();
+}
+
+void StepExecutor::check_runnable(const planner::Plan& plan) const {
+  for (auto& s : plan.steps) {
+    const auto& rev = graph_.rev(s.rev);
+    const script::Section* section = s.upgrade ? rev.upgrade_for(plugin_.name) : rev.downgrade_for(plugin_.name);
+    if (!s.upgrade && !section)
+      throw UserError(located(rev.path, rev.id_line,
+                              "revision " + rev.id + " has no '-- +downgrade' section: cannot downgrade through it; "
+                              "nothing was changed"));
+    if (!section) continue;
+    // The dialect's own split finds what would make the server see other
+    // statements than the file shows (an unterminated comment or quote
+    // swallowing the rest of the section).
+    try {
+      plugin_.split(section->sql);
+    } catch (const dialect::DialectError& e) {
+      const size_t at = e.statement_offset >= 0 ? static_cast<size_t>(e.statement_offset) : 0;
+      throw UserError(located(rev.path, rev.line_in_file(*section, at),
+                              std::string(e.what()) + " (revision " + rev.id + ", " + plugin_.name + " " +
+                                  (s.upgrade ? "upgrade" : "downgrade") + " section); nothing was changed"));
+    }
+  }
 }
 
 void StepExecutor::apply_ops(const std::vector<planner::VersionOp>& ops) {
@@ -108,6 +177,11 @@ std::string StepExecutor::statement_error(const dialect::DialectError& e, const 
   if (!e.sqlstate.empty()) codes.push_back("SQLSTATE " + e.sqlstate);
   if (e.native_code) codes.push_back(plugin_.name + " error " + std::to_string(e.native_code));
   if (!codes.empty()) detail += " (" + util::join(codes, ", ") + ")";
+  // PostgreSQL refuses CREATE INDEX CONCURRENTLY and friends inside a
+  // transaction block (SQLSTATE 25001, active_sql_transaction).
+  if (e.sqlstate == "25001" && rev.transactional)
+    detail += "; this statement cannot run inside a transaction: add '-- Transactional: false' to the revision's "
+              "header";
   std::string context = "revision " + rev.id;
   if (index >= 0) context += ", statement " + std::to_string(index + 1) + " of " + std::to_string(total);
   return where + ": " + detail + " [" + context + "]";

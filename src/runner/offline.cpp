@@ -58,7 +58,7 @@ void render_offline(const config::Config& cfg, const Target& target, const Chain
   const auto& db = *target.db;
   const auto& url = target.url;
   const auto& graph = *chain.graph;
-  VersionTable vt(plugin, cfg.version_table, cfg.version_table_schema);
+  VersionTable vt(plugin, db.version_table, db.version_table_schema);
   const bool from_base = request.start.empty() || request.start == "base";
   std::vector<std::string> rows;
   if (!from_base)
@@ -87,23 +87,20 @@ void render_offline(const config::Config& cfg, const Target& target, const Chain
       throw UserError("--sql works with upgrade, downgrade and stamp");
   }
   chain.scripts.load_bodies(plan.revisions());
-  for (auto& s : plan.steps) {
-    const auto& rev = graph.rev(s.rev);
-    if (!s.upgrade && !rev.downgrade_for(plugin.name))
-      throw UserError(located(rev.path, rev.id_line,
-                              "revision " + rev.id + " has no '-- +downgrade' section: cannot downgrade through it"));
-  }
-
   ScriptSink sink(plugin, out);
+  const bool whole_run = plugin.has(STRATA_CAP_TRANSACTIONAL_DDL) && !cfg.transaction_per_migration;
+  StepExecutor exec(graph, plugin, vt, whole_run, sink);
+  exec.check_runnable(plan);
+
   sink.note("Strata offline script: " + what + " of database '" + target.name + "' (" + plugin.name + ", " +
             url.masked() + ")\nrevisions from " + chain.scripts.location +
             (request.tag.empty() ? std::string() : "\ntag: " + request.tag) +
             "\nIt runs what 'strata " + what.substr(0, what.find(' ')) +
             "' would run online, in the same order.");
+  // What the online run would warn about, where the reviewer reads it.
+  for (const auto& w : plan.warnings) sink.note("warning: " + w);
   // The client session must match an online connection (charset, encoding).
   if (auto pre = plugin.script_preamble(connect_options(url)); !pre.empty()) sink.raw(pre + "\n\n");
-  const bool whole_run = plugin.has(STRATA_CAP_TRANSACTIONAL_DDL) && !cfg.transaction_per_migration;
-  StepExecutor exec(graph, plugin, vt, whole_run, sink);
   if (whole_run) exec.begin();
   if (from_base) {
     exec.begin_if_needed();

@@ -5,6 +5,21 @@
 
 namespace strata::runner {
 
+namespace {
+// A UTF-8 continuation byte (10xxxxxx): never cut before one.
+bool continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+}  // namespace
+
+std::string shorten(const std::string& text, size_t max_bytes) {
+  if (text.size() <= max_bytes || max_bytes < 64) return text;
+  size_t head = max_bytes / 2, tail = max_bytes / 4;
+  while (head > 0 && continuation(text[head])) --head;
+  size_t from = text.size() - tail;
+  while (from < text.size() && continuation(text[from])) ++from;
+  const size_t omitted = from - head;
+  return text.substr(0, head) + "\n... [" + std::to_string(omitted) + " bytes omitted] ...\n" + text.substr(from);
+}
+
 Output::~Output() { finish(); }
 
 void Output::set_live(bool live, bool color) {
@@ -73,7 +88,7 @@ void Output::write(std::ostream& os, const std::string& prefix, const std::strin
 }
 
 void Output::info(const std::string& prefix, const std::string& text) {
-  if (!quiet_) write(out_, prefix, text);
+  if (!quiet_) write(out_, prefix, shorten(text));
 }
 
 void Output::step(const std::string& prefix, const std::string& text) {
@@ -81,14 +96,15 @@ void Output::step(const std::string& prefix, const std::string& text) {
 }
 
 void Output::debug(const std::string& prefix, const std::string& text) {
-  if (verbose_ && !quiet_) write(out_, prefix, text);
+  if (verbose_ && !quiet_) write(out_, prefix, shorten(text));
 }
 
 void Output::result(const std::string& prefix, const std::string& text) { write(out_, prefix, text); }
 
 void Output::error(const std::string& prefix, const std::string& text) {
   const bool red = live_ && color_;
-  write(err_, prefix, red ? "\x1b[31m" + text + "\x1b[0m" : text);
+  const std::string shown = shorten(text);
+  write(err_, prefix, red ? "\x1b[31m" + shown + "\x1b[0m" : shown);
 }
 
 void Output::status(const std::string& key, const std::string& text) {

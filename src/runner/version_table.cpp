@@ -10,14 +10,10 @@ VersionTable::VersionTable(const dialect::Plugin& plugin, std::string table,
   progress_qualified_ = (schema_ ? name(*schema_) + "." : "") + name(progress_table_);
 }
 
-// Like SQLAlchemy, quote only names that need it, so a mixed-case or odd
-// name means the same table Alembic created, and a plain name stays plain.
-std::string VersionTable::name(const std::string& identifier) const {
-  bool plain = !identifier.empty() && !(identifier[0] >= '0' && identifier[0] <= '9');
-  for (char c : identifier)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) plain = false;
-  return plain ? identifier : plugin_.quote(identifier);
-}
+// Always quoted: a reserved word or an odd name then still means one table.
+// For the lower-case names Alembic uses, the quoted name is the same table
+// Alembic created unquoted (the config only accepts plain identifiers).
+std::string VersionTable::name(const std::string& identifier) const { return plugin_.quote(identifier); }
 
 std::string VersionTable::create_sql() const {
   return "CREATE TABLE " + qualified_ + " (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT " +
@@ -46,18 +42,25 @@ std::string VersionTable::progress_create_sql() const {
   return "CREATE TABLE IF NOT EXISTS " + progress_qualified_ +
          " (\n    revision VARCHAR(32) NOT NULL, \n    direction VARCHAR(10) NOT NULL, \n"
          "    statements_done INTEGER NOT NULL, \n    statements_total INTEGER NOT NULL, \n"
+         "    statement_started INTEGER, \n"
          "    CONSTRAINT " + name(progress_table_ + "_pkc") + " PRIMARY KEY (revision)\n)";
 }
 
-std::string VersionTable::progress_insert_sql(const std::string& revision, bool upgrade, int64_t total) const {
+namespace {
+std::string started_value(int64_t started) { return started > 0 ? std::to_string(started) : "NULL"; }
+}  // namespace
+
+std::string VersionTable::progress_insert_sql(const std::string& revision, bool upgrade, int64_t total,
+                                              int64_t started) const {
   return "INSERT INTO " + progress_qualified_ +
-         " (revision, direction, statements_done, statements_total) VALUES ('" + revision + "', '" +
-         (upgrade ? "upgrade" : "downgrade") + "', 0, " + std::to_string(total) + ")";
+         " (revision, direction, statements_done, statements_total, statement_started) VALUES ('" + revision +
+         "', '" + (upgrade ? "upgrade" : "downgrade") + "', 0, " + std::to_string(total) + ", " +
+         started_value(started) + ")";
 }
 
-std::string VersionTable::progress_update_sql(const std::string& revision, int64_t done) const {
+std::string VersionTable::progress_update_sql(const std::string& revision, int64_t done, int64_t started) const {
   return "UPDATE " + progress_qualified_ + " SET statements_done = " + std::to_string(done) +
-         " WHERE revision = '" + revision + "'";
+         ", statement_started = " + started_value(started) + " WHERE revision = '" + revision + "'";
 }
 
 std::string VersionTable::progress_delete_sql() const { return "DELETE FROM " + progress_qualified_; }

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <optional>
@@ -61,6 +62,117 @@ HeaderKey header_key(std::string_view key) {
   return kUnknown;
 }
 
+// Where byte `at` of `text` is, as "line L, column C" for an editor: C counts
+// characters (text before `at` has been checked to be UTF-8).
+std::pair<int, size_t> line_and_column(std::string_view text, size_t at) {
+  int line = 1;
+  size_t line_start = 0;
+  for (size_t k = 0; k < at; ++k)
+    if (text[k] == '\n') ++line, line_start = k + 1;
+  size_t column = 1;
+  for (size_t k = line_start; k < at; ++k)
+    if ((static_cast<unsigned char>(text[k]) & 0xC0) != 0x80) ++column;
+  return {line, column};
+}
+
+// Length of the valid UTF-8 sequence starting at s[i] (a non-ASCII byte), or
+// 0 when it is not one (RFC 3629: no overlong forms, no surrogates, nothing
+// above U+10FFFF, no sequence cut short).
+size_t utf8_sequence(const unsigned char* s, size_t n, size_t i) {
+  const unsigned char c = s[i];
+  size_t len;
+  unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) len = 2;
+  else if (c == 0xE0) len = 3, lo = 0xA0;
+  else if (c == 0xED) len = 3, hi = 0x9F;
+  else if (c >= 0xE1 && c <= 0xEF) len = 3;
+  else if (c == 0xF0) len = 4, lo = 0x90;
+  else if (c == 0xF4) len = 4, hi = 0x8F;
+  else if (c >= 0xF1 && c <= 0xF3) len = 4;
+  else return 0;
+  if (n - i < len) return 0;
+  if (s[i + 1] < lo || s[i + 1] > hi) return 0;
+  for (size_t k = 2; k < len; ++k)
+    if ((s[i + k] & 0xC0) != 0x80) return 0;
+  return len;
+}
+
+// A revision file is UTF-8 text: what it holds is what runs. A NUL byte
+// would end the SQL early in every client library (and hang SQLite's
+// prepare loop); bytes that are not UTF-8 would reach the server as whatever
+// its encoding makes of them. Returns `text` without a leading UTF-8
+// byte-order mark (editors on Windows write one); throws UserError
+// "path:line: ..." naming the column and byte of the first fault.
+std::string_view check_encoding(std::string_view text, const std::string& path) {
+  if (text.size() >= 2 && ((static_cast<unsigned char>(text[0]) == 0xFF && static_cast<unsigned char>(text[1]) == 0xFE) ||
+                           (static_cast<unsigned char>(text[0]) == 0xFE && static_cast<unsigned char>(text[1]) == 0xFF)))
+    throw UserError(located(path, 1, "the file is UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8"));
+  if (util::starts_with(text, "\xEF\xBB\xBF")) text.remove_prefix(3);
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char c = s[i];
+    if (c >= 0x01 && c < 0x80) {
+      ++i;
+      continue;
+    }
+    if (c != 0) {
+      if (const size_t len = utf8_sequence(s, n, i)) {
+        i += len;
+        continue;
+      }
+    }
+    auto [line, column] = line_and_column(text, i);
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", c);
+    if (c == 0)
+      throw UserError(located(path, line, "NUL byte (0x00) at column " + std::to_string(column) +
+                                              ": a revision file must be UTF-8 text without NUL bytes"));
+    throw UserError(located(path, line, "invalid UTF-8 at column " + std::to_string(column) + " (byte " + byte +
+                                            "): a revision file must be UTF-8 text (re-save it as UTF-8)"));
+  }
+  return text;
+}
+
+// The dialect names a section may be qualified with (the file format's, not
+// the installed plugins': a section for a dialect whose plugin is absent is
+// still valid). canonical_dialect maps the aliases.
+constexpr const char* kDialectNames[] = {"sqlite", "postgresql", "mysql"};
+constexpr const char* kDialectAliases[] = {"postgres", "pgsql", "mariadb"};
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// Empty when `name` (canonical, lower case) is a known dialect; otherwise
+// the message for the section marker that names it.
+std::string unknown_dialect(const std::string& name, const std::string& given) {
+  for (const char* known : kDialectNames)
+    if (name == known) return "";
+  std::string best;
+  size_t best_d = 3;
+  auto consider = [&](const char* candidate) {
+    const size_t d = edit_distance(name, candidate);
+    if (d < best_d && d < std::string_view(candidate).size()) best_d = d, best = candidate;
+  };
+  for (const char* known : kDialectNames) consider(known);
+  for (const char* alias : kDialectAliases) consider(alias);
+  return "unknown dialect '" + given + "' in section marker" + (best.empty() ? "" : "; did you mean '" + best + "'?") +
+         " (known: sqlite, postgresql (or postgres, pgsql), mysql (or mariadb))";
+}
+
 }  // namespace
 
 std::string canonical_dialect(std::string_view name) {
@@ -84,6 +196,7 @@ int Revision::line_in_file(const Section& section, size_t offset) const {
 }
 
 Revision parse_revision(std::string_view text, const std::string& path) {
+  text = check_encoding(text, path);
   Revision rev;
   rev.path = path;
   enum class State { Preamble, Header, AfterHeader, Section } state = State::Preamble;
@@ -126,6 +239,10 @@ Revision parse_revision(std::string_view text, const std::string& path) {
       close_section(pos);
       Section s;
       s.dialect = words.size() == 2 ? canonical_dialect(words[1]) : "";
+      if (!s.dialect.empty()) {
+        const std::string problem = unknown_dialect(s.dialect, words[1]);
+        if (!problem.empty()) fail(line_no, problem);
+      }
       s.first_line = line_no + 1;
       auto& list = kind == "upgrade" ? rev.upgrade : rev.downgrade;
       for (auto& existing : list)

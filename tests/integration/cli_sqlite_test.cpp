@@ -2,6 +2,11 @@
 // checked by reading the resulting schema and alembic_version rows.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -81,7 +86,8 @@ TEST_F(Example, DowngradeThroughTheMergeToTheBranchPointAndToBase) {
   EXPECT_EQ(version(main_db()), Rows{"3f1a9c2b7d10"});
   EXPECT_EQ(sqlite_tables(main_db()), (Rows{"alembic_version", "users"}));
   EXPECT_EQ(sqlite_rows(main_db(), "SELECT count(*) FROM pragma_table_info('users') WHERE name='status'"), Rows{"0"});
-  auto base = strata({"downgrade", "base"});
+  // Several databases move: a downgrade names them.
+  auto base = strata({"downgrade", "main=base", "analytics=base"});
   ASSERT_EQ(base.exit_code, 0) << base.err;
   EXPECT_EQ(version(main_db()), Rows{});
   EXPECT_EQ(version(analytics_db()), Rows{});
@@ -152,8 +158,9 @@ TEST_F(Example, FailingRevisionIsRolledBackWithFileAndLine) {
   EXPECT_TRUE(has(r.err, "analytics: error: " + bad + ":8: no such table: no_such_table")) << r.err;
   EXPECT_TRUE(has(r.err, "analytics: rolled back: database left at <base>")) << r.err;
   EXPECT_TRUE(has(r.err, "1 of 2 databases failed: analytics")) << r.err;
-  // Nothing of analytics' run stayed: one transaction for the whole run.
-  EXPECT_EQ(sqlite_tables(analytics_db()), Rows{});
+  // Nothing of analytics' run stayed: one transaction for the whole run,
+  // and the file it created, left empty, is removed again.
+  EXPECT_FALSE(fs::exists(analytics_db()));
   // main is unaffected.
   EXPECT_EQ(version(main_db()), Rows{"5d9b3e7a2f60"});
 }
@@ -293,9 +300,9 @@ TEST_F(Example, HistoryGraphAndDotShowBranchesAndMerges) {
   EXPECT_TRUE(has(dot.out, "\"e2a4f6c8b013\" -> \"8c4e2d1f6a37\";")) << dot.out;
   EXPECT_TRUE(has(dot.out, "\"e2a4f6c8b013\" -> \"b7d05e9a1c42\";")) << dot.out;
   EXPECT_TRUE(has(dot.out, "\"5d9b3e7a2f60\" [label=\"5d9b3e7a2f60\\nindex orders by user\", style=bold];")) << dot.out;
-  // Both databases: two digraphs, no line prefixes to break the syntax.
+  // Both databases: one digraph, a cluster each, no line prefixes to break the syntax.
   auto both = strata({"graph", "--format", "dot"});
-  EXPECT_TRUE(has(both.out, "digraph \"analytics\" {")) << both.out;
+  EXPECT_TRUE(has(both.out, "subgraph \"cluster_analytics\" {")) << both.out;
   EXPECT_FALSE(has(both.out, "main: ")) << both.out;
   auto bad = strata({"graph", "--format", "png"});
   EXPECT_EQ(bad.exit_code, 2);
@@ -338,7 +345,7 @@ TEST(Init, CreatesAConfigAndAChainThatWork) {
   ASSERT_EQ(run_strata({"revision", "-m", "first", "--rev-id", "f1"}, dir.path(), {"DATABASE_URL="}).exit_code, 0);
   auto up = run_strata({"upgrade", "head"}, dir.path(), {"DATABASE_URL="});
   ASSERT_EQ(up.exit_code, 0) << up.err;
-  EXPECT_EQ(sqlite_rows(dir / "main.db", "SELECT version_num FROM alembic_version"), Rows{"f1"});
+  EXPECT_EQ(sqlite_rows(dir / "var/main.db", "SELECT version_num FROM alembic_version"), Rows{"f1"});  // init made var/
   auto again = run_strata({"init", "migrations"}, dir.path());
   EXPECT_EQ(again.exit_code, 2);
   EXPECT_TRUE(has(again.err, "already exists")) << again.err;
@@ -365,7 +372,7 @@ TEST_F(Example, CachedHeadersRunTheSqlOfTheFiles) {
   ASSERT_EQ(up.exit_code, 0) << up.err;
   EXPECT_EQ(version(main_db()), Rows{"5d9b3e7a2f60"});
   EXPECT_EQ(sqlite_tables(main_db()), (Rows{"alembic_version", "orders", "users"}));
-  auto down = strata({"downgrade", "base"}, settle);
+  auto down = strata({"downgrade", "main=base", "analytics=base"}, settle);
   ASSERT_EQ(down.exit_code, 0) << down.err;
   EXPECT_EQ(sqlite_tables(main_db()), (Rows{"alembic_version"}));
   EXPECT_EQ(fs::last_write_time(cache), written) << "the cache was rewritten though nothing changed";
@@ -395,4 +402,331 @@ TEST_F(Example, EditsBetweenCachedCommandsAreSeen) {
   std::string out = heads();
   EXPECT_TRUE(has(out, "5d9b3e7a2f60 (head)")) << out;
   EXPECT_TRUE(has(out, "aaaa00000001 (head)")) << out;
+}
+
+// ------------------------------------------------ malformed command lines
+
+// Targets that name nothing or overflow: exit 2 with what is wrong, and
+// nothing touched. Before: "upgrade ''" and "upgrade @" exited 0,
+// "downgrade main@" downgraded to base, "+99999999999999999999999" said
+// "error: stol".
+TEST_F(Example, MalformedTargetsAreUsageErrorsAndTouchNothing) {
+  fs::create_directories(dir / "var");
+  ASSERT_EQ(strata({"upgrade", "head"}).exit_code, 0);
+  const std::string huge = "99999999999999999999999";
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"upgrade", ""}, "strata: error: target '': the target is empty; give a revision"},
+           {{"upgrade", "@"}, "strata: error: target '@': '@' alone names nothing"},
+           {{"downgrade", "main@"}, "strata: error: target 'main@': nothing after '@'; write main@head"},
+           {{"downgrade", "@-1"}, "strata: error: target '@-1': no branch label before '@'"},
+           {{"upgrade", "+" + huge}, "strata: error: target '+" + huge + "': the step count " + huge +
+                                         " is too large (at most 2147483647)"},
+           {{"downgrade", "-" + huge}, "the step count " + huge + " is too large"},
+           {{"downgrade", "3f1a9c2b7d10-" + huge}, "the step count " + huge + " is too large"},
+           {{"downgrade", "main=-" + huge}, "strata: error: 'main=-" + huge + "': the step count " + huge},
+           {{"downgrade", "analytics=@"}, "strata: error: 'analytics=@': '@' alone names nothing"},
+           {{"downgrade", "=base"}, "strata: error: '=base': no database name before '='"},
+           {{"stamp", ""}, "strata: error: target '': the target is empty"},
+           {{"stamp", "base@"}, "strata: error: target 'base@': nothing after '@'"},
+           {{"--db", "main", "upgrade", "head:", "--sql"}, "strata: error: target '': the target is empty"},
+           {{"--db", "main", "show", "main@-" + huge}, "the step count " + huge + " is too large"},
+       }) {
+    auto r = strata(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args.back() << "\n" << r.out << r.err;
+    EXPECT_TRUE(has(r.err, c.message)) << r.err;
+    EXPECT_FALSE(has(r.err, "stol")) << r.err;
+  }
+  EXPECT_EQ(version(main_db()), Rows{"5d9b3e7a2f60"});
+  EXPECT_EQ(version(analytics_db()), Rows{"f7b9d1e3a5c6"});
+}
+
+// Numeric options: negative, NaN, infinity, not a number, overflow; each
+// named with the range it takes. 0 is a valid --lock-timeout: do not wait.
+TEST_F(Example, NumericOptionsOutOfRangeAreUsageErrorsNamingTheRange) {
+  fs::create_directories(dir / "var");
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::string seconds = "takes a number of seconds from 0 to 86400";
+  for (const Case& c : std::vector<Case>{
+           {{"upgrade", "head", "--lock-timeout", "-1"}, "--lock-timeout " + seconds + "; a negative time is not allowed"},
+           {{"upgrade", "head", "--lock-timeout", "nan"}, "--lock-timeout " + seconds + ", not 'nan'"},
+           {{"upgrade", "head", "--lock-timeout", "inf"}, "--lock-timeout " + seconds + ", not 'inf'"},
+           {{"upgrade", "head", "--lock-timeout", "1e400"}, "--lock-timeout " + seconds + ", not '1e400'"},
+           {{"upgrade", "head", "--lock-timeout", "86401"}, "--lock-timeout " + seconds + "; 86401 is too large"},
+           {{"stamp", "head", "--lock-timeout", "soon"}, "--lock-timeout " + seconds + ", not 'soon'"},
+           {{"upgrade", "head", "--wait-timeout", "-0.5"}, "--wait-timeout " + seconds},
+           {{"upgrade", "head", "--wait-timeout", "NaN"}, "--wait-timeout " + seconds},
+           {{"-j", "0", "upgrade", "head"}, "-j/--jobs takes a whole number from 1 to 1024, not 0"},
+           {{"-j", "-3", "upgrade", "head"}, "-j/--jobs takes a whole number from 1 to 1024, not '-3'"},
+           {{"--jobs", "99999999999999999999", "upgrade", "head"}, "-j/--jobs takes a whole number from 1 to 1024"},
+           {{"-j", "2.5", "current"}, "-j/--jobs takes a whole number from 1 to 1024, not '2.5'"},
+           {{"--shard", "0/2", "upgrade", "head"}, "--shard K/N: K takes a whole number from 1 to 2, not 0"},
+           {{"--shard", "3/2", "upgrade", "head"}, "--shard K/N: K takes a whole number from 1 to 2; 3 is too large"},
+           {{"--shard", "1/99999999999", "upgrade", "head"}, "--shard K/N: N takes a whole number from 1 to 1000000"},
+           {{"--shard", "-1/2", "upgrade", "head"}, "--shard K/N: K takes a whole number"},
+           {{"--shard", "1/2x", "upgrade", "head"}, "--shard K/N: N takes a whole number from 1 to 1000000, not '2x'"},
+           {{"--shard", "half", "upgrade", "head"}, "--shard takes K/N"},
+       }) {
+    auto r = strata(c.args);
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_TRUE(has(r.err, "strata: error: " + c.message)) << r.err;
+  }
+  EXPECT_FALSE(fs::exists(main_db())) << "nothing may run on a usage error";
+  auto now = strata({"upgrade", "head", "--lock-timeout", "0", "--wait-timeout", "2.5", "-j", "1"});
+  EXPECT_EQ(now.exit_code, 0) << now.err;
+  EXPECT_EQ(version(main_db()), Rows{"5d9b3e7a2f60"});
+}
+
+// The config and its neighbours: a string where a list belongs, an injected
+// version table, a byte order mark, a folder given to -c.
+TEST_F(Example, ConfigMistakesAreNamedAndABomIsAccepted) {
+  fs::create_directories(dir / "var");
+  auto toml = strata::util::read_file(dir / "alembic.toml");
+  const std::string list = "version_locations = [\"migrations/main\", \"migrations/analytics\"]";
+  ASSERT_TRUE(has(toml, list)) << toml;
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string t = toml;
+    t.replace(t.find(from), from.size(), to);
+    return t;
+  };
+  dir.write("alembic.toml", with(list, "version_locations = \"migrations/main\""));
+  auto str = strata({"current"});
+  EXPECT_EQ(str.exit_code, 2);
+  EXPECT_TRUE(has(str.err, "alembic.toml:5: 'version_locations' must be an array of strings")) << str.err;
+
+  dir.write("alembic.toml", with(list, list + "\nversion_table = \"v; DROP TABLE t; --\""));
+  auto inj = strata({"upgrade", "head"});
+  EXPECT_EQ(inj.exit_code, 2);
+  EXPECT_TRUE(has(inj.err, "alembic.toml:6: 'version_table' must be a plain SQL identifier")) << inj.err;
+  EXPECT_FALSE(fs::exists(main_db()));
+
+  dir.write("alembic.toml", "\xEF\xBB\xBF" + toml);
+  dir.write(".env", std::string("\xEF\xBB\xBF") + "ANALYTICS_DATABASE_URL=sqlite:///var/bom.db\n");
+  auto bom = run_strata({"--db", "analytics", "upgrade", "head"}, dir.path(), {"DATABASE_URL="});
+  ASSERT_EQ(bom.exit_code, 0) << bom.err;
+  ASSERT_TRUE(fs::exists(dir / "var/bom.db")) << bom.out << bom.err;
+  EXPECT_EQ(version(dir / "var/bom.db"), Rows{"f7b9d1e3a5c6"});
+
+  auto folder = strata({"-c", "migrations", "current"});
+  EXPECT_EQ(folder.exit_code, 2);
+  EXPECT_TRUE(has(folder.err, "strata: error: migrations: is a directory; give the path of an alembic.toml "
+                              "(-c/--config migrations/alembic.toml)"))
+      << folder.err;
+  auto missing = strata({"-c", "missing.toml", "current"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_TRUE(has(missing.err, "strata: error: missing.toml: no such file")) << missing.err;
+}
+
+// ------------------------------------------------------------- Ctrl-C
+
+namespace {
+
+// Two databases whose second revision takes seconds: SIGINT sent once both
+// have finished their first revision lands while both run the second.
+class Interrupt : public ::testing::Test {
+ protected:
+  TempDir dir;
+  void SetUp() override {
+    const std::string slow =
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 15000000) SELECT count(*) FROM c;\n";
+    for (std::string db : {"main", "analytics"}) {
+      const std::string p = db.substr(0, 1);
+      dir.write("migrations/" + db + "/" + p + "1.sql",
+                strata::test::revision_text(p + "1", "", "CREATE TABLE " + p + "1 (x INTEGER);", "DROP TABLE " + p + "1;"));
+      dir.write("migrations/" + db + "/" + p + "2.sql",
+                strata::test::revision_text(p + "2", p + "1", slow + "CREATE TABLE " + p + "2 (x INTEGER);",
+                                            "DROP TABLE " + p + "2;"));
+      dir.write("migrations/" + db + "/" + p + "3.sql",
+                strata::test::revision_text(p + "3", p + "2", "CREATE TABLE " + p + "3 (x INTEGER);", "DROP TABLE " + p + "3;"));
+    }
+    dir.write("alembic.toml",
+              "[alembic]\nversion_locations = [\"migrations/main\", \"migrations/analytics\"]\n"
+              "transaction_per_migration = true\n"
+              "[databases.main]\nurl = \"sqlite:///main.db\"\n"
+              "[databases.analytics]\nurl = \"sqlite:///analytics.db\"\n");
+  }
+
+  // Runs strata with `args`, sends SIGINT once every line of `wait_for`
+  // is in its output; returns the exit status and the output.
+  std::pair<int, std::string> run_and_interrupt(const std::vector<std::string>& args,
+                                                const std::vector<std::string>& wait_for) {
+    const std::string out_file = dir / "strata.out";
+    pid_t pid = fork();
+    if (pid == 0) {
+      if (chdir(dir.path().c_str()) != 0) _exit(126);
+      int fd = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      std::vector<char*> argv{const_cast<char*>(STRATA_TEST_BIN)};
+      for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(STRATA_TEST_BIN, argv.data());
+      _exit(127);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::string text = fs::exists(out_file) ? strata::util::read_file(out_file) : "";
+      bool all = true;
+      for (auto& w : wait_for) all = all && has(text, w);
+      if (all) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    kill(pid, SIGINT);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, strata::util::read_file(out_file)};
+  }
+  Rows version(const std::string& db) { return sqlite_rows(dir / db, "SELECT version_num FROM alembic_version"); }
+};
+
+}  // namespace
+
+// Before: "0 ok, 0 failed, 2 interrupted or skipped", then "2 of 2
+// databases failed: main, analytics".
+TEST_F(Interrupt, TheSummaryCountsInterruptedTargetsApartFromFailedOnes) {
+  auto [code, out] = run_and_interrupt({"upgrade", "head"}, {"main: Running upgrade  -> m1", "analytics: Running upgrade  -> a1"});
+  EXPECT_EQ(code, 130) << out;
+  EXPECT_TRUE(has(out, "0 ok, 0 failed, 2 interrupted\n")) << out;
+  EXPECT_TRUE(has(out, "strata: interrupted: 2 of 2 databases stopped before finishing: main, analytics\n")) << out;
+  EXPECT_FALSE(has(out, "databases failed")) << out;
+  EXPECT_FALSE(has(out, " failed: ")) << out;
+  // Each stopped after the revision it was running, before the next.
+  EXPECT_EQ(version("main.db"), Rows{"m2"});
+  EXPECT_EQ(version("analytics.db"), Rows{"a2"});
+}
+
+TEST_F(Interrupt, TargetsNotStartedAreCountedAsSkipped) {
+  auto [code, out] = run_and_interrupt({"-j", "1", "upgrade", "head"}, {"main: Running upgrade  -> m1"});
+  EXPECT_EQ(code, 130) << out;
+  EXPECT_TRUE(has(out, "0 ok, 0 failed, 1 interrupted, 1 skipped\n")) << out;
+  EXPECT_TRUE(has(out, "strata: interrupted: 1 of 2 databases stopped before finishing: main\n")) << out;
+  EXPECT_TRUE(has(out, "strata: 1 of 2 databases skipped (not started): analytics\n")) << out;
+  EXPECT_FALSE(has(out, "databases failed")) << out;
+  EXPECT_EQ(version("main.db"), Rows{"m2"});
+  EXPECT_FALSE(fs::exists(dir / "analytics.db"));
+}
+
+// A deploy job holding only main's secret, and a developer with no secrets
+// at all: ${VAR} of a database matters only to commands that use it.
+TEST(LazyUrls, OnlyTheSelectedDatabasesNeedTheirVariables) {
+  TempDir dir;
+  fs::copy(strata::test::source_dir() + "/migrations", dir / "migrations", fs::copy_options::recursive);
+  dir.write("alembic.toml",
+            "[alembic]\nversion_locations = [\"migrations/main\", \"migrations/analytics\"]\n"
+            "[databases.main]\nurl = \"${STRATA_LAZY_MAIN_URL}\"\n"
+            "[databases.analytics]\nurl = \"${STRATA_LAZY_ANALYTICS_URL}\"\n");
+  fs::create_directories(dir / "var");
+  const std::vector<std::string> only_main = {"STRATA_LAZY_MAIN_URL=sqlite:///var/main.db"};
+  auto up = run_strata({"--db", "main", "upgrade", "head"}, dir.path(), only_main);
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  auto cur = run_strata({"--db", "main", "current"}, dir.path(), only_main);
+  EXPECT_EQ(cur.exit_code, 0) << cur.err;
+  EXPECT_TRUE(has(cur.out, "5d9b3e7a2f60")) << cur.out;
+  // No URL at all: commands that read only the chains.
+  for (auto args : std::vector<std::vector<std::string>>{{"heads"}, {"history"}, {"branches"}, {"graph"},
+                                                        {"--db", "main", "revision", "-m", "x"}}) {
+    auto r = run_strata(args, dir.path());
+    EXPECT_EQ(r.exit_code, 0) << args[0] << ": " << r.err;
+  }
+  // A command on every database names the missing variable, file and line.
+  auto all = run_strata({"current"}, dir.path(), only_main);
+  EXPECT_EQ(all.exit_code, 2);
+  EXPECT_TRUE(has(all.err, "alembic.toml:6: environment variable STRATA_LAZY_ANALYTICS_URL is not set")) << all.err;
+  EXPECT_FALSE(fs::exists(dir / "var/analytics.db"));
+  // Set but empty is said so.
+  auto empty = run_strata({"--db", "analytics", "current"}, dir.path(),
+                          {"STRATA_LAZY_ANALYTICS_URL="});
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_TRUE(has(empty.err, "url is empty (${STRATA_LAZY_ANALYTICS_URL} is set but empty)")) << empty.err;
+}
+
+// Issue: a command must never move a database the user did not mean. Every
+// database's target is resolved before any database is touched.
+TEST_F(Example, ARevisionOfOneChainMovesOnlyThatDatabase) {
+  fs::create_directories(dir / "var");
+  auto r = strata({"upgrade", "3f1a"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(version(main_db()), Rows{"3f1a9c2b7d10"});
+  EXPECT_FALSE(fs::exists(analytics_db())) << "analytics is not touched";
+  EXPECT_TRUE(has(r.out, "analytics: not touched: '3f1a' is in main's chain, not in analytics's")) << r.out;
+  // Nowhere: a usage error, nothing touched.
+  auto none = strata({"upgrade", "zzzz"});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_TRUE(has(none.err, "'zzzz' names no revision or branch label of any selected chain (main, analytics)"))
+      << none.err;
+  EXPECT_EQ(version(main_db()), Rows{"3f1a9c2b7d10"});
+  // stamp follows the same rule.
+  auto stamp = strata({"stamp", "a1c3"});
+  ASSERT_EQ(stamp.exit_code, 0) << stamp.err;
+  EXPECT_EQ(version(analytics_db()), Rows{"a1c3e5f7092b"});
+  EXPECT_EQ(version(main_db()), Rows{"3f1a9c2b7d10"});
+  // downgrade REV likewise: only the chain that has it.
+  auto down = strata({"downgrade", "a1c3"});
+  EXPECT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_EQ(version(main_db()), Rows{"3f1a9c2b7d10"});
+}
+
+TEST(MultiDatabaseTargets, APrefixInSeveralChainsIsAUsageErrorNamingThem) {
+  TempDir dir;
+  dir.write("alembic.toml", "[alembic]\nversion_locations = [\"m/main\", \"m/analytics\"]\n"
+                            "[databases.main]\nurl = \"sqlite:///main.db\"\n"
+                            "[databases.analytics]\nurl = \"sqlite:///analytics.db\"\n");
+  dir.write("m/main/1.sql", strata::test::revision_text("aa11", "", "CREATE TABLE x (i INT)", "DROP TABLE x"));
+  dir.write("m/analytics/1.sql", strata::test::revision_text("aa22", "", "CREATE TABLE y (i INT)", "DROP TABLE y"));
+  auto r = run_strata({"upgrade", "aa"}, dir.path());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(has(r.err, "'aa' names revisions of several chains: main (aa11); analytics (aa22)")) << r.err;
+  EXPECT_TRUE(has(r.err, "strata --db main")) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "main.db"));
+  EXPECT_FALSE(fs::exists(dir / "analytics.db"));
+  // Named per database, both move.
+  auto both = run_strata({"upgrade", "main=aa11", "analytics=aa"}, dir.path());
+  EXPECT_EQ(both.exit_code, 0) << both.err;
+}
+
+// A downgrade is where surprise loses data: with several databases it names
+// them (--db, or db=target pairs).
+TEST_F(Example, ADowngradeOfSeveralDatabasesMustNameThem) {
+  fs::create_directories(dir / "var");
+  ASSERT_EQ(strata({"upgrade", "head"}).exit_code, 0);
+  for (auto target : {"-1", "base"}) {
+    auto r = strata({"downgrade", target});
+    EXPECT_EQ(r.exit_code, 2) << target;
+    EXPECT_TRUE(has(r.err, std::string("downgrade ") + target + " would move 2 databases (main, analytics)")) << r.err;
+    EXPECT_TRUE(has(r.err, std::string("strata --db main downgrade ") + target)) << r.err;
+    EXPECT_TRUE(has(r.err, std::string("strata downgrade main=") + target + " analytics=" + target)) << r.err;
+  }
+  EXPECT_EQ(version(main_db()), Rows{"5d9b3e7a2f60"});
+  EXPECT_EQ(version(analytics_db()), Rows{"f7b9d1e3a5c6"});
+  EXPECT_EQ(strata({"--db", "analytics", "downgrade", "-1"}).exit_code, 0);
+  EXPECT_EQ(version(analytics_db()), Rows{"c4e6a8b0d21f"});
+  EXPECT_EQ(strata({"downgrade", "main=-1", "analytics=-1"}).exit_code, 0);
+  EXPECT_EQ(version(main_db()), Rows{"e2a4f6c8b013"});
+}
+
+// The summary shows what is known: "-" where a target never read its rows.
+TEST(Summary, ATargetThatNeverConnectedShowsDashesNotBase) {
+  TempDir dir;
+  dir.write("alembic.toml", "[alembic]\nversion_locations = [\"m/main\", \"m/analytics\"]\n"
+                            "[databases.main]\nurl = \"sqlite:///main.db\"\n"
+                            "[databases.analytics]\nurl = \"sqlite:///no/such/folder/a.db\"\n");
+  dir.write("m/main/1.sql", strata::test::revision_text("aa11", "", "CREATE TABLE x (i INT)", "DROP TABLE x"));
+  dir.write("m/analytics/1.sql", strata::test::revision_text("bb22", "", "CREATE TABLE y (i INT)", "DROP TABLE y"));
+  auto r = run_strata({"upgrade", "head"}, dir.path());
+  EXPECT_EQ(r.exit_code, 1);
+  bool found = false;
+  for (auto& line : strata::util::split_list(r.out, '\n')) {
+    if (line.rfind("analytics ", 0) != 0) continue;
+    found = true;
+    EXPECT_TRUE(has(line, "failed")) << line;
+    EXPECT_TRUE(has(line, "  -  ")) << line;
+    EXPECT_FALSE(has(line, "<base>")) << line;
+  }
+  EXPECT_TRUE(found) << r.out;
 }

@@ -459,3 +459,56 @@ TEST_F(MysqlPlugin, SplitsThroughThePlugin) {
   auto c = connect();
   for (auto& r : ranges) c->execute(sql.substr(r.offset, r.length), true);
 }
+
+// Issue 10: text that would swallow the rest of the script (an unterminated
+// comment or quote, a NUL byte) is refused by execute() and split() alike,
+// before anything runs (MariaDB commits DDL at once: a half-run script
+// would stay half-applied), with the offset where the construct starts.
+TEST_F(MysqlPlugin, UnterminatedConstructsAndNulRunNothing) {
+  struct Case {
+    std::string sql, message, at;
+  } cases[] = {
+      {"CREATE TABLE a (x int);\n/* the rest:\nCREATE TABLE b (x int);\n", "unterminated /* comment", "/*"},
+      {"CREATE TABLE a (x int);\nSELECT 'open;\nCREATE TABLE b (x int);\n", "unterminated quoted string", "'open"},
+      {"CREATE TABLE a (x int);\nSELECT `open;\nCREATE TABLE b (x int);\n", "unterminated quoted identifier",
+       "`open"},
+      {"DELIMITER //\nCREATE TABLE a (x int)//\nCREATE PROCEDURE p() BEGIN SELECT \"x; END //\n",
+       "unterminated quoted string", "\"x"},
+      {std::string("CREATE TABLE a (x int);\nINSERT INTO a VALUES (1);") + '\0' + "\nCREATE TABLE b (x int);\n",
+       "NUL byte (0x00) in the SQL", std::string(1, '\0')},
+  };
+  auto c = connect();
+  for (auto& k : cases) {
+    const auto at = static_cast<int64_t>(k.sql.find(k.at));
+    try {
+      c->execute(k.sql);
+      ADD_FAILURE() << "execute accepted: " << k.sql;
+    } catch (const dialect::DialectError& e) {
+      EXPECT_EQ(e.status, STRATA_ERROR);
+      EXPECT_EQ(std::string(e.what()), k.message);
+      EXPECT_EQ(e.statement_offset, at) << k.sql;
+      EXPECT_EQ(e.statements_completed, 0);
+    }
+    try {
+      plugin->split(k.sql);
+      ADD_FAILURE() << "split accepted: " << k.sql;
+    } catch (const dialect::DialectError& e) {
+      EXPECT_EQ(std::string(e.what()), k.message);
+      EXPECT_EQ(e.statement_offset, at) << k.sql;
+    }
+    EXPECT_EQ(c->query_column("SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"),
+              std::vector<std::string>{"0"})
+        << k.sql;
+  }
+  // A single statement (STRATA_EXEC_SINGLE_STATEMENT) is checked the same way.
+  try {
+    c->execute("SELECT 1 /* never closed", true);
+    ADD_FAILURE() << "single statement accepted";
+  } catch (const dialect::DialectError& e) {
+    EXPECT_EQ(std::string(e.what()), "unterminated /* comment");
+    EXPECT_EQ(e.statement_offset, 9);
+  }
+  c->execute("CREATE TABLE a (x int); /* closed */ SELECT 'ok'; # a last comment");
+  EXPECT_EQ(c->query_column("SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"),
+            std::vector<std::string>{"1"});
+}

@@ -199,7 +199,7 @@ class Offline : public ::testing::TestWithParam<std::string> {
   strata::test::RunResult strata(const Args& args, const std::string& main_url, const std::string& analytics_url = "") {
     return run_strata(args, dir.path(),
                       {"DATABASE_URL=" + main_url,
-                       "ANALYTICS_DATABASE_URL=" + (analytics_url.empty() ? main_url : analytics_url)});
+                       "ANALYTICS_DATABASE_URL=" + (analytics_url.empty() ? std::string("sqlite:///:memory:") : analytics_url)});
   }
   std::string new_out_dir() { return dir / ("out" + std::to_string(out_counter++)); }
 
@@ -331,7 +331,7 @@ TEST_P(Offline, ExampleChainsOfflineMatchesOnline) {
        {{"upgrade", "head"}},
        {"main", "analytics"},
        {"5d9b3e7a2f60"}},
-      {"downgrade head:base", {{"upgrade", "head"}}, {{"downgrade", "head:base", "--sql"}}, {{"downgrade", "base"}},
+      {"downgrade head:base", {{"upgrade", "head"}}, {{"downgrade", "head:base", "--sql"}}, {{"downgrade", "main=base", "analytics=base"}},
        {"main", "analytics"}, {}},
       {"downgrade a partial range",
        {{"upgrade", "head"}},

@@ -422,3 +422,93 @@ TEST_F(PostgresqlPlugin, SplitThroughPlugin) {
   EXPECT_EQ(sql.substr(r[2].offset, r[2].length), "SELECT ';'");
   EXPECT_TRUE(plugin->split("-- only a comment;\n").empty());
 }
+
+// Issue 10: text that would swallow the rest of the script (an unterminated
+// comment, quote or dollar quote, a NUL byte, which libpq would treat as
+// the end) is refused by execute() and split() alike, before anything runs,
+// with the offset where the construct starts.
+TEST_F(PostgresqlPlugin, UnterminatedConstructsAndNulRunNothing) {
+  struct Case {
+    std::string sql, message, at;
+  } cases[] = {
+      {"CREATE TABLE a (x int);\n/* the rest:\nCREATE TABLE b (x int);\n", "unterminated /* comment", "/*"},
+      {"CREATE TABLE a (x int);\nINSERT INTO a VALUES (1);\nSELECT 'open;\nCREATE TABLE b (x int);\n",
+       "unterminated quoted string", "'open"},
+      {"CREATE TABLE a (x int);\nSELECT \"open;\nCREATE TABLE b (x int);\n", "unterminated quoted identifier",
+       "\"open"},
+      {"CREATE TABLE a (x int);\nDO $body$ BEGIN PERFORM 1; END $$;\nCREATE TABLE b (x int);\n",
+       "unterminated dollar-quoted string $body$", "$body$"},
+      {std::string("CREATE TABLE a (x int);\nINSERT INTO a VALUES (1);") + '\0' + "\nCREATE TABLE b (x int);\n",
+       "NUL byte (0x00) in the SQL", std::string(1, '\0')},
+  };
+  auto c = connect();
+  for (auto& k : cases) {
+    const auto at = static_cast<int64_t>(k.sql.find(k.at));
+    try {
+      c->execute(k.sql);
+      ADD_FAILURE() << "execute accepted: " << k.sql;
+    } catch (const dialect::DialectError& e) {
+      EXPECT_EQ(e.status, STRATA_ERROR);
+      EXPECT_EQ(std::string(e.what()), k.message);
+      EXPECT_EQ(e.statement_offset, at) << k.sql;
+      EXPECT_EQ(e.statements_completed, 0);
+    }
+    try {
+      plugin->split(k.sql);
+      ADD_FAILURE() << "split accepted: " << k.sql;
+    } catch (const dialect::DialectError& e) {
+      EXPECT_EQ(std::string(e.what()), k.message);
+      EXPECT_EQ(e.statement_offset, at) << k.sql;
+    }
+    // Nothing ran: not even the statements before the construct.
+    EXPECT_EQ(c->query_column("SELECT count(*) FROM pg_tables WHERE tablename IN ('a', 'b')"), Rows{"0"}) << k.sql;
+  }
+  // The same statement run as a single one is checked too.
+  EXPECT_THROW(c->execute("SELECT 'open", true), dialect::DialectError);
+  c->execute("CREATE TABLE a (x int); /* closed */ SELECT 'ok'; -- a last comment");
+  EXPECT_EQ(c->query_column("SELECT count(*) FROM pg_tables WHERE tablename = 'a'"), Rows{"1"});
+}
+
+// A CREATE UNIQUE INDEX CONCURRENTLY that fails leaves an INVALID index
+// behind: the half-applied record stays (even for the revision's first
+// statement), the index is named with the DROP that removes it, and after
+// that and a data fix, --resume finishes. Without Transactional: false the
+// same statement gets the hint to add it.
+TEST_F(PostgresqlPlugin, AFailedConcurrentIndexBuildKeepsItsRecordAndNamesTheInvalidIndex) {
+  test::TempDir dir;
+  const std::string text_url = test::with_database(std::getenv("STRATA_TEST_PG_URL"), db_name);
+  const std::vector<std::string> env = {"DATABASE_URL=" + text_url};
+  dir.write("alembic.toml",
+            "[alembic]\nversion_locations = [\"migrations/main\"]\n[databases.main]\nurl = \"${DATABASE_URL}\"\n");
+  dir.write("migrations/main/1.sql", test::revision_text("c1", "", "CREATE TABLE dup (x INTEGER);\n"
+                                                                   "INSERT INTO dup VALUES (1), (1)",
+                                                         "DROP TABLE dup"));
+  dir.write("migrations/main/2.sql",
+            test::revision_text("c2", "c1", "CREATE UNIQUE INDEX CONCURRENTLY dup_x ON dup (x)", "DROP INDEX dup_x",
+                                "-- Transactional: false\n"));
+  auto r = test::run_strata({"upgrade", "head"}, dir.path(), env);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(test::Contains(r.err, "INVALID index public.dup_x (left by this statement): DROP INDEX "
+                                    "CONCURRENTLY public.dup_x;"));
+  EXPECT_TRUE(test::Contains(r.err, "database was left in the middle of the upgrade of revision c2: 0 of 1"));
+  EXPECT_TRUE(test::NotContains(r.err, "rolled back"));
+  auto again = test::run_strata({"upgrade", "head"}, dir.path(), env);
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_TRUE(test::Contains(again.err, "upgrade TARGET --resume"));
+
+  auto c = connect();
+  c->execute("DROP INDEX CONCURRENTLY public.dup_x", true);
+  c->execute("DELETE FROM dup WHERE ctid NOT IN (SELECT min(ctid) FROM dup)");
+  auto resumed = test::run_strata({"upgrade", "head", "--resume"}, dir.path(), env);
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(c->query_column("SELECT version_num FROM alembic_version"), Rows{"c2"});
+  EXPECT_EQ(c->query_column("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'dup_x'::regclass"),
+            Rows{"true"});
+
+  dir.write("migrations/main/3.sql",
+            test::revision_text("c3", "c2", "CREATE INDEX CONCURRENTLY dup_y ON dup (x)", "DROP INDEX dup_y"));
+  auto hint = test::run_strata({"upgrade", "head"}, dir.path(), env);
+  EXPECT_EQ(hint.exit_code, 1);
+  EXPECT_TRUE(test::Contains(hint.err, "SQLSTATE 25001"));
+  EXPECT_TRUE(test::Contains(hint.err, "add '-- Transactional: false' to the revision's header"));
+}

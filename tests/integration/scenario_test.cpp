@@ -98,7 +98,7 @@ class Scenario : public ::testing::TestWithParam<std::string> {
                                  const std::string& analytics_url = "") {
     return run_strata(args, dir.path(),
                       {"DATABASE_URL=" + main_url,
-                       "ANALYTICS_DATABASE_URL=" + (analytics_url.empty() ? main_url : analytics_url)});
+                       "ANALYTICS_DATABASE_URL=" + (analytics_url.empty() ? std::string("sqlite:///:memory:") : analytics_url)});
   }
 };
 
@@ -120,7 +120,7 @@ TEST_P(Scenario, ExampleChainsUpgradeDowngradeAndBack) {
   EXPECT_EQ(version(analytics_url), Rows{"c4e6a8b0d21f"});
   EXPECT_EQ(version(main_url), Rows{"5d9b3e7a2f60"});
 
-  auto base = strata({"downgrade", "base"}, main_url, analytics_url);
+  auto base = strata({"downgrade", "main=base", "analytics=base"}, main_url, analytics_url);
   ASSERT_EQ(base.exit_code, 0) << base.err;
   EXPECT_EQ(version(main_url), Rows{});
   for (auto t : {"users", "orders"}) EXPECT_FALSE(table(main_url, t)) << t;
@@ -247,7 +247,7 @@ TEST_P(Scenario, ConcurrentRunnersApplyEachRevisionOnce) {
     if (pid == 0) {
       if (chdir(dir.path().c_str()) != 0) _exit(126);
       setenv("DATABASE_URL", url.c_str(), 1);
-      setenv("ANALYTICS_DATABASE_URL", url.c_str(), 1);
+      setenv("ANALYTICS_DATABASE_URL", "sqlite:///:memory:", 1);
       int devnull = open("/dev/null", O_WRONLY);
       dup2(devnull, 1);
       execl(bin, bin, "-q", "--db", "main", "upgrade", "head", "--lock-timeout", "60", static_cast<char*>(nullptr));
@@ -399,6 +399,84 @@ TEST_P(Scenario, AlembicCreatedDatabaseIsPickedUpAndHandedBack) {
   ASSERT_EQ(rc3, 0) << out3;
   EXPECT_EQ(version(url), Rows{});
   EXPECT_FALSE(table(url, "first_t"));
+}
+
+// A run that times out waiting for the lock must not take the progress row
+// of the run that holds it (which is simply working) for its own failure.
+TEST_P(Scenario, LockTimeoutWhileAnotherRunIsMidRevisionReportsOnlyTheTimeout) {
+  dir.write("migrations/main/1_t.sql", strata::test::revision_text("m1", "", "CREATE TABLE m_data (id INTEGER)", "DROP TABLE m_data"));
+  dir.write("migrations/main/2_t.sql", strata::test::revision_text("m2", "m1", "CREATE TABLE m_more (id INTEGER);\nCREATE TABLE m_last (id INTEGER)",
+                                                                   "DROP TABLE m_more", "-- Transactional: false\n"));
+  fs::create_directories(dir / "migrations/analytics");
+  write_config();
+  auto url = fresh_db();
+  ASSERT_EQ(strata({"--db", "main", "upgrade", "m1"}, url).exit_code, 0);
+  // The other run: holds the lock and is in the middle of m2.
+  auto holder = connect(url);
+  holder->lock("strata:alembic_version", 5);
+  holder->execute("CREATE TABLE IF NOT EXISTS alembic_version_progress (revision VARCHAR(32) NOT NULL, direction VARCHAR(10) NOT NULL, "
+                  "statements_done INTEGER NOT NULL, statements_total INTEGER NOT NULL, statement_started INTEGER, "
+                  "PRIMARY KEY (revision))");
+  holder->execute("INSERT INTO alembic_version_progress VALUES ('m2', 'upgrade', 1, 2, 2)");
+  auto r = strata({"--db", "main", "upgrade", "head", "--lock-timeout", "0.3"}, url);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(has(r.err, "waiting for the migration lock")) << r.err;
+  EXPECT_FALSE(has(r.err, "left in the middle")) << r.err;
+  EXPECT_FALSE(has(r.err, "in doubt")) << r.err;
+  EXPECT_FALSE(has(r.err, "rolled back")) << r.err;
+  // `current` sees a run at work, not a half-applied database.
+  auto cur = strata({"--db", "main", "current"}, url);
+  EXPECT_EQ(cur.exit_code, 0) << cur.err;
+  EXPECT_TRUE(has(cur.out + cur.err, "another run is applying revision m2 right now (statement 2 of 2)"))
+      << cur.out << cur.err;
+  EXPECT_FALSE(has(cur.err, "warning")) << cur.err;
+}
+
+// What the server would see differs from what the file shows: refused as
+// file:line, exit 2, before anything runs (online and offline).
+TEST_P(Scenario, UnterminatedCommentOrQuoteIsRefusedBeforeAnythingRuns) {
+  fs::create_directories(dir / "migrations/analytics");
+  write_config();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"CREATE TABLE a1 (id INTEGER);\n/* the rest is a comment\nCREATE TABLE a2 (id INTEGER)", "comment"},
+      {"CREATE TABLE a1 (id INTEGER);\nINSERT INTO a1 VALUES ('oops);\nCREATE TABLE a2 (id INTEGER)", "quote"},
+  };
+  for (auto& [sql, what] : cases) {
+    SCOPED_TRACE(what);
+    dir.write("migrations/main/1_t.sql", strata::test::revision_text("u1", "", "CREATE TABLE u0 (id INTEGER)", "DROP TABLE u0"));
+    dir.write("migrations/main/2_t.sql", strata::test::revision_text("u2", "u1", sql, "DROP TABLE a1"));
+    auto url = fresh_db();
+    auto r = strata({"--db", "main", "upgrade", "head"}, url);
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_TRUE(has(r.err, "2_t.sql:8: ")) << r.err;
+    EXPECT_TRUE(has(r.err, "unterminated")) << r.err;
+    EXPECT_TRUE(has(r.err, "nothing was changed")) << r.err;
+    EXPECT_FALSE(table(url, "u0")) << "nothing runs, not even the revisions before it";
+    EXPECT_FALSE(table(url, "a1"));
+    auto off = strata({"--db", "main", "upgrade", "head", "--sql"}, url);
+    EXPECT_EQ(off.exit_code, 2) << off.out << off.err;
+    EXPECT_TRUE(has(off.err, "2_t.sql:8: ")) << off.err;
+  }
+}
+
+// Two chains in one database: each database of the config keeps its own
+// version table (and run lock), so neither overwrites the other's rows.
+TEST_P(Scenario, TwoChainsShareOneDatabaseWithAVersionTableEach) {
+  fs::copy(strata::test::source_dir() + "/migrations", dir / "migrations", fs::copy_options::recursive);
+  dir.write("alembic.toml", "[alembic]\nversion_locations = [\"migrations/main\", \"migrations/analytics\"]\n"
+                            "[databases.main]\nurl = \"${DATABASE_URL}\"\n"
+                            "[databases.analytics]\nurl = \"${DATABASE_URL}\"\nversion_table = \"analytics_version\"\n");
+  auto url = fresh_db();
+  auto up = strata({"upgrade", "head"}, url);
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  EXPECT_EQ(version(url), Rows{"5d9b3e7a2f60"});
+  EXPECT_EQ(version(url, "analytics_version"), Rows{"f7b9d1e3a5c6"});
+  auto down = strata({"--db", "analytics", "downgrade", "base"}, url);
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_EQ(version(url, "analytics_version"), Rows{});
+  EXPECT_EQ(version(url), Rows{"5d9b3e7a2f60"});
+  EXPECT_TRUE(table(url, "users"));
+  EXPECT_FALSE(table(url, "events"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, Scenario, ::testing::Values("sqlite", "postgresql", "mysql"),

@@ -81,6 +81,10 @@ const strata_dialect_api* table() {
     t.struct_size = 16;
 #elif defined(BROKEN_NULL)
     t.execute = nullptr;
+#elif defined(OLD_ABI_1_0)
+    // Not broken: a plugin built against ABI 1.0, before statement_traits.
+    t.abi_minor = 0;
+    t.struct_size = STRATA_DIALECT_API_SIZE_1_0;
 #endif
     return t;
   }();

@@ -25,7 +25,7 @@ using strata::plugin::string_list_free;
 
 struct ProgressRow {
   std::string revision, direction;
-  long done = 0, total = 0;
+  long done = 0, total = 0, started = 0;  // started 0: NULL
 };
 
 struct State {
@@ -111,9 +111,10 @@ strata_status execute(strata_conn* c, const char* sql, size_t len, const strata_
   static const std::regex delete_all_re(R"(^DELETE FROM \S+$)");
   static const std::regex create_re(R"(^CREATE TABLE (?:IF NOT EXISTS )?(\S+) \((?:.|\n)*(version_num|statements_done)(?:.|\n)*)");
   static const std::regex p_insert_re(
-      R"(^INSERT INTO \S+_progress \(revision, direction, statements_done, statements_total\) VALUES \('([^']*)', '([^']*)', 0, (\d+)\)$)");
-  static const std::regex p_update_re(R"(^UPDATE \S+_progress SET statements_done = (\d+) WHERE revision = '([^']*)'$)");
-  static const std::regex p_delete_re(R"(^DELETE FROM \S+_progress$)");
+      R"(^INSERT INTO \S+_progress\S* \(revision, direction, statements_done, statements_total, statement_started\) VALUES \('([^']*)', '([^']*)', 0, (\d+), (NULL|\d+)\)$)");
+  static const std::regex p_update_re(
+      R"(^UPDATE \S+_progress\S* SET statements_done = (\d+), statement_started = (NULL|\d+) WHERE revision = '([^']*)'$)");
+  static const std::regex p_delete_re(R"(^DELETE FROM \S+_progress\S*$)");
   size_t start = 0;
   int64_t completed = 0, rows = -1;
   while (start < text.size()) {
@@ -129,15 +130,17 @@ strata_status execute(strata_conn* c, const char* sql, size_t len, const strata_
     if (stmt.find("FAIL") != std::string::npos) {
       return fail(err, STRATA_ERROR, "fake failure in: " + stmt, static_cast<int64_t>(offset), completed);
     } else if (std::regex_match(stmt, m, create_re)) {
-      if (std::find(db.state.tables.begin(), db.state.tables.end(), m[1].str()) == db.state.tables.end())
-        db.state.tables.push_back(m[1]);
+      std::string name = m[1].str();  // as quote() wrote it: `name`
+      name.erase(std::remove(name.begin(), name.end(), '`'), name.end());
+      if (std::find(db.state.tables.begin(), db.state.tables.end(), name) == db.state.tables.end())
+        db.state.tables.push_back(name);
     } else if (std::regex_match(stmt, m, p_insert_re)) {
-      db.state.progress.push_back({m[1], m[2], 0, std::stol(m[3])});
+      db.state.progress.push_back({m[1], m[2], 0, std::stol(m[3]), m[4] == "NULL" ? 0 : std::stol(m[4])});
       rows = 1;
     } else if (std::regex_match(stmt, m, p_update_re)) {
       rows = 0;
       for (auto& p : db.state.progress)
-        if (p.revision == m[2].str()) p.done = std::stol(m[1]), ++rows;
+        if (p.revision == m[3].str()) p.done = std::stol(m[1]), p.started = m[2] == "NULL" ? 0 : std::stol(m[2]), ++rows;
     } else if (std::regex_match(stmt, m, p_delete_re)) {
       rows = static_cast<int64_t>(db.state.progress.size());
       db.state.progress.clear();
@@ -193,7 +196,7 @@ strata_status query_column(strata_conn* c, const char* sql, strata_string_list**
   Db& db = db_of(c);
   std::vector<std::string> values;
   std::string q(sql);
-  static const std::regex p_select_re(R"(^SELECT (\w+) FROM \S+_progress(?: WHERE revision = '([^']*)')?$)");
+  static const std::regex p_select_re(R"(^SELECT (\w+) FROM \S+_progress\S*(?: WHERE revision = '([^']*)')?$)");
   std::smatch m;
   if (q == "LOG") values = db.log;
   else if (q == "APPLIED") values = db.state.applied;
@@ -203,7 +206,9 @@ strata_status query_column(strata_conn* c, const char* sql, strata_string_list**
       if (m[2].matched && p.revision != m[2].str()) continue;
       std::string col = m[1];
       values.push_back(col == "revision" ? p.revision : col == "direction" ? p.direction
-                       : col == "statements_done" ? std::to_string(p.done) : std::to_string(p.total));
+                       : col == "statements_done"   ? std::to_string(p.done)
+                       : col == "statement_started" ? (p.started ? std::to_string(p.started) : std::string())
+                                                    : std::to_string(p.total));
     }
   } else {
     db.log.push_back("query:" + q);
@@ -273,6 +278,14 @@ size_t quote(const char* id, char* out, size_t cap) {
   return strata::plugin::copy_out(q, out, cap);
 }
 
+// Statements naming NOTX cannot share a transaction with their progress
+// update; PARTIAL ones also leave effects when they fail.
+uint32_t statement_traits(const char* statement, size_t length) {
+  std::string s(statement, length);
+  if (s.find("PARTIAL") != std::string::npos) return STRATA_STMT_NO_TRANSACTION | STRATA_STMT_PARTIAL_ON_FAILURE;
+  return s.find("NOTX") != std::string::npos ? STRATA_STMT_NO_TRANSACTION : 0;
+}
+
 // For offline scripts: the statement and its terminator.
 size_t script_statement(const char* statement, size_t length, char* out, size_t capacity) {
   std::string q(statement, length);
@@ -315,6 +328,7 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.statement_list_free = statement_list_free;
     a.script_statement = script_statement;
     a.script_preamble = script_preamble;
+    a.statement_traits = statement_traits;
     return a;
   }();
   return &api;

@@ -120,15 +120,12 @@ TEST(Config, TransactionPerMigrationFalseIsAccepted) {
   Project p;
   std::string file = p.config(
       "[alembic]\n"
-      "version_locations = \"migrations/main\"\n"
+      "version_locations = [\"migrations/main\"]\n"
       "transaction_per_migration = false\n"
       "[databases.main]\n"
       "url = \"sqlite://\"\n");
   Config cfg = load_config(file);
   EXPECT_FALSE(cfg.transaction_per_migration);
-  // A single string is accepted where a list is expected.
-  ASSERT_EQ(cfg.version_locations.size(), 1u);
-  EXPECT_EQ(cfg.version_locations[0], p.path("migrations/main"));
 }
 
 TEST(Config, RelativeVersionLocationsResolveAgainstConfigFolder) {
@@ -400,7 +397,9 @@ TEST(Config, InvalidUrlIsReportedAtItsLineWithoutPassword) {
       "[databases.main]\n"
       "location = \"migrations/main\"\n"
       "url = \"postgresql://app:topsecret@host:notaport/db\"\n");
-  std::string msg = user_error([&] { load_config(file); });
+  // Reported when a command uses the database (require_url), not on load.
+  auto cfg = load_config(file);
+  std::string msg = user_error([&] { require_url(cfg.databases[0]); });
   EXPECT_TRUE(Contains(msg, file + ":5:"));
   EXPECT_TRUE(Contains(msg, "port"));
   EXPECT_TRUE(NotContains(msg, "topsecret"));
@@ -559,9 +558,90 @@ TEST(Config, UnsetVariableWithoutDefaultNamesVariableFileAndLine) {
       "[databases.main]\n"
       "\n"
       "url = \"${" + v.name() + "}\"\n");
-  std::string msg = user_error([&] { load_config(file); });
+  auto cfg = load_config(file);
+  std::string msg = user_error([&] { require_url(cfg.databases[0]); });
   EXPECT_TRUE(Contains(msg, file + ":5:"));
   EXPECT_TRUE(Contains(msg, v.name()));
+}
+
+// A command that uses one database needs only that database's variables.
+TEST(Config, UrlVariablesAreNeededOnlyByTheDatabasesACommandUses) {
+  Project p;
+  p.dir.write("migrations/analytics/.keep", "");
+  ScopedEnv missing("ANALYTICS_URL");
+  ScopedEnv empty("EMPTY_URL");
+  empty.set("");
+  std::string file = p.config(
+      "[alembic]\n"
+      "version_locations = [\"migrations/main\", \"migrations/analytics\"]\n"
+      "[databases.main]\n"
+      "url = \"sqlite:///main.db\"\n"
+      "[databases.analytics]\n"
+      "url = \"${" + missing.name() + "}\"\n"
+      "[environments.staging]\n"
+      "main = [\"sqlite:///s.db\"]\n"
+      "analytics = [\"${" + missing.name() + "}\"]\n");
+  auto cfg = load_config(file);
+  EXPECT_NO_THROW(require_url(*cfg.find_database("main")));
+  std::string msg = user_error([&] { require_url(*cfg.find_database("analytics")); });
+  EXPECT_TRUE(Contains(msg, file + ":6: environment variable " + missing.name() + " is not set"));
+  const auto* staging = cfg.find_environment("staging");
+  ASSERT_NE(staging, nullptr);
+  EXPECT_EQ(staging->databases.count("main"), 1u);
+  ASSERT_EQ(staging->errors.count("analytics"), 1u);
+  EXPECT_TRUE(Contains(staging->errors.at("analytics"), file + ":9:"));
+  EXPECT_TRUE(Contains(staging->errors.at("analytics"), missing.name()));
+
+  // Set but empty: said so, not "has no url".
+  std::string file2 = p.config(
+      "[alembic]\nversion_locations = [\"migrations/main\"]\n[databases.main]\nurl = \"${" + empty.name() + "}\"\n");
+  auto cfg2 = load_config(file2);
+  msg = user_error([&] { require_url(cfg2.databases[0]); });
+  EXPECT_TRUE(Contains(msg, file2 + ":4: [databases.main] url is empty (${" + empty.name() + "} is set but empty)"));
+
+  // A url that is not a string is still an error at once.
+  msg = user_error([&] {
+    load_config(p.config("[alembic]\nversion_locations = [\"migrations/main\"]\n[databases.main]\nurl = 5\n"));
+  });
+  EXPECT_TRUE(Contains(msg, "'url' must be a string, not an integer"));
+}
+
+TEST(Config, EachDatabaseMayHaveItsOwnVersionTable) {
+  Project p;
+  p.dir.write("migrations/analytics/.keep", "");
+  std::string file = p.config(
+      "[alembic]\n"
+      "version_locations = [\"migrations/main\", \"migrations/analytics\"]\n"
+      "version_table = \"schema_history\"\n"
+      "[databases.main]\n"
+      "url = \"postgresql://app@db/shared\"\n"
+      "[databases.analytics]\n"
+      "url = \"postgresql://app@db/shared\"\n"
+      "version_table = \"analytics_version\"\n"
+      "version_table_schema = \"audit\"\n");
+  auto cfg = load_config(file);
+  EXPECT_EQ(cfg.find_database("main")->version_table, "schema_history");
+  EXPECT_FALSE(cfg.find_database("main")->version_table_schema);
+  EXPECT_EQ(cfg.find_database("analytics")->version_table, "analytics_version");
+  EXPECT_EQ(cfg.find_database("analytics")->version_table_schema, std::optional<std::string>("audit"));
+
+  // The same database and the same version table: the chains would collide.
+  std::string msg = user_error([&] {
+    load_config(p.config("[alembic]\n"
+                         "version_locations = [\"migrations/main\", \"migrations/analytics\"]\n"
+                         "[databases.main]\n"
+                         "url = \"postgresql://app:pw1@db:5432/shared\"\n"
+                         "[databases.analytics]\n"
+                         "url = \"postgresql://other:pw2@db:5432/shared?sslmode=require\"\n"));
+  });
+  EXPECT_TRUE(Contains(msg, ":5: databases 'main' (line 3) and 'analytics' use the same database")) << msg;
+  EXPECT_TRUE(Contains(msg, "version_table = \"analytics_version\"")) << msg;
+  EXPECT_TRUE(NotContains(msg, "pw2")) << msg;
+  msg = user_error([&] {
+    load_config(p.config("[alembic]\nversion_locations = [\"migrations/main\"]\n[databases.main]\n"
+                         "url = \"sqlite://\"\nversion_table = \"v; DROP TABLE t; --\"\n"));
+  });
+  EXPECT_TRUE(Contains(msg, ":5: 'version_table' must be a plain SQL identifier")) << msg;
 }
 
 TEST(Config, DoubleDollarIsLiteralInFile) {
@@ -571,11 +651,12 @@ TEST(Config, DoubleDollarIsLiteralInFile) {
   std::string file = p.config(
       "[alembic]\n"
       "version_locations = [\"migrations/main\"]\n"
-      "version_table = \"v_$${" + v.name() + "}\"\n"
+      "plugin_path = [\"/opt/v_$${" + v.name() + "}\"]\n"
       "[databases.main]\n"
       "url = \"sqlite://\"\n");
   Config cfg = load_config(file);
-  EXPECT_EQ(cfg.version_table, "v_${" + v.name() + "}");
+  ASSERT_EQ(cfg.plugin_path.size(), 1u);
+  EXPECT_EQ(cfg.plugin_path[0], "/opt/v_${" + v.name() + "}");
 }
 
 TEST(Config, InvalidDotEnvIsAnErrorNamingIt) {
@@ -700,4 +781,205 @@ TEST(Config, ParseDotenvQuotedValueWithTrailingComment) {
   EnvLookup env = parse_dotenv("PW=\"s3 cret\" # production\nOTHER='x' # c\n", ".env");
   EXPECT_EQ(env["PW"], "s3 cret");
   EXPECT_EQ(env["OTHER"], "x");
+}
+
+// ------------------------------------------------- wrong types, identifiers
+
+// Every key of a known type answers a value of another type with file:line,
+// the key and the type it expects.
+TEST(Config, EveryKeyOfTheWrongTypeNamesFileLineKeyAndExpectedType) {
+  struct Case {
+    std::string alembic;   // extra lines in [alembic]
+    std::string database;  // extra lines in [databases.main]
+    std::string tail;      // extra tables
+    int line;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"version_locations = \"migrations/main\"\n", "", "", 2,
+       "'version_locations' must be an array of strings, e.g. version_locations = [\"migrations/main\"], not a "
+       "single string"},
+      {"version_locations = 3\n", "", "", 2, "'version_locations' must be an array of strings, not an integer"},
+      {"version_locations = [\"migrations/main\", 4]\n", "", "", 2,
+       "each entry of 'version_locations' must be a string, not an integer"},
+      {"version_locations = [\"migrations/main\", \"\"]\n", "", "", 2, "an entry of 'version_locations' is empty"},
+      {"version_locations = []\n", "", "", 2, "'version_locations' is empty"},
+      {"plugin_path = \"/opt/plugins\"\n", "", "", 3, "'plugin_path' must be an array of strings"},
+      {"plugin_path = { a = 1 }\n", "", "", 3, "'plugin_path' must be an array of strings, not a table"},
+      {"version_table = [\"v\"]\n", "", "", 3, "'version_table' must be a string, not an array"},
+      {"version_table_schema = true\n", "", "", 3, "'version_table_schema' must be a string, not a boolean"},
+      {"transaction_per_migration = \"yes\"\n", "", "", 3,
+       "'transaction_per_migration' must be true or false, not a string"},
+      {"jobs = 2.5\n", "", "", 3, "'jobs' must be an integer, not a number"},
+      {"jobs = -1\n", "", "", 3, "'jobs' must be between 1 and 1024, not -1"},
+      {"jobs = 99999999999\n", "", "", 3, "'jobs' must be between 1 and 1024, not 99999999999"},
+      {"", "url = 5\n", "", 4, "'url' must be a string, not an integer"},
+      {"", "url = \"sqlite://\"\nlocation = [\"migrations/main\"]\n", "", 5,
+       "'location' must be a string, not an array"},
+      {"", "", "[environments.staging]\nmain = \"sqlite:///a.db\"\n", 6,
+       "[environments.staging] main must be a list of URLs or a table with urls or urls_file, not a string "
+       "(write main = [\"...\"] for one URL)"},
+      {"", "", "[environments.staging]\nmain = { urls = \"sqlite:///a.db\" }\n", 6,
+       "'urls' must be an array of strings"},
+      {"", "", "[environments.staging]\nmain = { urls_file = 7 }\n", 6, "'urls_file' must be a string, not an integer"},
+      {"", "", "[environments]\nstaging = 3\n", 6, "'environments.staging' must be a table, not an integer"},
+  };
+  for (auto& c : cases) {
+    Project p;
+    std::string first = c.alembic.rfind("version_locations", 0) == 0 ? "" : "version_locations = [\"migrations/main\"]\n";
+    std::string file = p.config("[alembic]\n" + first + c.alembic + "[databases.main]\n" +
+                                (c.database.empty() ? "url = \"sqlite://\"\n" : c.database) + c.tail);
+    std::string msg = user_error([&] { load_config(file); });
+    EXPECT_TRUE(Contains(msg, file + ":" + std::to_string(c.line) + ": ")) << c.alembic << c.database << c.tail;
+    EXPECT_TRUE(Contains(msg, c.expected)) << c.alembic << c.database << c.tail;
+  }
+}
+
+TEST(Config, VersionTableMustBeAPlainIdentifier) {
+  for (std::string bad : std::vector<std::string>{"v; DROP TABLE t; --", "alembic version", "1versions", "schema.table", "back`tick",
+                          "versión", std::string(51, 'v')}) {
+    Project p;
+    std::string file = p.config("[alembic]\nversion_locations = [\"migrations/main\"]\n\nversion_table = \"" + bad +
+                                "\"\n[databases.main]\nurl = \"sqlite://\"\n");
+    std::string msg = user_error([&] { load_config(file); });
+    EXPECT_TRUE(Contains(msg, file + ":4: 'version_table' must be a plain SQL identifier: letters, digits and '_', "
+                                     "not starting with a digit, at most 50 characters"))
+        << bad;
+    EXPECT_TRUE(Contains(msg, "got '" + bad + "'")) << bad;
+  }
+  // The longest accepted name leaves room for "<name>_progress_pkc" in 63.
+  Project p;
+  std::string longest(50, 'v');
+  std::string file = p.config("[alembic]\nversion_locations = [\"migrations/main\"]\nversion_table = \"" + longest +
+                              "\"\nversion_table_schema = \"_Schema_2\"\n[databases.main]\nurl = \"sqlite://\"\n");
+  Config cfg = load_config(file);
+  EXPECT_EQ(cfg.version_table, longest);
+  EXPECT_EQ(cfg.version_table_schema.value_or(""), "_Schema_2");
+  EXPECT_EQ((longest + "_progress_pkc").size(), 63u);
+}
+
+TEST(Config, VersionTableSchemaMustBeAPlainIdentifier) {
+  for (std::string bad : std::vector<std::string>{"", "public; DROP SCHEMA x", "a-b", std::string(64, 's')}) {
+    Project p;
+    std::string file = p.config("[alembic]\nversion_locations = [\"migrations/main\"]\nversion_table_schema = \"" +
+                                bad + "\"\n[databases.main]\nurl = \"sqlite://\"\n");
+    std::string msg = user_error([&] { load_config(file); });
+    EXPECT_TRUE(Contains(msg, file + ":3: 'version_table_schema' must be a plain SQL identifier")) << bad;
+    EXPECT_TRUE(Contains(msg, "at most 63 characters")) << bad;
+  }
+  Project p;
+  std::string file = p.config("[alembic]\nversion_locations = [\"migrations/main\"]\nversion_table_schema = \"" +
+                              std::string(63, 's') + "\"\n[databases.main]\nurl = \"sqlite://\"\n");
+  EXPECT_EQ(load_config(file).version_table_schema.value_or(""), std::string(63, 's'));
+}
+
+// ------------------------------------------------------ byte order marks
+
+TEST(Config, LeadingByteOrderMarkIsAcceptedInConfigDotEnvAndUrlsFile) {
+  Project p;
+  ScopedEnv v("BOM");
+  p.dir.write(".env", "\xEF\xBB\xBF" + v.name() + "=sqlite:///from-dotenv.db\n");
+  p.dir.write("fleet.txt", "\xEF\xBB\xBFsqlite:///fleet-0.db\nsqlite:///fleet-1.db\n");
+  std::string file = p.config(
+      "\xEF\xBB\xBF[alembic]\n"
+      "version_locations = [\"migrations/main\"]\n"
+      "[databases.main]\n"
+      "url = \"${" + v.name() + "}\"\n"
+      "[environments.staging]\n"
+      "main = { urls_file = \"fleet.txt\" }\n");
+  Config cfg = load_config(file);
+  EXPECT_EQ(cfg.databases[0].url_text, "sqlite:///from-dotenv.db");
+  EXPECT_EQ(cfg.databases[0].line, 3);
+  ASSERT_EQ(cfg.environments.size(), 1u);
+  const auto& urls = cfg.environments[0].databases.at("main");
+  ASSERT_EQ(urls.size(), 2u);
+  EXPECT_EQ(urls[0].text, "sqlite:///fleet-0.db");
+  EXPECT_EQ(urls[0].url.database, p.path("fleet-0.db"));
+  EXPECT_EQ(urls[0].origin, p.path("fleet.txt") + ":1");
+}
+
+TEST(Config, ParseDotenvDropsALeadingByteOrderMark) {
+  auto env = parse_dotenv("\xEF\xBB\xBFKEY=value\nOTHER=2\n", ".env");
+  ASSERT_EQ(env.size(), 2u);
+  EXPECT_EQ(env.at("KEY"), "value");
+  EXPECT_EQ(strata::config::strip_bom("\xEF\xBB\xBFx"), "x");
+  EXPECT_EQ(strata::config::strip_bom("x\xEF\xBB\xBF"), "x\xEF\xBB\xBF");
+}
+
+// ------------------------------------------- the config file itself, .env
+
+TEST(Config, ADirectoryGivenAsTheConfigSaysSo) {
+  Project p;
+  std::string msg = user_error([&] { load_config(p.dir.path()); });
+  EXPECT_TRUE(Contains(msg, p.dir.path() + ": is a directory; give the path of an alembic.toml (-c/--config " +
+                                p.dir.path() + "/alembic.toml)"));
+  EXPECT_TRUE(NotContains(msg, "version_locations"));
+}
+
+TEST(Config, AMissingConfigSaysNoSuchFile) {
+  TempDir d;
+  std::string file = d / "missing.toml";
+  std::string msg = user_error([&] { load_config(file); });
+  EXPECT_TRUE(Contains(msg, file + ": no such file (use -c/--config PATH"));
+}
+
+TEST(Config, AnUnreadableConfigSaysCannotRead) {
+  if (geteuid() == 0) GTEST_SKIP() << "root reads every file";
+  Project p;
+  std::string file = p.config("[alembic]\nversion_locations = [\"migrations/main\"]\n");
+  fs::permissions(file, fs::perms::none);
+  std::string msg = user_error([&] { load_config(file); });
+  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_TRUE(Contains(msg, file + ": cannot read: Permission denied (the configuration file"));
+}
+
+TEST(Config, ADotEnvThatIsADirectoryIsAnError) {
+  Project p;
+  p.dir.write(".env/x", "");
+  std::string file = p.config("[alembic]\nversion_locations = [\"migrations/main\"]\n"
+                              "[databases.main]\nurl = \"sqlite://\"\n");
+  std::string msg = user_error([&] { load_config(file); });
+  EXPECT_TRUE(Contains(msg, p.path(".env") + ": is a directory (the .env file beside " + file));
+}
+
+TEST(Config, AMissingUrlsFileNamesTheConfigLine) {
+  Project p;
+  std::string file = p.config("[alembic]\nversion_locations = [\"migrations/main\"]\n"
+                              "[databases.main]\nurl = \"sqlite://\"\n"
+                              "[environments.staging]\nmain = { urls_file = \"nope.txt\" }\n");
+  // The file may exist only where the environment is used: reported when
+  // a command selects the environment.
+  auto cfg = load_config(file);
+  ASSERT_EQ(cfg.find_environment("staging")->errors.count("main"), 1u);
+  std::string msg = cfg.find_environment("staging")->errors.at("main");
+  EXPECT_TRUE(Contains(msg, file + ":6: [environments.staging] main: urls_file " + p.path("nope.txt") +
+                                ": no such file"));
+}
+
+// ------------------------------------------------------- numeric options
+
+TEST(Config, ParseCountAcceptsPlainNumbersInRange) {
+  using strata::config::parse_count;
+  EXPECT_EQ(parse_count("1", "-j/--jobs", 1, 1024), 1);
+  EXPECT_EQ(parse_count("1024", "-j/--jobs", 1, 1024), 1024);
+  EXPECT_EQ(parse_count("0008", "-j/--jobs", 1, 1024), 8);
+  for (std::string bad : {"0", "1025", "-1", "+1", "", " 1", "1.0", "1e2", "nan", "inf", "0x10", "four",
+                          "99999999999999999999999"}) {
+    std::string msg = user_error([&] { parse_count(bad, "-j/--jobs", 1, 1024); });
+    EXPECT_TRUE(Contains(msg, "-j/--jobs takes a whole number from 1 to 1024")) << bad;
+  }
+}
+
+TEST(Config, ParseSecondsAcceptsZeroToTheLimit) {
+  using strata::config::parse_seconds;
+  EXPECT_EQ(parse_seconds("0", "--lock-timeout", 86400), 0.0);
+  EXPECT_EQ(parse_seconds("2.5", "--lock-timeout", 86400), 2.5);
+  EXPECT_EQ(parse_seconds("86400", "--lock-timeout", 86400), 86400.0);
+  for (std::string bad : {"-1", "-0.5", "nan", "NaN", "inf", "-inf", "1e3", "0x10", "", ".", "1.2.3", "5s",
+                          "86400.001", "99999999999999999999999999999999999"}) {
+    std::string msg = user_error([&] { parse_seconds(bad, "--lock-timeout", 86400); });
+    EXPECT_TRUE(Contains(msg, "--lock-timeout takes a number of seconds from 0 to 86400")) << bad;
+  }
+  EXPECT_TRUE(Contains(user_error([&] { parse_seconds("-1", "--wait-timeout", 86400); }),
+                       "a negative time is not allowed"));
 }

@@ -8,7 +8,9 @@
 
 #include "statement_splitter.hpp"
 
+using strata::mysql::check_statement;
 using strata::mysql::split_statements;
+using strata::mysql::SplitError;
 using strata::mysql::StatementRange;
 
 namespace {
@@ -157,6 +159,11 @@ TEST(MysqlSplitter, DelimiterOnlyWhereAStatementStarts) {
 TEST(MysqlSplitter, DelimiterWithoutArgumentThrows) {
   EXPECT_THROW(split_statements("SELECT 1;\nDELIMITER\nSELECT 2"), std::invalid_argument);
   EXPECT_THROW(split_statements("DELIMITER   "), std::invalid_argument);
+  try {
+    split_statements("SELECT 1;\nDELIMITER\nSELECT 2");
+  } catch (const SplitError& e) {
+    EXPECT_EQ(e.offset, 10u);  // where the DELIMITER line starts
+  }
 }
 
 TEST(MysqlSplitter, OffsetsAreExact) {
@@ -179,6 +186,46 @@ TEST(MysqlSplitter, OffsetsAreExact) {
   EXPECT_EQ(ranges[1].length, 8u);  // "CALL p()"
 }
 
-TEST(MysqlSplitter, UnterminatedQuoteRunsToTheEnd) {
-  EXPECT_EQ(texts("SELECT 1; SELECT 'open; still open"), (V{"SELECT 1", "SELECT 'open; still open"}));
+// An unterminated construct would swallow the rest of the script: an error
+// at its start, whatever the delimiter.
+TEST(MysqlSplitter, UnterminatedConstructsAreErrorsAtTheirStart) {
+  struct Case {
+    std::string sql, message, at;
+  } cases[] = {
+      {"CREATE TABLE a (x int);\n/* the rest:\nCREATE TABLE b (x int);\n", "unterminated /* comment", "/*"},
+      {"SELECT 1; /*! SET @x = 1; ", "unterminated /* comment", "/*!"},
+      {"SELECT 1; SELECT 'open; still open", "unterminated quoted string", "'open"},
+      {"SELECT 1; SELECT 'esc\\'; SELECT 2", "unterminated quoted string", "'esc"},
+      {"SELECT 1; SELECT \"open; SELECT 2", "unterminated quoted string", "\"open"},
+      {"SELECT 1; SELECT `open; SELECT 2", "unterminated quoted identifier", "`open"},
+      {"DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 'x; END //\n", "unterminated quoted string", "'x"},
+  };
+  for (auto& c : cases) {
+    try {
+      split_statements(c.sql);
+      ADD_FAILURE() << "accepted: " << c.sql;
+    } catch (const SplitError& e) {
+      EXPECT_EQ(std::string(e.what()), c.message) << c.sql;
+      EXPECT_EQ(e.offset, c.sql.find(c.at)) << c.sql;
+    }
+    // The single-statement check (execute with STRATA_EXEC_SINGLE_STATEMENT) agrees.
+    const std::string tail = c.sql.substr(c.sql.find(c.at));
+    EXPECT_THROW(check_statement(tail), SplitError) << tail;
+  }
+  EXPECT_EQ(texts("SELECT 1; # done"), V({"SELECT 1"}));
+  EXPECT_NO_THROW(check_statement("CREATE PROCEDURE p() BEGIN SELECT 'a;b'; /* c */ END"));
+}
+
+TEST(MysqlSplitter, NulByteIsAnError) {
+  const std::string sql = std::string("CREATE TABLE a (x int);\nINSERT INTO a VALUES (1);") + '\0' +
+                          "\nINSERT INTO a VALUES (2);";
+  for (auto check : {+[](const std::string& s) { split_statements(s); }, +[](const std::string& s) { check_statement(s); }}) {
+    try {
+      check(sql);
+      ADD_FAILURE() << "accepted a NUL byte";
+    } catch (const SplitError& e) {
+      EXPECT_EQ(std::string(e.what()), "NUL byte (0x00) in the SQL");
+      EXPECT_EQ(e.offset, sql.find('\0'));
+    }
+  }
 }

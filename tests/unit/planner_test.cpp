@@ -764,3 +764,306 @@ TEST(Graph, DuplicateRevisionIdAcrossFilesNamesBothFiles) {
   EXPECT_NE(msg.find(second + ":2:"), std::string::npos) << msg;
   EXPECT_NE(msg.find("duplicate revision id dup1"), std::string::npos) << msg;
 }
+
+// ------------------------------------------------------- malformed targets
+
+// Targets Alembic itself cannot resolve (an internal AssertionError) or that
+// name nothing: refused with what is wrong, before any plan is made. Before
+// this check "", "@" and "X@" resolved to base: "downgrade main@" emptied
+// the database.
+TEST(Planner, EmptyTargetsAndNothingAfterTheAtSignAreRefused) {
+  auto f = two_heads();
+  const Strings at_b2 = {B2, C};
+  struct Case {
+    std::string target, problem;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"", "target '': the target is empty; give a revision: head, heads, base"},
+           {"@", "target '@': '@' alone names nothing; write LABEL@head, LABEL@base or REV@head"},
+           {"left@", "target 'left@': nothing after '@'; write left@head, left@base or left@REV"},
+           {"heads@", "target 'heads@': nothing after '@'"},
+           {"a@b@", "target 'a@b@': nothing after the last '@'"},
+           {"@-1", "target '@-1': no branch label before '@'; write LABEL@-1, or -1 from the current revision"},
+           {"@+2", "target '@+2': no branch label before '@'; write LABEL@+2, or +2 from the current revision"},
+       }) {
+    EXPECT_EQ(strata::planner::target_problem(c.target).has_value(), true) << c.target;
+    EXPECT_TRUE(contains(error_of([&] { f->graph.plan_upgrade({A}, c.target, "db"); }), c.problem)) << c.target;
+    EXPECT_TRUE(contains(error_of([&] { f->graph.plan_downgrade(at_b2, c.target, "db"); }), c.problem)) << c.target;
+    EXPECT_TRUE(contains(error_of([&] { f->graph.plan_stamp(at_b2, {c.target}, false, "db"); }), c.problem))
+        << c.target;
+  }
+}
+
+// The rest of Alembic's grammar is untouched: an empty branch before a
+// symbol ("@head") is no branch, text after a relative step is ignored.
+TEST(Planner, AlembicTargetsAroundTheAtSignStillResolve) {
+  auto f = linear();
+  for (std::string ok : {"head", "heads", "base", "+1", "-1", "1111+1", "@head", "@base", "@1111aaaa", "+1@"})
+    EXPECT_FALSE(strata::planner::target_problem(ok).has_value()) << ok;
+  EXPECT_EQ(f->graph.plan_upgrade({L1}, "@head", "db").final_rows, Strings{L4});
+  EXPECT_EQ(f->graph.plan_upgrade({L1}, "+1@", "db").final_rows, Strings{L2});
+  EXPECT_EQ(f->graph.plan_downgrade({L4}, "@base", "db").final_rows, Strings{});
+}
+
+// Step counts that do not fit: a UserError saying so, never std::stol's
+// out_of_range ("error: stol").
+TEST(Planner, RelativeStepsThatOverflowAreAUserError) {
+  auto f = two_heads();
+  const std::string huge = "99999999999999999999999";
+  for (std::string target : {"+" + huge, "-" + huge, A + "+" + huge, A + "-" + huge, "left@+" + huge,
+                             "left@-" + huge, std::string("-2147483648")}) {
+    const std::string digits = target.substr(target.find_last_of("+-") + 1);
+    const std::string want = "target '" + target + "': the step count " + digits +
+                             " is too large (at most 2147483647)";
+    EXPECT_TRUE(contains(error_of([&] { f->graph.plan_upgrade({A}, target, "db"); }), want)) << target;
+    EXPECT_TRUE(contains(error_of([&] { f->graph.plan_downgrade({B2, C}, target, "db"); }), want)) << target;
+    // get_revisions (show, stamp, history -r, --head) parses "LABEL@-N" too.
+    if (target.rfind("left@-", 0) == 0)
+      EXPECT_TRUE(contains(error_of([&] { f->graph.get_revisions(target); }), want)) << target;
+    EXPECT_TRUE(contains(error_of([&] { f->graph.walk("", target); }), "is too large")) << target;
+  }
+  // The largest count is accepted, and fails as Alembic does: too far.
+  EXPECT_TRUE(contains(error_of([&] { f->graph.plan_upgrade({A}, "right@+2147483647", "db"); }),
+                       "didn't produce 2147483647 migrations"));
+}
+
+// ------------------------------------------- revision-graph corners (issue 11)
+
+namespace {
+
+Strings walk_ids(const RevisionGraph& g, const std::string& base, const std::string& head,
+                 const Strings& rows = {}) {
+  Strings out;
+  for (auto i : g.walk(base, head, rows)) out.push_back(g.id(i));
+  return out;
+}
+
+// a[abranch] -> b -> c   and   d -> e[ebranch] -> f
+std::unique_ptr<Fixture> two_labelled_lines() {
+  return build({make_rev("a", {}, {"abranch"}), make_rev("b", {"a"}), make_rev("c", {"b"}), make_rev("d", {}),
+                make_rev("e", {"d"}, {"ebranch"}), make_rev("f", {"e"})});
+}
+
+// Alembic's MultipleBaseCrossDependencyTestTwo: three labelled lines, base2
+// depends on branch b_1, c3 depends on b2.
+std::unique_ptr<Fixture> cross_dependency_bases() {
+  return build({make_rev("base1", {}, {"b_1"}), make_rev("a1", {"base1"}), make_rev("b1", {"a1"}),
+                make_rev("c1", {"b1"}), make_rev("base2", {}, {"b_2"}, {"b_1"}), make_rev("a2", {"base2"}),
+                make_rev("b2", {"a2"}), make_rev("c2", {"b2"}), make_rev("d2", {"c2"}),
+                make_rev("base3", {}, {"b_3"}), make_rev("a3", {"base3"}), make_rev("b3", {"a3"}),
+                make_rev("c3", {"b3"}, {}, {"b2"}), make_rev("d3", {"c3"})});
+}
+
+}  // namespace
+
+TEST(PlannerCorners, HistoryFromALabelsBaseListsOnlyThatBranch) {
+  auto f = two_labelled_lines();
+  EXPECT_EQ(walk_ids(f->graph, "ebranch@base", "heads"), (Strings{"f", "e", "d"}));
+  EXPECT_EQ(walk_ids(f->graph, "abranch@base", "heads"), (Strings{"c", "b", "a"}));
+  EXPECT_EQ(walk_ids(f->graph, "ebranch@base", ""), (Strings{"f", "e", "d"}));  // "ebranch@base:"
+  // Unscoped, both lines.
+  EXPECT_EQ(as_set(walk_ids(f->graph, "base", "heads")), (StringSet{"a", "b", "c", "d", "e", "f"}));
+}
+
+TEST(PlannerCorners, HistoryFromARevisionsBaseUsesItsBranchLabel) {
+  auto f = two_labelled_lines();
+  // e declares ebranch; f inherits it; d gets it too (straight line above e).
+  EXPECT_EQ(walk_ids(f->graph, "e@base", "heads"), (Strings{"f", "e", "d"}));
+  EXPECT_EQ(walk_ids(f->graph, "f@base", "heads"), (Strings{"f", "e", "d"}));
+  EXPECT_EQ(walk_ids(f->graph, "b@base", "heads"), (Strings{"c", "b", "a"}));
+}
+
+TEST(PlannerCorners, HistoryFromABranchHeadOrRevisionIsScopedToo) {
+  auto f = two_labelled_lines();
+  EXPECT_EQ(walk_ids(f->graph, "ebranch@head", "heads"), (Strings{"f"}));
+  EXPECT_EQ(walk_ids(f->graph, "ebranch@e", "heads"), (Strings{"f", "e"}));
+  EXPECT_EQ(walk_ids(f->graph, "ebranch@d", "heads"), (Strings{"f", "e", "d"}));
+  // An upper end on another branch leaves nothing to list (as Alembic).
+  EXPECT_EQ(walk_ids(f->graph, "ebranch@base", "c"), Strings{});
+}
+
+TEST(PlannerCorners, HistoryFromABranchBaseKeepsWhatTheBranchDependsOn) {
+  // Alembic's test_we_need_base1/2/3 (1.8.1 gives exactly these).
+  auto f = cross_dependency_bases();
+  EXPECT_EQ(walk_ids(f->graph, "b_1@base", "heads"), (Strings{"c1", "b1", "a1", "base1"}));
+  EXPECT_EQ(walk_ids(f->graph, "b_2@base", "heads"), (Strings{"d2", "c2", "b2", "a2", "base2", "base1"}));
+  EXPECT_EQ(walk_ids(f->graph, "b_3@base", "heads"),
+            (Strings{"d3", "c3", "b3", "a3", "base3", "b2", "a2", "base2", "base1"}));
+}
+
+TEST(PlannerCorners, HistoryFromTheBaseOfAnUnlabelledRevisionSaysToNameTheBranch) {
+  auto f = build({make_rev("a", {}), make_rev("b", {"a"}), make_rev("c", {}, {"x"}), make_rev("d", {"c"}, {"y"})});
+  std::string e = error_of([&] { f->graph.walk("b@base", "heads"); });
+  EXPECT_TRUE(contains(e, "b is on no labelled branch")) << e;
+  EXPECT_TRUE(contains(e, "LABEL@base")) << e;
+  e = error_of([&] { f->graph.walk("d@base", "heads"); });
+  EXPECT_TRUE(contains(e, "d is on 2 labelled branches (x, y)")) << e;
+  e = error_of([&] { f->graph.walk("nosuch@base", "heads"); });
+  EXPECT_TRUE(contains(e, "'nosuch' is neither a branch label nor a revision")) << e;
+}
+
+TEST(PlannerCorners, DowngradingAMergeOfDependencyLinkedBasesLeavesOnlyTheDependent) {
+  // b1 depends on a1; bm merges both.
+  auto f = build({make_rev("a1", {}), make_rev("b1", {}, {}, {"a1"}), make_rev("bm", {"a1", "b1"})});
+  Plan up = f->graph.plan_upgrade({}, "bm", "db");
+  EXPECT_EQ(up.final_rows, Strings{"bm"});
+  Plan down = f->graph.plan_downgrade({"bm"}, "b1", "db");
+  EXPECT_EQ(step_ids(f->graph, down), Strings{"bm"});
+  ASSERT_EQ(down.steps.size(), 1u);
+  EXPECT_EQ(ops_text(down.steps[0].ops), Strings{"UPDATE bm -> b1"});
+  EXPECT_EQ(down.final_rows, Strings{"b1"});  // Alembic 1.8: {a1, b1}
+  expect_ops_consistent(down, {"bm"});
+  // ... so the merge can be upgraded again.
+  Plan again = f->graph.plan_upgrade(down.final_rows, "bm", "db");
+  EXPECT_EQ(step_ids(f->graph, again), Strings{"bm"});
+  EXPECT_EQ(again.final_rows, Strings{"bm"});
+  expect_ops_consistent(again, {"b1"});
+  // downgrade a1 removes the same revisions: bm (b1 stays, needing a1).
+  Plan to_a1 = f->graph.plan_downgrade({"bm"}, "a1", "db");
+  EXPECT_EQ(to_a1.final_rows, Strings{"b1"});
+}
+
+TEST(PlannerCorners, DowngradingAMergeWhoseParentsAreLinkedThroughAChainOfDependencies) {
+  // p2's line depends on x, which descends from p1: p1 is an ancestor of p2.
+  auto f = build({make_rev("p1", {}), make_rev("x", {"p1"}), make_rev("q", {}), make_rev("p2", {"q"}, {}, {"x"}),
+                  make_rev("m", {"x", "p2"}), make_rev("n", {"m"})});
+  Plan down = f->graph.plan_downgrade({"n"}, "p2", "db");
+  EXPECT_EQ(step_ids(f->graph, down), (Strings{"n", "m"}));
+  EXPECT_EQ(down.final_rows, Strings{"p2"});
+  expect_ops_consistent(down, {"n"});
+}
+
+TEST(PlannerCorners, DowngradingADependencyLinkedMergeBesideAnotherHeadDropsTheStaleParentToo) {
+  // As above, with an unrelated head z in the table (Alembic 1.13.1's fix
+  // covers only the case without other heads).
+  auto f = build({make_rev("a1", {}), make_rev("b1", {}, {}, {"a1"}), make_rev("bm", {"a1", "b1"}),
+                  make_rev("z", {})});
+  Plan down = f->graph.plan_downgrade({"bm", "z"}, "b1", "db");
+  EXPECT_EQ(step_ids(f->graph, down), Strings{"bm"});
+  EXPECT_EQ(as_set(down.final_rows), (StringSet{"b1", "z"}));
+  expect_ops_consistent(down, {"bm", "z"});
+}
+
+TEST(PlannerCorners, ThreeParentMergeWithOneDependencyLinkDowngradesAndUpgradesAgain) {
+  auto f = build({make_rev("a", {}), make_rev("b", {}, {}, {"a"}), make_rev("c", {}), make_rev("m", {"a", "b", "c"})});
+  Plan down = f->graph.plan_downgrade({"m"}, "c", "db");
+  EXPECT_EQ(step_ids(f->graph, down), Strings{"m"});
+  EXPECT_EQ(ops_text(down.steps.at(0).ops), (Strings{"INSERT b", "UPDATE m -> c"}));
+  EXPECT_EQ(as_set(down.final_rows), (StringSet{"b", "c"}));
+  expect_ops_consistent(down, {"m"});
+  Plan again = f->graph.plan_upgrade(down.final_rows, "m", "db");
+  EXPECT_EQ(step_ids(f->graph, again), Strings{"m"});
+  EXPECT_EQ(ops_text(again.steps.at(0).ops), (Strings{"DELETE b", "UPDATE c -> m"}));
+  expect_ops_consistent(again, {"b", "c"});
+  // From nothing too (Alembic 1.8 fails with KeyError: 'a': it deletes the
+  // row of a, which b's row replaced).
+  Plan fresh = f->graph.plan_upgrade({}, "m", "db");
+  EXPECT_EQ(fresh.final_rows, Strings{"m"});
+  expect_ops_consistent(fresh, {});
+}
+
+TEST(PlannerCorners, DowngradeMinusOneWithTwoHeadsWarnsNamingThePickAndTheAlternatives) {
+  auto f = two_heads();  // rows B2 (left) and C (right)
+  Plan p = f->graph.plan_downgrade({B2, C}, "-1", "db");
+  // As Alembic: the first row's branch only.
+  EXPECT_EQ(step_ids(f->graph, p), Strings{B2});
+  EXPECT_EQ(as_set(p.final_rows), (StringSet{B, C}));
+  ASSERT_EQ(p.warnings.size(), 1u);
+  const std::string& w = p.warnings[0];
+  EXPECT_TRUE(contains(w, "downgrade -1 with 2 current heads (" + B2 + ", " + C + ") is ambiguous")) << w;
+  EXPECT_TRUE(contains(w, "steps down from the first version row, " + B2)) << w;
+  EXPECT_TRUE(contains(w, "'strata --db db downgrade " + B2 + "@-1' or 'strata --db db downgrade " + C + "@-1'"))
+      << w;
+  // The advice does what it says: C@-1 steps down the other branch only.
+  Plan other = f->graph.plan_downgrade({B2, C}, C + "@-1", "db");
+  EXPECT_EQ(step_ids(f->graph, other), Strings{C});
+  EXPECT_EQ(as_set(other.final_rows), (StringSet{B2}));
+  EXPECT_TRUE(other.warnings.empty());
+  Plan first = f->graph.plan_downgrade({B2, C}, B2 + "@-1", "db");
+  EXPECT_EQ(step_ids(f->graph, first), Strings{B2});
+  EXPECT_TRUE(first.warnings.empty());
+}
+
+TEST(PlannerCorners, EveryRelativeDowngradeWithSeveralHeadsWarns) {
+  auto f = two_heads();
+  Plan p = f->graph.plan_downgrade({B2, C}, "-2", "db");
+  EXPECT_EQ(step_ids(f->graph, p), (Strings{B2, B}));
+  ASSERT_EQ(p.warnings.size(), 1u);
+  EXPECT_TRUE(contains(p.warnings[0], "downgrade -2 with 2 current heads")) << p.warnings[0];
+  EXPECT_TRUE(contains(p.warnings[0], "downgrade " + C + "@-2'")) << p.warnings[0];
+  // One head: no warning; named revision or label: no warning.
+  EXPECT_TRUE(f->graph.plan_downgrade({B2}, "-1", "db").warnings.empty());
+  EXPECT_TRUE(f->graph.plan_downgrade({B2, C}, "left@-1", "db").warnings.empty());
+  EXPECT_TRUE(f->graph.plan_downgrade({B2, C}, B2 + "-1", "db").warnings.empty());
+  // Upgrades never carry this warning.
+  EXPECT_TRUE(f->graph.plan_upgrade({B}, "heads", "db").warnings.empty());
+}
+
+TEST(PlannerCorners, LabelMinusOneWithSeveralCurrentRevisionsOnTheBranchNamesThem) {
+  // A labelled base with two branches under it: both rows are on "root".
+  auto f = build({make_rev(A, {}, {"root"}), make_rev(B, {A}), make_rev(C, {A})});
+  std::string e = error_of([&] { f->graph.plan_downgrade({B, C}, "root@-1", "db"); });
+  EXPECT_TRUE(contains(e, "2 current revisions are on branch 'root' (" + B + ", " + C + ")")) << e;
+  EXPECT_TRUE(contains(e, "'downgrade " + B + "@-1' or 'downgrade " + C + "@-1'")) << e;
+  auto g = two_heads();
+  e = error_of([&] { g->graph.plan_downgrade({B}, "right@-1", "db"); });
+  EXPECT_TRUE(contains(e, "no current revision is on branch 'right' (current: " + B + ")")) << e;
+}
+
+TEST(PlannerCorners, DowngradeMinusOneFromAMergeNamesItsParentsAndWhatToRun) {
+  auto f = build(diamond_revs());
+  std::string e = error_of([&] { f->graph.plan_downgrade({M}, "-1", "db"); });
+  EXPECT_TRUE(contains(e, "Ambiguous walk: 1 step down from " + M + " is ambiguous")) << e;
+  EXPECT_TRUE(contains(e, M + " is a merge point of " + B + " and " + C)) << e;
+  EXPECT_TRUE(contains(e, "'downgrade " + B + "' or 'downgrade " + C + "'")) << e;
+  // Following the advice works: the merge is undone, both parents stay.
+  Plan p = f->graph.plan_downgrade({M}, B, "db");
+  EXPECT_EQ(step_ids(f->graph, p), Strings{M});
+  EXPECT_EQ(as_set(p.final_rows), (StringSet{B, C}));
+}
+
+TEST(PlannerCorners, WalkingDownAcrossAMergeSaysWhereTheMergeWasReached) {
+  auto f = build(diamond_revs());
+  std::string e = error_of([&] { f->graph.plan_downgrade({D}, "-2", "db"); });
+  EXPECT_TRUE(contains(e, "2 steps down from " + D + " reach " + M + " after 1 step")) << e;
+  EXPECT_TRUE(contains(e, M + " is a merge point of " + B + " and " + C)) << e;
+  e = error_of([&] { f->graph.plan_downgrade({D}, M + "-1", "db"); });
+  EXPECT_TRUE(contains(e, "merge point of " + B + " and " + C)) << e;
+  // Upwards, a branch point: the children and what to run.
+  e = error_of([&] { f->graph.plan_upgrade({A}, "+1", "db"); });
+  EXPECT_TRUE(contains(e, A + " is a branch point; one step up from it is either " + B + " or " + C)) << e;
+  EXPECT_TRUE(contains(e, "'upgrade " + B + "' or 'upgrade " + C + "'")) << e;
+}
+
+TEST(PlannerCorners, AStaleAncestorRowIsNamedWithTheRepair) {
+  auto f = build({make_rev("aaaa", {}), make_rev("bbbb", {"aaaa"}), make_rev("cccc", {"bbbb"}),
+                  make_rev("dddd", {"cccc"})});
+  for (auto target : {"head", "heads", "+1", "dddd"}) {
+    std::string e = error_of([&] { f->graph.plan_upgrade({"aaaa", "cccc"}, target, "main"); });
+    EXPECT_TRUE(contains(e, "the version table of database 'main' holds aaaa, cccc")) << e;
+    EXPECT_TRUE(contains(e, "aaaa (an ancestor of cccc) is a stale row")) << e;
+    EXPECT_TRUE(contains(e, "'strata --db main stamp --purge cccc'")) << e;
+    EXPECT_FALSE(contains(e, "overlaps")) << e;
+  }
+  // Downgrades are refused the same way (Alembic 1.8 would walk from the
+  // stale row and undo everything above it).
+  for (auto target : {"-1", "bbbb", "base"}) {
+    std::string e = error_of([&] { f->graph.plan_downgrade({"aaaa", "cccc"}, target, "main"); });
+    EXPECT_TRUE(contains(e, "aaaa (an ancestor of cccc) is a stale row")) << e;
+  }
+  // The repair itself works, and then the upgrade does.
+  Plan s = f->graph.plan_stamp({"aaaa", "cccc"}, {"cccc"}, true, "main");
+  EXPECT_EQ(s.final_rows, Strings{"cccc"});
+  EXPECT_EQ(step_ids(f->graph, f->graph.plan_upgrade(s.final_rows, "head", "main")), Strings{"dddd"});
+  // history -r current: says the same (without --db: history does not know it).
+  std::string e = error_of([&] { f->graph.walk("current", "heads", {"aaaa", "cccc"}); });
+  EXPECT_TRUE(contains(e, "'strata stamp --purge cccc'")) << e;
+}
+
+TEST(PlannerCorners, AStaleRowThroughDependsOnAndSeveralStaleRowsAreAllNamed) {
+  auto f = build({make_rev("a1", {}), make_rev("b1", {}, {}, {"a1"}), make_rev("x", {}), make_rev("y", {"x"}),
+                  make_rev("z", {})});
+  std::string e = error_of([&] { f->graph.plan_upgrade({"a1", "b1", "x", "y", "z"}, "heads", "db"); });
+  EXPECT_TRUE(contains(e, "a1 (an ancestor of b1), x (an ancestor of y) are stale rows")) << e;
+  EXPECT_TRUE(contains(e, "stamp --purge b1 y z'")) << e;
+}

@@ -40,15 +40,53 @@ TEST(PluginLoader, LoadsTheRealSqlitePlugin) {
 TEST(PluginLoader, RefusesAnotherMajorVersionNamingFileAndBothVersions) {
   auto msg = refusal("brokenmajor");
   EXPECT_TRUE(has(msg, plugin("brokenmajor"))) << msg;
-  EXPECT_TRUE(has(msg, "ABI 2.0")) << msg;
-  EXPECT_TRUE(has(msg, "speaks 1.0")) << msg;
+  EXPECT_TRUE(has(msg, "ABI 2.1")) << msg;
+  EXPECT_TRUE(has(msg, "speaks 1.1")) << msg;
 }
 
 TEST(PluginLoader, RefusesANewerMinorVersion) {
   auto msg = refusal("brokenminor");
   EXPECT_TRUE(has(msg, plugin("brokenminor"))) << msg;
-  EXPECT_TRUE(has(msg, "ABI 1.1")) << msg;
-  EXPECT_TRUE(has(msg, "newer than this strata's 1.0")) << msg;
+  EXPECT_TRUE(has(msg, "ABI 1.2")) << msg;
+  EXPECT_TRUE(has(msg, "newer than this strata's 1.1")) << msg;
+}
+
+// A plugin built for ABI 1.0 has a shorter table, without statement_traits:
+// it keeps working, and its statements count as possibly in doubt.
+TEST(PluginLoader, LoadsAnAbi10PluginAndTreatsItsStatementsAsPossiblyInDoubt) {
+  auto p = PluginRegistry::load_file(plugin("brokenold10"), "broken");
+  EXPECT_EQ(p.api->abi_minor, 0u);
+  EXPECT_EQ(p.api->struct_size, STRATA_DIALECT_API_SIZE_1_0);
+  EXPECT_EQ(p.statement_traits("INSERT INTO t VALUES (1)"), STRATA_STMT_NO_TRANSACTION);
+}
+
+TEST(PluginLoader, RealPluginsClassifyStatementsForProgressTracking) {
+  auto sqlite = PluginRegistry::load_file(strata::test::build_plugin_dir() + "/strata-dialect-sqlite.so", "sqlite");
+  EXPECT_EQ(sqlite.statement_traits("INSERT INTO t VALUES (1)"), 0u);
+  EXPECT_EQ(sqlite.statement_traits("CREATE TABLE t (x INT)"), 0u);
+  EXPECT_EQ(sqlite.statement_traits("-- tidy up\nVACUUM"), STRATA_STMT_NO_TRANSACTION);
+  auto mysql = PluginRegistry::load_file(strata::test::build_plugin_dir() + "/strata-dialect-mysql.so", "mysql");
+  EXPECT_EQ(mysql.statement_traits("INSERT INTO t SELECT * FROM u"), 0u);
+  EXPECT_EQ(mysql.statement_traits("/* bulk */ update t set x = 1"), 0u);
+  EXPECT_EQ(mysql.statement_traits("# note\nDELETE FROM t"), 0u);
+  EXPECT_EQ(mysql.statement_traits("CREATE TABLE u (x INT)"), STRATA_STMT_NO_TRANSACTION);
+  EXPECT_EQ(mysql.statement_traits("CREATE TABLE u AS SELECT 1"), STRATA_STMT_NO_TRANSACTION);
+  EXPECT_EQ(mysql.statement_traits("CALL fill_all()"), STRATA_STMT_NO_TRANSACTION);
+  EXPECT_EQ(mysql.statement_traits("/*!40101 SET NAMES utf8 */"), STRATA_STMT_NO_TRANSACTION);
+  EXPECT_EQ(mysql.statement_traits(""), STRATA_STMT_NO_TRANSACTION);
+  auto pg = PluginRegistry::load_file(strata::test::build_plugin_dir() + "/strata-dialect-postgresql.so",
+                                      "postgresql");
+  EXPECT_EQ(pg.statement_traits("CREATE TABLE t (x INT)"), 0u);
+  EXPECT_EQ(pg.statement_traits("INSERT INTO t SELECT generate_series(1, 10)"), 0u);
+  EXPECT_EQ(pg.statement_traits("create unique index concurrently t_x on t (x)"),
+            STRATA_STMT_NO_TRANSACTION | STRATA_STMT_PARTIAL_ON_FAILURE);
+  EXPECT_EQ(pg.statement_traits("DROP INDEX CONCURRENTLY t_x"),
+            STRATA_STMT_NO_TRANSACTION | STRATA_STMT_PARTIAL_ON_FAILURE);
+  EXPECT_EQ(pg.statement_traits("VACUUM ANALYZE t"), STRATA_STMT_NO_TRANSACTION);
+  EXPECT_EQ(pg.statement_traits("CREATE DATABASE other"), STRATA_STMT_NO_TRANSACTION);
+  EXPECT_EQ(pg.statement_traits("COMMIT"), STRATA_STMT_NO_TRANSACTION);
+  EXPECT_EQ(pg.statement_traits("CALL refresh_all()"), STRATA_STMT_NO_TRANSACTION);
+  EXPECT_EQ(pg.statement_traits("ALTER TYPE mood ADD VALUE 'ok'"), 0u);
 }
 
 TEST(PluginLoader, RefusesAPluginForAnotherDialect) {

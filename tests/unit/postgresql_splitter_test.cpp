@@ -8,6 +8,7 @@
 #include "statement_splitter.hpp"
 
 using strata::postgresql::split_statements;
+using strata::postgresql::SplitError;
 using strata::postgresql::StatementRange;
 
 namespace {
@@ -165,9 +166,46 @@ TEST(PostgresqlSplitter, SqlStandardFunctionBody) {
             V({"BEGIN", "CREATE TABLE t (id int)", "COMMIT"}));
 }
 
-TEST(PostgresqlSplitter, UnterminatedQuoteRunsToTheEnd) {
-  EXPECT_EQ(texts("SELECT 1; SELECT 'open; SELECT 2"), V({"SELECT 1", "SELECT 'open; SELECT 2"}));
-  EXPECT_EQ(texts("SELECT $$open; x"), V({"SELECT $$open; x"}));
+// An unterminated construct would swallow the rest of the script (and the
+// server would run only what came before it): an error at its start.
+TEST(PostgresqlSplitter, UnterminatedConstructsAreErrorsAtTheirStart) {
+  struct Case {
+    std::string sql, message, at;
+  } cases[] = {
+      {"CREATE TABLE a (x int);\n/* the rest:\nCREATE TABLE b (x int);\n", "unterminated /* comment", "/*"},
+      {"SELECT 1; /* outer /* inner */ still open", "unterminated /* comment", "/* outer"},
+      {"SELECT 1; SELECT 'open; SELECT 2", "unterminated quoted string", "'open"},
+      {"SELECT 1; SELECT E'esc\\'; SELECT 2", "unterminated quoted string", "E'esc"},
+      {"SELECT 1; SELECT \"open; SELECT 2", "unterminated quoted identifier", "\"open"},
+      {"SELECT $$open; x", "unterminated dollar-quoted string $$", "$$"},
+      {"CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $bod$ LANGUAGE sql;",
+       "unterminated dollar-quoted string $body$", "$body$"},
+      {"/* leading comment never closed\nSELECT 1;", "unterminated /* comment", "/*"},
+  };
+  for (auto& c : cases) {
+    try {
+      split_statements(c.sql);
+      ADD_FAILURE() << "accepted: " << c.sql;
+    } catch (const SplitError& e) {
+      EXPECT_EQ(std::string(e.what()), c.message) << c.sql;
+      EXPECT_EQ(e.offset, c.sql.find(c.at)) << c.sql;
+    }
+  }
+  // Closed ones, and a line comment at the very end, are fine.
+  EXPECT_EQ(texts("SELECT 'a''b'; SELECT $t$ $$ $t$; SELECT 1 -- end"),
+            V({"SELECT 'a''b'", "SELECT $t$ $$ $t$", "SELECT 1 -- end"}));
+}
+
+TEST(PostgresqlSplitter, NulByteIsAnError) {
+  const std::string sql = std::string("CREATE TABLE a (x int);\nINSERT INTO a VALUES (1);") + '\0' +
+                          "\nINSERT INTO a VALUES (2);";
+  try {
+    split_statements(sql);
+    ADD_FAILURE() << "accepted a NUL byte";
+  } catch (const SplitError& e) {
+    EXPECT_EQ(std::string(e.what()), "NUL byte (0x00) in the SQL");
+    EXPECT_EQ(e.offset, sql.find('\0'));
+  }
 }
 
 TEST(PostgresqlSplitter, MultibyteText) {

@@ -66,6 +66,37 @@ class RunnerTest : public ::testing::Test {
     return c.query_column("LOG");
   }
 
+  void exec(const std::string& url, const std::string& sql) {
+    auto u = config::parse_url(url, dir.path());
+    dialect::ConnectOptions o;
+    o.dialect = u.dialect;
+    o.database = u.database;
+    dialect::Connection c(plugins.get(u.dialect), o);
+    c.execute(sql);
+  }
+
+  // What a run killed while statement `started` of r3 ran leaves behind.
+  void leave_record(const std::string& url, const std::string& rev, int done, int total, int started) {
+    exec(url, "INSERT INTO `alembic_version_progress` (revision, direction, statements_done, statements_total, "
+              "statement_started) VALUES ('" + rev + "', 'upgrade', 0, " + std::to_string(total) + ", " +
+              (started ? std::to_string(started) : std::string("NULL")) + ")");
+    exec(url, "UPDATE `alembic_version_progress` SET statements_done = " + std::to_string(done) +
+              ", statement_started = " + (started ? std::to_string(started) : std::string("NULL")) +
+              " WHERE revision = '" + rev + "'");
+  }
+
+  std::vector<runner::TargetResult> resume(int64_t from, int64_t after) {
+    runner::Runner r(cfg, plugins, output);
+    runner::Request req;
+    req.action = runner::Action::Upgrade;
+    req.target = "head";
+    req.resume = true;
+    req.resume_from = from;
+    req.resume_after = after;
+    std::vector<const config::DatabaseConfig*> dbs{&cfg.databases[0]};
+    return r.run(dbs, req, 1);
+  }
+
   static long count(const std::vector<std::string>& log, const std::string& entry) {
     return std::count(log.begin(), log.end(), entry);
   }
@@ -93,8 +124,8 @@ TEST_F(RunnerTest, WholeRunIsOneTransactionWhereDdlIsTransactional) {
   EXPECT_LT(index_of(l, "lock:strata:alembic_version"), index_of(l, "begin"));
   EXPECT_LT(index_of(l, "exec:CREATE TABLE t3"), index_of(l, "commit"));
   EXPECT_GT(index_of(l, "unlock:"), index_of(l, "commit"));
-  EXPECT_NE(index_of(l, "exec:INSERT INTO alembic_version (version_num) VALUES ('a1')"), -1);
-  EXPECT_NE(index_of(l, "exec:UPDATE alembic_version SET version_num='a3' WHERE alembic_version.version_num = 'a2'"), -1);
+  EXPECT_NE(index_of(l, "exec:INSERT INTO `alembic_version` (version_num) VALUES ('a1')"), -1);
+  EXPECT_NE(index_of(l, "exec:UPDATE `alembic_version` SET version_num='a3' WHERE `alembic_version`.version_num = 'a2'"), -1);
 }
 
 TEST_F(RunnerTest, TransactionPerMigrationCommitsEachRevision) {
@@ -121,16 +152,20 @@ TEST_F(RunnerTest, NonTransactionalRevisionRunsBetweenCommitsWithItsProgressReco
   // runs outside any transaction, and its version row and the end of the
   // record are written together.
   long committed = index_of(l, "commit");
-  long recorded = index_of(l, "exec:INSERT INTO alembic_version_progress");
+  long recorded = index_of(l, "exec:INSERT INTO `alembic_version_progress`");
   ASSERT_NE(recorded, -1);
   EXPECT_LT(committed, recorded);
   EXPECT_LT(recorded, t2);
-  EXPECT_EQ(l[t2 + 1], "exec:UPDATE alembic_version_progress SET statements_done = 1 WHERE revision = 'c2'");
-  EXPECT_EQ(l[t2 + 2], "begin");
-  EXPECT_EQ(l[t2 + 3], "exec:UPDATE alembic_version SET version_num='c2' WHERE alembic_version.version_num = 'c1'");
-  EXPECT_EQ(l[t2 + 4], "exec:DELETE FROM alembic_version_progress");
-  EXPECT_EQ(l[t2 + 5], "commit");
-  EXPECT_EQ(l[t2 + 6], "begin");  // the run's transaction goes on for c3
+  // A statement that can share a transaction commits with its progress.
+  EXPECT_EQ(l[t2 - 1], "begin");
+  EXPECT_EQ(l[t2 + 1],
+            "exec:UPDATE `alembic_version_progress` SET statements_done = 1, statement_started = NULL WHERE revision = 'c2'");
+  EXPECT_EQ(l[t2 + 2], "commit");
+  EXPECT_EQ(l[t2 + 3], "begin");
+  EXPECT_EQ(l[t2 + 4], "exec:UPDATE `alembic_version` SET version_num='c2' WHERE `alembic_version`.version_num = 'c1'");
+  EXPECT_EQ(l[t2 + 5], "exec:DELETE FROM `alembic_version_progress`");
+  EXPECT_EQ(l[t2 + 6], "commit");
+  EXPECT_EQ(l[t2 + 7], "begin");  // the run's transaction goes on for c3
   EXPECT_EQ(results[0].to_rows, std::vector<std::string>{"c3"});
 }
 
@@ -216,6 +251,102 @@ TEST_F(RunnerTest, ResolveAppliedRecordsTheRevisionAndResolveRevertedForgetsIt) 
   auto cur = run(runner::Action::Current, "");
   EXPECT_EQ(cur[0].from_rows, std::vector<std::string>{"s3"});
   EXPECT_TRUE(cur[0].mid_revision.empty());
+}
+
+// A statement that cannot share a transaction is announced before it is
+// sent; one that can commits together with its progress update.
+TEST_F(RunnerTest, TrackedStatementsAreAnnouncedOrCommittedWithTheirProgress) {
+  const std::string url = "fakenontx://host/announce";
+  add_db("main", url, chain("main", "a", "", "CREATE TABLE t3 NOTX (id INT);\nINSERT INTO t1 VALUES (1)"));
+  auto results = run(runner::Action::Upgrade, "head");
+  ASSERT_TRUE(results[0].ok) << results[0].error;
+  auto l = log(url);
+  long ddl = index_of(l, "exec:CREATE TABLE t3 NOTX");
+  ASSERT_GT(ddl, 0);
+  EXPECT_EQ(l[ddl - 1],
+            "exec:INSERT INTO `alembic_version_progress` (revision, direction, statements_done, statements_total, "
+            "statement_started) VALUES ('a3', 'upgrade', 0, 2, 1)");
+  EXPECT_EQ(l[ddl + 1],
+            "exec:UPDATE `alembic_version_progress` SET statements_done = 1, statement_started = NULL WHERE revision = 'a3'");
+  EXPECT_EQ(l[ddl + 2], "begin");
+  EXPECT_EQ(l[ddl + 3], "exec:INSERT INTO t1 VALUES (1)");
+  EXPECT_EQ(l[ddl + 4],
+            "exec:UPDATE `alembic_version_progress` SET statements_done = 2, statement_started = NULL WHERE revision = 'a3'");
+  EXPECT_EQ(l[ddl + 5], "commit");
+}
+
+TEST_F(RunnerTest, AStatementInDoubtIsNeverRunAgainUnlessTheUserSaysSo) {
+  const std::string url = "fakenontx://host/in_doubt";
+  const std::string loc =
+      chain("main", "d", "", "CREATE TABLE t3a NOTX (id INT);\nINSERT INTO t3a VALUES (1);\nCREATE TABLE t3c NOTX (x INT)");
+  add_db("main", url, loc);
+  ASSERT_TRUE(run(runner::Action::Upgrade, "d2")[0].ok);
+  leave_record(url, "d3", 0, 3, 1);  // killed while statement 1 ran
+
+  auto plain = run(runner::Action::Upgrade, "head");
+  ASSERT_FALSE(plain[0].ok);
+  EXPECT_TRUE(has(plain[0].error, "statement 1 (" + loc + "/3.sql:7) is in doubt")) << plain[0].error;
+  EXPECT_TRUE(has(plain[0].error, "check the database for the effect of statement 1: CREATE TABLE t3a NOTX (id INT)"))
+      << plain[0].error;
+  EXPECT_TRUE(has(plain[0].error, "strata --db main upgrade TARGET --resume-after 1")) << plain[0].error;
+  EXPECT_TRUE(has(plain[0].error, "strata --db main upgrade TARGET --resume-from 1")) << plain[0].error;
+  EXPECT_EQ(plain[0].mid_revision, "d3 upgrade 0/3 in-doubt 1");
+
+  auto bare = resume(0, 0);
+  ASSERT_FALSE(bare[0].ok);
+  EXPECT_TRUE(has(bare[0].error, "--resume alone never re-runs a statement that may have taken effect"))
+      << bare[0].error;
+  EXPECT_EQ(index_of(log(url), "exec:CREATE TABLE t3a"), -1);
+  EXPECT_EQ(run(runner::Action::Current, "")[0].mid_revision, "d3 upgrade 0/3 in-doubt 1") << "the record is kept";
+
+  // The user checked: the table is there. Statement 1 is not run again.
+  auto after = resume(0, 1);
+  ASSERT_TRUE(after[0].ok) << after[0].error;
+  auto l = log(url);
+  EXPECT_EQ(count(l, "exec:CREATE TABLE t3a NOTX (id INT)"), 0);
+  EXPECT_EQ(count(l, "exec:INSERT INTO t3a VALUES (1)"), 1);
+  EXPECT_EQ(count(l, "exec:CREATE TABLE t3c NOTX (x INT)"), 1);
+  EXPECT_EQ(after[0].to_rows, std::vector<std::string>{"d3"});
+  EXPECT_TRUE(run(runner::Action::Current, "")[0].mid_revision.empty());
+}
+
+TEST_F(RunnerTest, ResumeFromRunsTheStatementInDoubtAgainAndChecksTheNumber) {
+  const std::string url = "fakenontx://host/resume_from";
+  add_db("main", url, chain("main", "f", "", "CREATE TABLE t3a NOTX (id INT);\nCREATE TABLE t3b NOTX (x INT)"));
+  ASSERT_TRUE(run(runner::Action::Upgrade, "f2")[0].ok);
+  leave_record(url, "f3", 1, 2, 2);
+  auto beyond = resume(3, 0);
+  ASSERT_FALSE(beyond[0].ok);
+  EXPECT_TRUE(has(beyond[0].error, "--resume-from 3: revision f3 has 2 statements")) << beyond[0].error;
+  auto from = resume(2, 0);
+  ASSERT_TRUE(from[0].ok) << from[0].error;
+  auto l = log(url);
+  EXPECT_EQ(count(l, "exec:CREATE TABLE t3a NOTX (id INT)"), 0);
+  EXPECT_EQ(count(l, "exec:CREATE TABLE t3b NOTX (x INT)"), 1);
+  EXPECT_TRUE(has(out.str(), "resuming f3 at statement 2 of 2")) << out.str();
+}
+
+// Only success, resolve or stamp drop a record: not a failed resume, and not
+// a first statement that can fail with effects left behind.
+TEST_F(RunnerTest, AFailedResumeOrAPartialFailureKeepsTheRecord) {
+  const std::string url = "fakenontx://host/keep";
+  add_db("main", url, chain("main", "k", "", "CREATE TABLE FAIL NOTX (x INT);\nCREATE TABLE t3b (x INT)"));
+  // A fresh run whose first statement fails cleanly leaves nothing to record.
+  ASSERT_FALSE(run(runner::Action::Upgrade, "head")[0].ok);
+  EXPECT_TRUE(run(runner::Action::Current, "")[0].mid_revision.empty());
+  // A resume that fails at the same place keeps its record.
+  leave_record(url, "k3", 0, 2, 0);
+  auto again = resume(0, 0);
+  ASSERT_FALSE(again[0].ok);
+  EXPECT_EQ(run(runner::Action::Current, "")[0].mid_revision, "k3 upgrade 0/2");
+  EXPECT_FALSE(has(err.str(), "rolled back: database left at")) << err.str();
+
+  const std::string url2 = "fakenontx://host/keep_partial";
+  cfg.databases.clear();
+  add_db("main", url2, chain("main2", "p", "", "CREATE INDEX PARTIAL FAIL ON t1 (id)"));
+  ASSERT_FALSE(run(runner::Action::Upgrade, "head")[0].ok);
+  EXPECT_EQ(run(runner::Action::Current, "")[0].mid_revision, "p3 upgrade 0/1")
+      << "an index build that failed may have left an invalid index: the record stays";
 }
 
 TEST_F(RunnerTest, OneDatabaseFailingDoesNotStopTheOthers) {

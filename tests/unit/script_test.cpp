@@ -1004,3 +1004,104 @@ TEST(Script, FirstMalformedFileInOrderIsReportedAmongMany) {
     ASSERT_TRUE(contains(msg, dir / "r0090.sql:2:")) << msg;
   }
 }
+
+// ------------------------------------------- encoding and section names
+// What a revision file holds is what runs: a NUL byte ends the SQL early in
+// every client library, bytes that are not UTF-8 reach the server as
+// whatever its encoding makes of them, and a misspelt dialect section runs
+// the plain one instead. Each is an error naming file:line before anything
+// runs.
+
+TEST(Script, NulByteIsAnErrorNamingLineAndColumn) {
+  std::string text = revision_text("nul01", "", "CREATE TABLE a (x INT);\nINSERT INTO a VALUES (1);", "<none>");
+  const size_t at = text.find("INSERT") + 7;  // line 8 (4 header lines, a blank, the marker, CREATE), column 8
+  text.insert(at, 1, '\0');
+  const std::string msg = parse_error(text, "dir/nul01.sql");
+  EXPECT_TRUE(contains(msg, "dir/nul01.sql:8: NUL byte (0x00) at column 8")) << msg;
+}
+
+TEST(Script, InvalidUtf8IsAnErrorNamingLineColumnAndByte) {
+  // Latin-1 "é" (0xE9) after a valid "ü" (two bytes, one column).
+  const std::string text =
+      revision_text("lat01", "", "INSERT INTO t VALUES ('\xC3\xBC caf\xE9');", "<none>");
+  const std::string msg = parse_error(text, "lat.sql");
+  EXPECT_TRUE(contains(msg, "lat.sql:7: invalid UTF-8 at column 29 (byte 0xE9)")) << msg;
+  // Overlong forms, surrogates, stray continuation bytes and a sequence cut
+  // short by the end of the file are not UTF-8 either.
+  for (std::string bad : {"\xC0\xAF", "\xED\xA0\x80", "\x80", "\xF4\x90\x80\x80", "\xE2\x82"}) {
+    const std::string m = parse_error(revision_text("bad01", "", "SELECT 1;", "<none>") + "-- " + bad, "b.sql");
+    EXPECT_TRUE(contains(m, "b.sql:8: invalid UTF-8 at column 4")) << m;
+  }
+  // Valid multi-byte text of every length is accepted.
+  Revision r = parse_revision(
+      revision_text("utf01", "", "INSERT INTO t VALUES ('\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80');", "<none>"), "u.sql");
+  EXPECT_TRUE(contains(r.upgrade[0].sql, "\xF0\x9F\x98\x80"));
+}
+
+TEST(Script, LeadingUtf8BomIsAcceptedWithoutShiftingLines) {
+  const std::string plain =
+      revision_text("bom001", "", "CREATE TABLE a (x INT);\nCREATE TABLE b (x INT);", "DROP TABLE a;");
+  Revision a = parse_revision(plain, "a.sql");
+  Revision b = parse_revision("\xEF\xBB\xBF" + plain, "b.sql");
+  EXPECT_EQ(b.id, "bom001");
+  EXPECT_EQ(b.id_line, 1);
+  ASSERT_EQ(b.upgrade.size(), 1u);
+  EXPECT_EQ(b.upgrade[0].sql, a.upgrade[0].sql);
+  EXPECT_EQ(b.upgrade[0].first_line, a.upgrade[0].first_line);
+  const size_t off = b.upgrade[0].sql.find("CREATE TABLE b");
+  EXPECT_EQ(b.line_in_file(b.upgrade[0], off), a.line_in_file(a.upgrade[0], off));
+  // A BOM elsewhere is just text (U+FEFF); a UTF-16 file is named as such.
+  const std::string msg = parse_error("\xFF\xFE-\0-\0", "w.sql");
+  EXPECT_TRUE(contains(msg, "w.sql:1: the file is UTF-16")) << msg;
+}
+
+TEST(Script, MisspeltDialectSectionIsAnErrorWithASuggestion) {
+  const std::string text = revision_text("typo01", "", "CREATE TABLE a (x INT);\n\n-- +upgrade sqlit\nSELECT 2;",
+                                         "<none>");
+  const std::string msg = parse_error(text, "typo.sql");
+  EXPECT_TRUE(contains(msg, "typo.sql:9: unknown dialect 'sqlit' in section marker; did you mean 'sqlite'?")) << msg;
+  EXPECT_TRUE(contains(msg, "known: sqlite, postgresql (or postgres, pgsql), mysql (or mariadb)")) << msg;
+  EXPECT_TRUE(contains(parse_error(revision_text("typo02", "", "SELECT 1;", "<none>") + "-- +downgrade PostgresQL2\n"),
+                       "did you mean 'postgresql'?"));
+  EXPECT_TRUE(contains(parse_error(revision_text("typo03", "", "SELECT 1;", "<none>") + "-- +downgrade oracle\n"),
+                       "rev.sql:8: unknown dialect 'oracle' in section marker (known:"));
+  // Every known name and alias, in any case, is accepted.
+  for (std::string name : {"sqlite", "SQLite", "postgresql", "postgres", "pgsql", "mysql", "MariaDB"})
+    EXPECT_NO_THROW(parse_revision(revision_text("ok01", "", "SELECT 1;\n-- +upgrade " + name + "\nSELECT 2;", "<none>"),
+                                   "ok.sql"))
+        << name;
+}
+
+// The cache serves headers; the bodies are read again when they run, and
+// that read is checked the same way (it is what runs).
+TEST(Cache, BodiesReadLaterAreCheckedForNulAndUtf8) {
+  TempDir dir;
+  write_three(dir);
+  load_script_directory(dir.path(), caching());
+  auto d = load_script_directory(dir.path(), caching());
+  ASSERT_EQ(d.from_cache, 3u);
+  const std::string path = dir / "a1_first.sql";
+  std::string text = read_file(path);
+  const size_t at = text.find("CREATE TABLE t1");
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at + 6, 1, '\0');  // header untouched: only the body changed
+  write_file(path, text);
+  std::string msg;
+  try {
+    d.load_bodies({0});
+  } catch (const UserError& e) {
+    msg = e.what();
+  }
+  EXPECT_TRUE(contains(msg, path + ":7: NUL byte (0x00) at column 7")) << msg;
+  EXPECT_FALSE(d.revisions[0].has_body);
+  text.erase(at + 6, 1);
+  text.insert(at + 6, "\xFF");
+  write_file(path, text);
+  msg.clear();
+  try {
+    d.load_bodies({0});
+  } catch (const UserError& e) {
+    msg = e.what();
+  }
+  EXPECT_TRUE(contains(msg, path + ":7: invalid UTF-8 at column 7 (byte 0xFF)")) << msg;
+}

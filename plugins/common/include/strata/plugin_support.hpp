@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "strata/dialect_abi.h"
@@ -84,6 +85,60 @@ inline void statement_list_free(strata_statement_list* list) {
 inline size_t copy_out(const std::string& text, char* out, size_t capacity) {
   if (text.size() < capacity) std::memcpy(out, text.c_str(), text.size() + 1);
   return text.size();
+}
+
+/// The first `count` words of a statement, upper-cased, skipping blanks and
+/// `--` and `/* */` comments (and `#` comments when `hash_comments`). A word
+/// is a run of ASCII letters, digits and '_'; the scan stops at anything
+/// else (a quote, a parenthesis, an executable `/*!` comment), so what it
+/// returns is a prefix of the statement's keywords. Used to classify
+/// statements (statement_traits): a short or empty answer must lead to the
+/// cautious classification.
+inline std::vector<std::string> leading_words(std::string_view sql, size_t count, bool hash_comments) {
+  std::vector<std::string> words;
+  size_t i = 0;
+  const size_t n = sql.size();
+  auto is_word = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  while (i < n && words.size() < count) {
+    const char c = sql[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+      ++i;
+    } else if (c == '-' && i + 1 < n && sql[i + 1] == '-') {
+      while (i < n && sql[i] != '\n') ++i;
+    } else if (c == '#' && hash_comments) {
+      while (i < n && sql[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
+      if (i + 2 < n && sql[i + 2] == '!') break;  // MySQL executable comment: its text runs
+      const size_t end = sql.find("*/", i + 2);
+      if (end == std::string_view::npos) break;
+      i = end + 2;
+    } else if (is_word(c)) {
+      std::string w;
+      while (i < n && is_word(sql[i])) w += static_cast<char>(sql[i] >= 'a' && sql[i] <= 'z' ? sql[i] - 32 : sql[i]), ++i;
+      words.push_back(std::move(w));
+    } else {
+      break;
+    }
+  }
+  return words;
+}
+
+/// Whether `word` (upper case) occurs in `sql` as a whole word, in any case.
+/// Quotes are not skipped: a match inside a literal gives a false "yes",
+/// which classification treats as the cautious answer.
+inline bool contains_word(std::string_view sql, std::string_view word) {
+  auto is_word = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  for (size_t i = 0; i + word.size() <= sql.size(); ++i) {
+    if (i > 0 && is_word(sql[i - 1])) continue;
+    size_t k = 0;
+    while (k < word.size() && (sql[i + k] == word[k] || sql[i + k] == word[k] + 32)) ++k;
+    if (k == word.size() && (i + k == sql.size() || !is_word(sql[i + k]))) return true;
+  }
+  return false;
 }
 
 }  // namespace strata::plugin

@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define STRATA_DIALECT_ABI_MAJOR 1
-#define STRATA_DIALECT_ABI_MINOR 0
+#define STRATA_DIALECT_ABI_MINOR 1
 #define STRATA_DIALECT_ENTRY strata_dialect_v1
 #define STRATA_DIALECT_ENTRY_NAME "strata_dialect_v1"
 
@@ -116,6 +116,19 @@ typedef struct strata_exec_options {
   uint32_t struct_size;
   uint32_t flags; /* STRATA_EXEC_* */
 } strata_exec_options;
+
+/* Traits of one statement (statement_traits(), ABI 1.1). */
+/* The statement cannot be made atomic with a progress update: it commits
+ * implicitly (MySQL DDL), cannot run inside a transaction block
+ * (PostgreSQL's CONCURRENTLY forms, VACUUM), or is itself transaction
+ * control. If the connection is lost while it runs, whether it took effect
+ * is unknown: it is "in doubt". Without this trait the host runs the
+ * statement and its progress update in one transaction. */
+#define STRATA_STMT_NO_TRANSACTION (1u << 0)
+/* The statement can fail and still leave effects behind (CREATE INDEX
+ * CONCURRENTLY leaves an INVALID index), so a failure of it is not "nothing
+ * happened". */
+#define STRATA_STMT_PARTIAL_ON_FAILURE (1u << 1)
 
 /* The text is exactly one statement (as returned by split_statements):
  * run it as is, without splitting it again (procedure bodies contain ';'). */
@@ -220,7 +233,29 @@ typedef struct strata_dialect_api {
    * (e.g. MySQL's SET NAMES for the URL's charset); "" when none. Same
    * buffer contract as quote_identifier. */
   size_t (*script_preamble)(const strata_connect_params* params, char* out, size_t capacity);
+
+  /* ---- ABI 1.1 ---- */
+
+  /* STRATA_STMT_* traits of one statement (as returned by split_statements),
+   * decided from its text alone, without a connection. When unsure, a
+   * plugin answers STRATA_STMT_NO_TRANSACTION: the host then tracks the
+   * statement as possibly in doubt, which is always safe. A 1.0 plugin has
+   * no such entry; the host treats every statement it tracks as
+   * STRATA_STMT_NO_TRANSACTION. */
+  uint32_t (*statement_traits)(const char* statement, size_t length);
+
+  /* For a statement with STRATA_STMT_PARTIAL_ON_FAILURE that failed or is in
+   * doubt: what it may have left in the database, one line per object, each
+   * naming it and the SQL that removes it (PostgreSQL: "INVALID index
+   * public.t_v: DROP INDEX CONCURRENTLY public.t_v;"). An empty list when
+   * nothing is left. May be NULL: the host then says only that effects may
+   * remain. */
+  strata_status (*partial_effects)(strata_conn* conn, const char* statement, size_t length,
+                                   strata_string_list** out, strata_error** error);
 } strata_dialect_api;
+
+/* Size of a 1.0 table: every later field is optional for the host. */
+#define STRATA_DIALECT_API_SIZE_1_0 offsetof(strata_dialect_api, statement_traits)
 
 /* The one exported symbol. */
 typedef const strata_dialect_api* (*strata_dialect_entry_fn)(void);

@@ -1,9 +1,13 @@
 #pragma once
 // Text forms of revisions shared by history, heads, branches, show and
 // current, worded as Alembic's (Script.cmd_format, Script.log_entry) so
-// its users and their scripts read them unchanged.
+// its users and their scripts read them unchanged; their --json forms; the
+// Graphviz form of `graph`.
+#include <nlohmann/json.hpp>
+
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "strata/planner/graph.hpp"
@@ -33,5 +37,29 @@ std::vector<std::string> graph_lines(const planner::RevisionGraph& g, const std:
 /// The whole graph in Graphviz dot: Revises edges solid, Depends On dashed,
 /// heads bold, labels shown; render with `dot -Tsvg`.
 std::string dot_graph(const planner::RevisionGraph& g, const std::string& name);
+
+/// A database's name and its chain's graph.
+using NamedGraph = std::pair<std::string, const planner::RevisionGraph*>;
+/// Several databases' graphs as one Graphviz document: one digraph with a
+/// `subgraph "cluster_<database>"` per database, node ids prefixed with
+/// "<database>:" so that they never collide, and cross-database Depends On
+/// ("main@3f1a") drawn dashed between clusters when both are shown. One
+/// database alone gives dot_graph()'s form.
+std::string dot_graphs(const std::vector<NamedGraph>& graphs);
+
+/// The JSON object of one revision, with the same keys in every command's
+/// --json form: revision, down_revisions, branch_labels (declared or
+/// inherited along the branch, as the text forms show them), depends_on (as
+/// declared), message, create_date, path, transactional, children (ids of the
+/// revisions that revise it), is_head, is_branch_point, is_merge_point.
+nlohmann::json revision_json(const planner::RevisionGraph& g, planner::Index i);
+/// revision_json() of each of `list`, in order.
+nlohmann::json revisions_json(const planner::RevisionGraph& g, const std::vector<planner::Index>& list);
+/// The edges of the graph, from a revision to the one it revises or depends
+/// on: {"from", "to", "to_database", "kind": "revises" | "depends_on"}
+/// (to_database is `database` except for "Depends On: DB@REV").
+nlohmann::json edges_json(const planner::RevisionGraph& g, const std::string& database);
+/// One JSON document as printed on stdout (invalid UTF-8 replaced, not thrown on).
+std::string json_text(const nlohmann::json& j);
 
 }  // namespace strata::cli

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "strata/config/url.hpp"
@@ -16,9 +17,23 @@ struct DatabaseConfig {
   std::string name;
   std::string url_text;  ///< after ${VAR} interpolation; contains the password
   Url url;
+  /// Why `url` could not be resolved ("file:line: environment variable X is
+  /// not set", an empty or malformed URL); empty when it was. Reported only
+  /// by commands that select this database (require_url), so a job holding
+  /// one database's secret can work on that database alone.
+  std::string url_error;
   std::string location;  ///< absolute folder of this database's revision chain
   int line = 0;          ///< line of [databases.NAME] in the config file
+  /// The version table of this database's chain: [databases.NAME]
+  /// version_table / version_table_schema, else [alembic]'s. Two chains can
+  /// share one database with a version table each.
+  std::string version_table = "alembic_version";
+  std::optional<std::string> version_table_schema;
 };
+
+/// Throws the database's url_error (a UserError naming file:line) when its
+/// URL could not be resolved.
+void require_url(const DatabaseConfig& db);
 
 /// One URL of a fan-out environment.
 struct EnvironmentUrl {
@@ -33,12 +48,17 @@ struct Environment {
   int line = 0;
   /// database name -> URLs, in the order written
   std::map<std::string, std::vector<EnvironmentUrl>> databases;
+  /// database name -> why its URLs could not be resolved (located); such a
+  /// database has no entry in `databases`. Reported only when a command
+  /// selects this environment and that database.
+  std::map<std::string, std::string> errors;
 };
 
 struct Config {
   std::string path;  ///< the alembic.toml that was read
   std::string dir;   ///< its folder: relative paths resolve against it
   std::vector<std::string> version_locations;  ///< absolute folders
+  /// [alembic]'s version table: the default of every database's own.
   std::string version_table = "alembic_version";
   std::optional<std::string> version_table_schema;
   bool transaction_per_migration = false;
@@ -65,6 +85,39 @@ EnvLookup parse_dotenv(const std::string& text, const std::string& file);
 std::string interpolate(const std::string& value,
                         const std::function<std::optional<std::string>(const std::string&)>& lookup,
                         const std::string& file, int line);
+
+/// Limits of what alembic.toml and the command line accept.
+constexpr int kMaxJobs = 1024;               ///< `jobs` and -j/--jobs
+constexpr size_t kMaxIdentifierLength = 63;  ///< PostgreSQL's NAMEDATALEN - 1 (MySQL: 64)
+/// version_table: the runner also creates `<version_table>_progress` with a
+/// primary key named `<version_table>_progress_pkc` (13 more characters).
+constexpr size_t kMaxVersionTableLength = kMaxIdentifierLength - 13;
+/// --lock-timeout and --wait-timeout, in seconds: one day.
+constexpr double kMaxTimeoutSeconds = 86400;
+
+/// UTF-8 byte order mark, which some editors put at the start of a file.
+inline constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+/// `text` without a leading byte order mark.
+std::string_view strip_bom(std::string_view text);
+
+/// Reads a file given in the configuration (alembic.toml, .env, a
+/// urls_file) without its byte order mark. Throws UserError "PATH: no such
+/// file", "PATH: is a directory", "PATH: is not a regular file" or "PATH:
+/// cannot read: REASON".
+std::string read_config_file(const std::string& path);
+
+/// Letters, digits and '_', not starting with a digit, 1..max_length long.
+bool is_sql_identifier(const std::string& name, size_t max_length);
+
+/// A whole number option ("-j 8"): plain digits, lo..hi. Throws UserError
+/// "WHAT takes a whole number from LO to HI, not 'TEXT'" otherwise
+/// (negative, fractional, overflowing, not a number).
+long parse_count(const std::string& text, const std::string& what, long lo, long hi);
+
+/// A number of seconds ("--lock-timeout 2.5"): a plain decimal from 0 to
+/// `max`. Throws UserError naming `what` and the range for a negative
+/// number, nan, inf, an exponent, trailing text or a value above `max`.
+double parse_seconds(const std::string& text, const std::string& what, double max);
 
 /// Reads and validates alembic.toml. Throws UserError "file:line: ..." on
 /// any problem: syntax, unknown key, wrong type, missing location.

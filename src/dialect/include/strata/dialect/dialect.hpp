@@ -5,6 +5,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "strata/dialect_abi.h"
@@ -37,6 +38,9 @@ struct Plugin {
   /// Statement boundaries in `sql`, as the dialect splits it. Throws
   /// DialectError.
   std::vector<strata_statement_range> split(const std::string& sql) const;
+  /// STRATA_STMT_* traits of one statement (ABI 1.1); a 1.0 plugin's
+  /// statements all count as STRATA_STMT_NO_TRANSACTION (the safe answer).
+  uint32_t statement_traits(std::string_view statement) const;
   /// One statement as the dialect's command-line client runs it (offline
   /// scripts).
   std::string script_statement(const std::string& statement) const;
@@ -103,6 +107,10 @@ class Connection {
   void begin();
   void commit();
   void rollback();
+  /// What a failed or in-doubt STRATA_STMT_PARTIAL_ON_FAILURE statement may
+  /// have left behind, one line per object with the SQL that removes it
+  /// (ABI 1.1; empty for a plugin without the entry). Throws DialectError.
+  std::vector<std::string> partial_effects(const std::string& statement);
   void lock(const std::string& key, double timeout_seconds);
   void unlock(const std::string& key);
 

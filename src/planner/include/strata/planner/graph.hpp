@@ -54,6 +54,10 @@ struct Plan {
   /// For stamp: version table changes made without running any SQL.
   std::vector<VersionOp> stamp_ops;
   std::vector<std::string> final_rows;  ///< version rows after the plan
+  /// Things the user should know before the plan runs, without stopping it
+  /// (e.g. "downgrade -1 with several current heads picks one"); the runner
+  /// prints each on stderr as "warning: ...".
+  std::vector<std::string> warnings;
 
   /// The revision of each step, in order.
   std::vector<size_t> revisions() const {
@@ -117,7 +121,9 @@ class RevisionGraph {
                    const std::string& database) const;
 
   /// Revisions from `base` to `head` (inclusive), newest first, as
-  /// `history -r base:head` lists them; "" means base / heads.
+  /// `history -r base:head` lists them; "" means base / heads. A lower end
+  /// naming a branch (LABEL@base, LABEL@head, LABEL@REV, REV@base ...)
+  /// keeps only the upper ends on that branch, as Alembic does.
   std::vector<Index> walk(const std::string& base, const std::string& head,
                           const std::vector<std::string>& current_rows = {}) const;
   /// What `current` shows for these rows: the branch tips of everything the
@@ -141,12 +147,16 @@ class RevisionGraph {
   std::vector<Index> filter_for_lineage(const std::vector<Index>& targets, const std::string& check_against,
                                         bool include_dependencies = false) const;
   /// Alembic's _walk; nullopt = walked off the graph, size() = "base".
+  /// `verb` (upgrade/downgrade) words the advice when the walk is ambiguous.
   std::optional<Index> walk_steps(std::optional<Index> start, bool start_is_base, long steps,
-                                  const std::string& branch) const;
+                                  const std::string& branch, const std::string& verb = "downgrade") const;
   std::vector<Index> parse_upgrade_target(const std::vector<Index>& current, const std::string& target) const;
   /// Returns the target (nullopt = base) and the branch label in force.
+  /// `warnings` receives what the user should know (an ambiguous -N).
   std::pair<std::optional<Index>, std::string> parse_downgrade_target(const std::vector<Index>& current,
-                                                                      const std::string& target) const;
+                                                                      const std::string& target,
+                                                                      const std::string& database,
+                                                                      std::vector<std::string>& warnings) const;
   /// Alembic's _topological_sort: `todo` revisions, newest first. `exact`
   /// runs Alembic's own (quadratic) procedure, needed when `todo` is not
   /// closed along all edges between its members.
@@ -154,6 +164,12 @@ class RevisionGraph {
                                       bool exact = false) const;
   /// Error when one of `revs` is an ancestor of another (Alembic's check=True).
   void check_overlap(const std::vector<Index>& revs) const;
+  /// The same check for the version rows themselves: a row that is an
+  /// ancestor of another is stale (nothing requested it), and the error says
+  /// so and how to repair it (stamp --purge with the rows that should stay).
+  void check_rows(const std::vector<Index>& rows, const std::string& database) const;
+  /// The branch label a ranged listing's lower end `X@...` scopes to.
+  std::string range_branch(const std::string& x, const std::string& range) const;
   std::vector<std::string> ids(const std::vector<Index>& list) const;
   /// Members of an ancestor-closed set with no Revises-child in it.
   std::vector<Index> tips(const std::vector<bool>& set) const;
@@ -172,6 +188,19 @@ class RevisionGraph {
   std::unordered_map<std::string, Index> by_label_;
   std::vector<std::string> label_order_;  ///< labels in declaration order
 };
+
+/// Largest N of a relative target (+N, -N, REV+N, LABEL@-N).
+constexpr long kMaxRelativeSteps = 2147483647;
+
+/// What is wrong with the form of an upgrade, downgrade or stamp target,
+/// before any graph is consulted; nullopt when nothing is. Refused: an empty
+/// target; nothing after '@' ("@", "X@": Alembic fails on these with an
+/// internal error); a relative step with nothing before '@' ("@-1", "@+2");
+/// a step count above kMaxRelativeSteps. Everything else is left to the
+/// graph, exactly as Alembic resolves it.
+std::optional<std::string> target_problem(const std::string& target);
+/// Throws UserError "target 'T': PROBLEM" when target_problem finds one.
+void check_target(const std::string& target);
 
 /// Describes a VersionOp for logs: "UPDATE a -> b".
 std::string describe(const VersionOp& op);

@@ -35,10 +35,25 @@ class SqlSink {
 /// "file:line: message (SQLSTATE x, mysql error n) [revision r, statement i of n]".
 class StepError : public std::runtime_error {
  public:
-  StepError(const std::string& message, strata_status status_, int64_t statement_index_)
-      : std::runtime_error(message), status(status_), statement_index(statement_index_) {}
+  StepError(const std::string& message, strata_status status_, int64_t statement_index_ = -1,
+            int64_t statements_total_ = 0, bool in_doubt_ = false, bool partial_ = false)
+      : std::runtime_error(message),
+        status(status_),
+        statement_index(statement_index_),
+        statements_total(statements_total_),
+        in_doubt(in_doubt_),
+        partial(partial_) {}
   strata_status status;
-  int64_t statement_index;  ///< 0-based statement of a tracked revision, or -1
+  int64_t statement_index;   ///< 0-based statement of a tracked revision, or -1
+  int64_t statements_total;  ///< statements of that revision (tracked only)
+  /// The statement may or may not have taken effect (the connection broke
+  /// while a statement that cannot share a transaction ran); the progress
+  /// record announces it as started.
+  bool in_doubt;
+  /// The statement can fail leaving effects (STRATA_STMT_PARTIAL_ON_FAILURE).
+  bool partial;
+  /// The failing statement's text (tracked revisions only).
+  std::string statement;
 };
 
 class StepExecutor {
@@ -60,9 +75,24 @@ class StepExecutor {
   bool tracked(const script::Revision& rev) const;
 
   /// Runs one step: its SQL, then its version-table writes. resume_at >= 0
-  /// continues a tracked revision left half-applied, at that statement.
+  /// continues a tracked revision left half-applied, at that statement
+  /// (0-based, counted in the file as it is now).
+  ///
+  /// A tracked revision runs statement by statement. A statement the dialect
+  /// can run in a transaction (no STRATA_STMT_NO_TRANSACTION) commits
+  /// together with its progress update, so it is never in doubt. Any other
+  /// statement is announced in the progress record before it is sent and
+  /// counted as done after: if the process dies or the connection breaks
+  /// while it runs, the record shows it in doubt and --resume will not
+  /// re-run it on its own.
   /// Throws StepError when a statement fails.
   void run_step(const planner::Step& step, int64_t resume_at = -1);
+
+  /// Refuses, before anything runs, a plan with a step that cannot run as
+  /// the file reads: a downgrade through a revision without a downgrade
+  /// section, or a section the dialect cannot split (unterminated comment,
+  /// quote or dollar quote). Throws UserError naming file:line.
+  void check_runnable(const planner::Plan& plan) const;
 
   /// Applies version-table writes; an UPDATE or DELETE must change one row.
   void apply_ops(const std::vector<planner::VersionOp>& ops);

@@ -15,6 +15,15 @@
 
 namespace strata::runner {
 
+/// Messages longer than this are shortened for printing.
+constexpr size_t kMaxMessageBytes = 16 * 1024;
+
+/// `text` if at most `max_bytes` long; otherwise its first half and last
+/// quarter (cut at UTF-8 character boundaries) around
+/// "... [N bytes omitted] ...". Linear, no recursion. Mask passwords first:
+/// a cut could separate a password from the '@' that marks it.
+std::string shorten(const std::string& text, size_t max_bytes = kMaxMessageBytes);
+
 class Output {
  public:
   Output(std::ostream& out = std::cout, std::ostream& err = std::cerr) : out_(out), err_(err) {}
@@ -28,7 +37,7 @@ class Output {
   bool live() const { return live_; }
   bool color() const { return color_; }
 
-  /// Progress and results (suppressed by -q).
+  /// Progress and results (suppressed by -q; very long ones shortened).
   void info(const std::string& prefix, const std::string& text);
   /// One line per revision run: shown off a terminal; in live mode the
   /// target's status line shows it instead.
@@ -37,7 +46,7 @@ class Output {
   void debug(const std::string& prefix, const std::string& text);
   /// Command results that are the point of the command (never suppressed).
   void result(const std::string& prefix, const std::string& text);
-  /// Errors, on stderr.
+  /// Errors, on stderr (very long ones shortened, see shorten()).
   void error(const std::string& prefix, const std::string& text);
   /// Live mode: the status line of a running target (key = its name).
   void status(const std::string& key, const std::string& text);

@@ -58,6 +58,11 @@ struct Request {
   /// upgrade/downgrade --resume: continue a revision left half-applied at
   /// the statement that did not complete.
   bool resume = false;
+  /// --resume-from K / --resume-after K (1-based; 0 = not given): the user
+  /// settles a statement left in doubt (it did not / did take effect), or
+  /// picks where to continue. Either implies `resume`.
+  int64_t resume_from = 0;
+  int64_t resume_after = 0;
   /// resolve: true = the interrupted revision was completed by hand (record
   /// it), false = it was reverted by hand (forget it).
   bool resolve_applied = false;
@@ -65,6 +70,10 @@ struct Request {
   /// Retry connecting (with backoff) this long before failing a target.
   double wait_timeout_seconds = 0;
   bool fail_fast = false;  ///< after the first failure, start no more targets
+  /// Prefix output lines with the target's name even when one target runs:
+  /// the command was given several databases or an environment (a --shard
+  /// slice may hold one target of many). Set by the CLI.
+  bool prefix_names = false;
   /// The environment the targets came from (for cross-database Depends On
   /// on a database outside this run); may be null.
   const config::Environment* environment = nullptr;
@@ -89,11 +98,22 @@ struct TargetResult {
   TargetStatus status = TargetStatus::Failed;
   bool ok = false;        ///< status == Ok
   std::string error;                    ///< one line, passwords masked
+  /// The failure is in a revision file (refused before anything ran): the
+  /// command's exit status is 2 when no target failed otherwise.
+  bool file_error = false;
+  /// The version table was read: from_rows/to_rows are what the database
+  /// holds. False for a target that never connected or never got that far
+  /// (show "-", not "<base>").
+  bool rows_read = false;
   std::vector<std::string> from_rows;   ///< version rows before
   std::vector<std::string> to_rows;     ///< version rows after (committed state)
   /// Set when the database is (still or now) in the middle of a revision:
-  /// "<revision> <upgrade|downgrade> <done>/<total>".
+  /// "<revision> <upgrade|downgrade> <done>/<total>", followed by
+  /// " in-doubt <k>" when statement k may or may not have taken effect.
   std::string mid_revision;
+  /// current: mid_revision is the work of a run holding the lock right now,
+  /// not a leftover.
+  bool another_run_applying = false;
   int steps_done = 0;
   std::vector<StepRecord> steps;
   double seconds = 0;

@@ -24,11 +24,15 @@ class VersionTable {
 
   // The progress table, beside the version table: one row while a revision
   // that can be left half-applied (no transactional DDL, or Transactional:
-  // false) is running, recording how many of its statements completed.
+  // false) is running. statements_done counts the statements known to have
+  // completed; statement_started (1-based, NULL when none) names a statement
+  // that was sent without its outcome being recorded atomically with it: if
+  // it is still set when a run reads the row, that statement is in doubt.
   const std::string& progress_table() const { return progress_table_; }
   std::string progress_create_sql() const;
-  std::string progress_insert_sql(const std::string& revision, bool upgrade, int64_t total) const;
-  std::string progress_update_sql(const std::string& revision, int64_t done) const;
+  /// `started`: the statement about to be sent (1-based), 0 for none.
+  std::string progress_insert_sql(const std::string& revision, bool upgrade, int64_t total, int64_t started) const;
+  std::string progress_update_sql(const std::string& revision, int64_t done, int64_t started) const;
   std::string progress_delete_sql() const;
   std::string progress_select_sql(const std::string& column, const std::string& revision = "") const;
 

@@ -1,0 +1,646 @@
+#include "database_run.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <thread>
+
+#include "strata/runner/executor.hpp"
+#include "strata/runner/version_table.hpp"
+#include "strata/util/error.hpp"
+#include "strata/util/strings.hpp"
+
+namespace strata::runner {
+
+namespace {
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+std::string ms(double seconds) {
+  char buf[32];
+  if (seconds < 10) std::snprintf(buf, sizeof buf, "%.1f ms", seconds * 1000);
+  else std::snprintf(buf, sizeof buf, "%.2f s", seconds);
+  return buf;
+}
+
+std::string rows_text(const std::vector<std::string>& rows) {
+  return rows.empty() ? "<base>" : util::join(rows, ", ");
+}
+
+/// An online run's statements go to the connection.
+class ConnectionSink : public SqlSink {
+ public:
+  explicit ConnectionSink(dialect::Connection& c) : c_(c) {}
+  void begin() override { c_.begin(); }
+  void commit() override { c_.commit(); }
+  void script(const std::string& sql) override { c_.execute(sql); }
+  void statement(const std::string& sql) override { c_.execute(sql, true); }
+  int64_t bookkeeping(const std::string& sql) override { return c_.execute(sql).rows_affected; }
+
+ private:
+  dialect::Connection& c_;
+};
+
+/// Everything that failed in one database, already worded for the user.
+struct RunFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// A revision recorded as running in the progress table.
+struct Progress {
+  std::string revision;
+  bool upgrade = true;
+  int64_t done = 0;
+  int64_t total = 0;
+  /// A statement announced as sent (1-based), 0 for none. When it is past
+  /// `done`, that statement is in doubt: it may or may not have taken effect.
+  int64_t started = 0;
+  bool in_doubt() const { return started > done; }
+};
+
+/// A run that was asked to stop (SIGINT) before its next revision.
+struct Interrupted : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// One command on one database: connect, lock, plan, execute, report.
+class DatabaseRun {
+ public:
+  DatabaseRun(const config::Config& cfg, const Target& target, const Chain& chain, const dialect::Plugin& plugin,
+              const Request& request, Output& output, bool prefixed, Coordinator& coordinator, Probe probe,
+              Clock::time_point run_epoch = Clock::now())
+      : run_epoch_(run_epoch),
+        cfg_(cfg),
+        target_(target),
+        db_(*target.db),
+        scripts_(chain.scripts),
+        graph_(*chain.graph),
+        plugin_(plugin),
+        request_(request),
+        output_(output),
+        prefix_(prefixed ? target.name : ""),
+        vt_(plugin, target.db->version_table, target.db->version_table_schema),
+        schema_(vt_.schema() ? &*vt_.schema() : nullptr),
+        transactional_ddl_(plugin.has(STRATA_CAP_TRANSACTIONAL_DDL)),
+        // One transaction for the whole run where DDL is transactional and
+        // the user did not ask for one per migration (Alembic's default).
+        whole_run_(transactional_ddl_ && !cfg.transaction_per_migration),
+        coordinator_(coordinator),
+        probe_(std::move(probe)),
+        key_{target.db->name, target.group} {
+    result_.name = target.name;
+    result_.database = target.db->name;
+    result_.url_masked = target.url.masked();
+    result_.group = target.group;
+  }
+
+  TargetResult run() {
+    try {
+      execute();
+      result_.ok = true;
+      result_.status = TargetStatus::Ok;
+    } catch (const Interrupted& e) {
+      result_.status = TargetStatus::Interrupted;
+      result_.error = e.what();
+    } catch (const RunFailure& e) {
+      result_.error = config::mask_passwords(e.what());
+    } catch (const dialect::DialectError& e) {
+      result_.error = target_.url.masked() + ": " + config::mask_passwords(e.what());
+      if (e.status == STRATA_LOCK_TIMEOUT)
+        result_.error += " (another run holds the lock; raise --lock-timeout or try again)";
+      if (e.status == STRATA_COMMIT_IN_DOUBT)
+        result_.error += " (the connection broke during COMMIT: check the version table before retrying)";
+    } catch (const std::exception& e) {
+      result_.error = config::mask_passwords(e.what());
+    }
+    result_.seconds = seconds_since(t0_);
+    if (!result_.ok) fail();
+    coordinator_.finished(key_, result_.ok);
+    output_.done(target_.name);
+    return result_;
+  }
+
+ private:
+  void execute() {
+    connect();
+    if (request_.action == Action::Current) {
+      result_.from_rows = result_.to_rows = read_rows();
+      result_.rows_read = true;
+      if (auto p = read_progress()) {
+        result_.mid_revision = describe(*p);
+        result_.another_run_applying = another_run_holds_the_lock();
+        if (result_.another_run_applying)
+          output_.info(prefix_, "another run is applying revision " + p->revision + " right now (statement " +
+                                    std::to_string(p->done + 1) + " of " + std::to_string(p->total) + ")");
+        else
+          output_.error(prefix_, "warning: " + mid_revision_text(*p));
+      }
+      return;
+    }
+    conn_->lock(vt_.lock_key(), request_.lock_timeout_seconds);
+    locked_ = true;
+    lock_held_ = true;
+    begin();
+    if (!conn_->table_exists(schema_, vt_.table())) {
+      conn_->execute(vt_.create_sql());
+      output_.debug(prefix_, "created version table " + vt_.qualified());
+    }
+    result_.from_rows = conn_->query_column(vt_.select_sql());
+    result_.rows_read = true;
+    rows_ = result_.from_rows;
+    live_rows_ = rows_;
+    auto progress = read_progress();
+    if (!whole_run_) commit();
+
+    if (progress && request_.action != Action::Stamp && request_.action != Action::Resolve && !request_.resume)
+      throw RunFailure(mid_revision_text(*progress));
+    if (request_.action == Action::Resolve) return resolve(progress);
+    if (request_.resume && !progress) output_.info(prefix_, "nothing to resume: no revision was left half-applied");
+
+    planner::Plan plan;
+    const std::string target = request_.target_by_db.count(db_.name) ? request_.target_by_db.at(db_.name)
+                                                                      : request_.target;
+    try {
+      switch (request_.action) {
+        case Action::Upgrade: plan = graph_.plan_upgrade(rows_, target, db_.name); break;
+        case Action::Downgrade: plan = graph_.plan_downgrade(rows_, target, db_.name); break;
+        case Action::Stamp: plan = graph_.plan_stamp(rows_, request_.stamp_targets, request_.purge, db_.name); break;
+        default: break;
+      }
+    } catch (const UserError& e) {
+      throw RunFailure(e.what());
+    }
+    for (const auto& w : plan.warnings) output_.error(prefix_, "warning: " + w);
+    // Read the SQL of every step now: a file that cannot be read, or whose
+    // header changed since it was planned, or a step that cannot run as the
+    // file reads, stops the run before it starts.
+    try {
+      scripts_.load_bodies(plan.revisions());
+      exec_->check_runnable(plan);
+    } catch (const UserError& e) {
+      result_.file_error = true;
+      throw RunFailure(e.what());
+    }
+    int64_t resume_at = -1;
+    if (progress && request_.resume) {
+      if (plan.steps.empty() || graph_.id(plan.steps[0].rev) != progress->revision ||
+          plan.steps[0].upgrade != progress->upgrade)
+        throw RunFailure("cannot resume: this command's first step is not the interrupted " +
+                         std::string(progress->upgrade ? "upgrade" : "downgrade") + " of " + progress->revision +
+                         " (use the same direction and a target past it, or 'strata resolve')");
+      resume_at = resume_point(*progress, plan.steps[0]);
+    }
+
+    coordinator_.planned(key_, graph_, rows_, plan.final_rows);
+    if (request_.action == Action::Upgrade) check_cross_dependencies(plan);
+
+    if (request_.action == Action::Stamp) {
+      begin_if_needed();
+      if (request_.purge) conn_->execute("DELETE FROM " + vt_.qualified());
+      apply_ops(plan.stamp_ops);
+      if (progress) conn_->execute(vt_.progress_delete_sql());
+      commit();
+      rows_ = plan.final_rows;
+      output_.info(prefix_, "Stamped " + rows_text(result_.from_rows) + " -> " + rows_text(plan.final_rows) +
+                                (progress ? " (cleared the record of half-applied " + progress->revision + ")" : ""));
+    }
+
+    live_rows_ = rows_;
+    for (size_t k = 0; k < plan.steps.size(); ++k) {
+      if (stop_requested())
+        throw Interrupted("interrupted before " + graph_.id(plan.steps[k].rev) + ": stopped between revisions");
+      const bool resuming = k == 0 && resume_at >= 0;
+      if (request_.action == Action::Upgrade) {
+        output_.status(target_.name, target_.url.masked() + "  waiting for other databases");
+        wait_for_cross_dependencies(plan.steps[k]);
+      }
+      output_.status(target_.name, target_.url.masked() + "  " + std::to_string(k + 1) + "/" +
+                                       std::to_string(plan.steps.size()) + "  " + step_text(graph_, plan.steps[k]));
+      run_step(plan.steps[k], resuming ? resume_at : -1);
+      apply_to_live_rows(plan.steps[k].ops);
+      if (!exec_->in_transaction()) coordinator_.committed(key_, live_rows_);
+    }
+    exec_->commit_if_open();
+    coordinator_.committed(key_, plan.final_rows);
+    result_.to_rows = plan.final_rows;
+    conn_->unlock(vt_.lock_key());
+    locked_ = false;
+
+    if (request_.action == Action::Stamp) return;
+    if (plan.steps.empty()) {
+      output_.info(prefix_, "nothing to do: at " + rows_text(result_.to_rows));
+    } else {
+      output_.info(prefix_, std::string(request_.action == Action::Upgrade ? "upgraded" : "downgraded") + " " +
+                                rows_text(result_.from_rows) + " -> " + rows_text(result_.to_rows) + ": " +
+                                std::to_string(plan.steps.size()) + " revision" +
+                                (plan.steps.size() == 1 ? "" : "s") + " in " + ms(seconds_since(t0_)));
+    }
+  }
+
+  void connect() {
+    output_.status(target_.name, target_.url.masked() + "  connecting");
+    const auto o = connect_options(target_.url, request_.lock_timeout_seconds);
+    // --wait-timeout: a database still starting up is retried with backoff.
+    auto pause = std::chrono::milliseconds(200);
+    while (true) {
+      try {
+        conn_ = std::make_unique<dialect::Connection>(plugin_, o);
+        break;
+      } catch (const dialect::DialectError& e) {
+        const bool retry = e.status == STRATA_CONNECTION_BROKEN && !stop_requested() &&
+                           seconds_since(t0_) + pause.count() / 1000.0 < request_.wait_timeout_seconds;
+        // The plugin's message names the (masked) URL already.
+        if (!retry && stop_requested()) throw Interrupted("interrupted while waiting for the database");
+        if (!retry) throw RunFailure(config::mask_passwords(e.what()));
+        output_.info(prefix_, "waiting for the database: " + config::mask_passwords(e.what()));
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+      }
+    }
+    sink_ = std::make_unique<ConnectionSink>(*conn_);
+    exec_ = std::make_unique<StepExecutor>(graph_, plugin_, vt_, whole_run_, *sink_);
+    output_.debug(prefix_, "connected to " + target_.url.masked() + " (" + plugin_.api->description + ")");
+  }
+
+  std::vector<std::string> read_rows() {
+    if (!conn_->table_exists(schema_, vt_.table())) return {};
+    return conn_->query_column(vt_.select_sql());
+  }
+
+  std::optional<Progress> read_progress() {
+    if (!conn_->table_exists(schema_, vt_.progress_table())) return std::nullopt;
+    auto revs = conn_->query_column(vt_.progress_select_sql("revision"));
+    if (revs.empty()) return std::nullopt;
+    Progress p;
+    p.revision = revs[0];
+    auto one = [&](const char* column) {
+      auto v = conn_->query_column(vt_.progress_select_sql(column, p.revision));
+      return v.empty() ? std::string() : v[0];
+    };
+    p.upgrade = one("direction") != "downgrade";
+    p.done = std::atoll(one("statements_done").c_str());
+    p.total = std::atoll(one("statements_total").c_str());
+    p.started = std::atoll(one("statement_started").c_str());  // NULL reads as ""
+    return p;
+  }
+
+  static std::string describe(const Progress& p) {
+    return p.revision + " " + (p.upgrade ? "upgrade" : "downgrade") + " " + std::to_string(p.done) + "/" +
+           std::to_string(p.total) + (p.in_doubt() ? " in-doubt " + std::to_string(p.started) : "");
+  }
+
+  /// For `current`: is a migration run holding this database's lock now?
+  /// Then a progress row is that run's, not a leftover.
+  bool another_run_holds_the_lock() {
+    try {
+      conn_->lock(vt_.lock_key(), 0);
+    } catch (const dialect::DialectError& e) {
+      return e.status == STRATA_LOCK_TIMEOUT;
+    }
+    try {
+      conn_->unlock(vt_.lock_key());
+    } catch (const dialect::DialectError&) {
+    }
+    return false;
+  }
+
+  /// Where statement `index` (0-based) of an interrupted revision is.
+  std::string statement_location(const Progress& p) const {
+    auto idx = graph_.find(p.revision);
+    if (!idx) return "revision " + p.revision + " (no file defines it any more)";
+    const auto& rev = graph_.rev(*idx);
+    try {
+      scripts_.load_bodies({*idx});
+      const auto* section = p.upgrade ? rev.upgrade_for(plugin_.name) : rev.downgrade_for(plugin_.name);
+      if (!section) return rev.path;
+      auto ranges = plugin_.split(section->sql);
+      if (p.done < static_cast<int64_t>(ranges.size()))
+        return rev.path + ":" +
+               std::to_string(rev.line_in_file(*section, static_cast<size_t>(ranges[static_cast<size_t>(p.done)].offset)));
+    } catch (const std::exception&) {
+    }
+    return rev.path;
+  }
+
+  /// For a statement that can fail leaving effects behind: what the plugin
+  /// finds left (with the SQL that removes it), as lines to append to a
+  /// message; a generic warning when it cannot tell.
+  std::string leftovers(const std::string& statement) const {
+    std::vector<std::string> found;
+    try {
+      if (conn_) found = conn_->partial_effects(statement);
+    } catch (const std::exception&) {
+      return "\n  the statement may have left objects behind (e.g. an INVALID index): remove them before resuming";
+    }
+    if (found.empty()) return "";
+    std::string text = "\n  it left behind (remove before resuming):";
+    for (auto& line : found) text += "\n    " + line;
+    return text;
+  }
+
+  /// The first line of statement `index` (0-based), shortened: enough for a
+  /// person to recognise it and look for its effect.
+  std::string statement_head(const Progress& p, int64_t index) const {
+    std::string text = statement_text(p, index);
+    if (auto nl = text.find('\n'); nl != std::string::npos) text = text.substr(0, nl) + " ...";
+    if (text.size() > 160) text = text.substr(0, 157) + "...";
+    return text;
+  }
+
+  /// Statement `index` (0-based) of the recorded revision's section, as the
+  /// file reads now; "" when it cannot be read.
+  std::string statement_text(const Progress& p, int64_t index) const {
+    auto idx = graph_.find(p.revision);
+    if (!idx) return "";
+    const auto& rev = graph_.rev(*idx);
+    try {
+      scripts_.load_bodies({*idx});
+      const auto* section = p.upgrade ? rev.upgrade_for(plugin_.name) : rev.downgrade_for(plugin_.name);
+      if (!section) return "";
+      auto ranges = plugin_.split(section->sql);
+      if (index >= static_cast<int64_t>(ranges.size())) return "";
+      const auto& r = ranges[static_cast<size_t>(index)];
+      return section->sql.substr(static_cast<size_t>(r.offset), static_cast<size_t>(r.length));
+    } catch (const std::exception&) {
+      return "";
+    }
+  }
+
+  std::string mid_revision_text(const Progress& p) const {
+    const std::string dir = p.upgrade ? "upgrade" : "downgrade";
+    const std::string k = std::to_string(p.done + 1);
+    const std::string db = "strata --db " + db_.name + " ";
+    std::string text = "database was left in the middle of the " + dir + " of revision " + p.revision + ": " +
+                       std::to_string(p.done) + " of " + std::to_string(p.total) + " statements completed; ";
+    if (p.in_doubt()) {
+      const std::string head = statement_head(p, p.done);
+      const std::string full = statement_text(p, p.done);
+      const std::string left =
+          !full.empty() && (plugin_.statement_traits(full) & STRATA_STMT_PARTIAL_ON_FAILURE) ? leftovers(full) : "";
+      return text + "statement " + k + " (" + statement_location(p) +
+             ") is in doubt: it was sent to the server, but the run ended (killed, or the connection was lost) "
+             "before its outcome was known, and it commits on its own, so it may have taken effect. Nothing more "
+             "runs on this database until you say which:\n"
+             "  check the database for the effect of statement " + k + (head.empty() ? "" : ": " + head) + left +
+             "\n"
+             "  if it took effect:       " + db + dir + " TARGET --resume-after " + k + "\n"
+             "  if it did not:           " + db + dir + " TARGET --resume-from " + k + "\n"
+             "  if you completed the revision by hand: " + db + "resolve applied\n"
+             "  if you reverted it by hand:            " + db + "resolve reverted\n"
+             "  (strata stamp also clears this record)";
+    }
+    return text + "statement " + k + " (" + statement_location(p) +
+           ") did not. Nothing more runs on this database until that is settled:\n"
+           "  after fixing the cause: " + db + dir + " TARGET --resume   "
+           "(runs statement " + k + " onwards, then the rest of the plan)\n"
+           "  if you completed it by hand: " + db + "resolve applied\n"
+           "  if you reverted it by hand:  " + db + "resolve reverted\n"
+           "  (strata stamp also clears this record)";
+  }
+
+  void resolve(const std::optional<Progress>& progress) {
+    if (!progress) throw RunFailure("nothing to resolve: no revision was left half-applied");
+    begin_if_needed();
+    std::vector<std::string> after = rows_;
+    if (request_.resolve_applied) {
+      planner::Plan plan;
+      try {
+        plan = graph_.plan_single(rows_, progress->revision, progress->upgrade, db_.name);
+      } catch (const UserError& e) {
+        throw RunFailure(e.what());
+      }
+      apply_ops(plan.steps.at(0).ops);
+      after = plan.final_rows;
+    }
+    conn_->execute(vt_.progress_delete_sql());
+    commit();
+    rows_ = after;
+    result_.to_rows = after;
+    conn_->unlock(vt_.lock_key());
+    locked_ = false;
+    output_.info(prefix_, std::string(request_.resolve_applied ? "recorded " : "forgot ") +
+                              (progress->upgrade ? "upgrade" : "downgrade") + " of " + progress->revision +
+                              " as " + (request_.resolve_applied ? "completed" : "reverted") + ": at " +
+                              rows_text(after));
+  }
+
+  void run_step(const planner::Step& step, int64_t resume_at) {
+    const auto st = Clock::now();
+    try {
+      exec_->run_step(step, resume_at);
+    } catch (const StepError& e) {
+      if (e.statement_index >= 0) {
+        // What this run knows of the record, in case it cannot be read back
+        // (the connection is gone).
+        Progress known;
+        known.revision = graph_.id(step.rev);
+        known.upgrade = step.upgrade;
+        known.done = e.statement_index;
+        known.total = e.statements_total;
+        known.started = e.in_doubt ? e.statement_index + 1 : 0;
+        known_progress_ = known;
+      }
+      // The record a fresh run just made, for a first statement that failed
+      // as a whole (the server said so, and it cannot leave effects behind),
+      // describes nothing: forget it rather than block the database. A
+      // resume never drops its record: only success, resolve or stamp do.
+      if (resume_at < 0 && e.statement_index == 0 && e.status == STRATA_ERROR && !e.in_doubt && !e.partial) {
+        try {
+          sink_->bookkeeping(vt_.progress_delete_sql());
+          known_progress_.reset();
+        } catch (const std::exception&) {
+        }
+      }
+      throw RunFailure(e.what() + (e.partial && e.status == STRATA_ERROR ? leftovers(e.statement) : std::string()));
+    }
+    ++result_.steps_done;
+    result_.steps.push_back({graph_.id(step.rev), step.upgrade,
+                             std::chrono::duration<double>(st - run_epoch_).count(), seconds_since(st)});
+    output_.step(prefix_, step_text(graph_, step) + " (" + ms(seconds_since(st)) + ")");
+  }
+
+  /// Where --resume continues (0-based, in the file as it is now): after the
+  /// last completed statement; for a statement in doubt, only where the user
+  /// said (--resume-from K: it did not take effect, run it again;
+  /// --resume-after K: it did).
+  int64_t resume_point(const Progress& p, const planner::Step& step) const {
+    const auto& rev = graph_.rev(step.rev);
+    const auto* section = step.upgrade ? rev.upgrade_for(plugin_.name) : rev.downgrade_for(plugin_.name);
+    const int64_t total = section ? static_cast<int64_t>(plugin_.split(section->sql).size()) : 0;
+    const std::string dir = p.upgrade ? "upgrade" : "downgrade";
+    int64_t at = p.done;
+    if (request_.resume_from > 0 || request_.resume_after > 0) {
+      const int64_t k = request_.resume_from > 0 ? request_.resume_from : request_.resume_after;
+      const char* flag = request_.resume_from > 0 ? "--resume-from" : "--resume-after";
+      if (k > total)
+        throw RunFailure(std::string(flag) + " " + std::to_string(k) + ": revision " + p.revision + " has " +
+                         std::to_string(total) + " statement" + (total == 1 ? "" : "s") + " in " + rev.path +
+                         "; nothing was run");
+      at = request_.resume_from > 0 ? k - 1 : k;
+      const int64_t expected = p.in_doubt() ? p.started : p.done + 1;
+      if (k != expected)
+        output_.info(prefix_, "note: the record says statement " + std::to_string(expected) + " is next" +
+                                  (p.in_doubt() ? " (in doubt)" : "") + "; " + flag + " " + std::to_string(k) +
+                                  " as you asked");
+    } else if (p.in_doubt()) {
+      throw RunFailure(mid_revision_text(p) + "\n  (--resume alone never re-runs a statement that may have taken "
+                                              "effect: say which it was)");
+    }
+    if (p.total != total)
+      output_.info(prefix_, "note: " + rev.path + " now has " + std::to_string(total) + " statements in its " + dir +
+                                " section; the record was made when it had " + std::to_string(p.total));
+    output_.info(prefix_, "resuming " + p.revision + " at statement " + std::to_string(at + 1) + " of " +
+                              std::to_string(total));
+    return at;
+  }
+
+  void apply_to_live_rows(const std::vector<planner::VersionOp>& ops) {
+    for (auto& op : ops) {
+      if (op.kind != planner::VersionOp::Insert)
+        live_rows_.erase(std::remove(live_rows_.begin(), live_rows_.end(), op.from), live_rows_.end());
+      if (op.kind != planner::VersionOp::Delete) live_rows_.push_back(op.to);
+    }
+  }
+
+  // Refuses before running anything when a revision depends on another
+  // database's revision that this run will never bring about.
+  void check_cross_dependencies(const planner::Plan& plan) {
+    for (auto& step : plan.steps) {
+      const auto& rev = graph_.rev(step.rev);
+      for (auto& [db, dep] : graph_.node(step.rev).cross_deps) {
+        Coordinator::Key other{db, target_.group};
+        std::string where;
+        if (coordinator_.in_run(other)) {
+          if (!coordinator_.will_reach(other, dep, where))
+            throw RunFailure(located(rev.path, rev.id_line,
+                                     "revision " + rev.id + " depends on " + db + "@" + dep + ", which this run will "
+                                     "not reach (" + where + "); nothing was changed"));
+          continue;
+        }
+        std::string at;
+        if (!probe_(db, target_.group, dep, at))
+          throw RunFailure(located(rev.path, rev.id_line,
+                                   "revision " + rev.id + " depends on " + db + "@" + dep + ", but " + db + " is at " +
+                                       at + " and is not part of this run (add --db " + db + "); nothing was changed"));
+      }
+    }
+  }
+
+  void wait_for_cross_dependencies(const planner::Step& step) {
+    for (auto& [db, dep] : graph_.node(step.rev).cross_deps) {
+      Coordinator::Key other{db, target_.group};
+      if (!coordinator_.in_run(other)) continue;  // checked before the run
+      output_.debug(prefix_, "waiting for " + db + "@" + dep);
+      if (!coordinator_.wait_committed(other, dep)) {
+        if (stop_requested()) throw Interrupted("interrupted while waiting for " + db + "@" + dep);
+        throw RunFailure("revision " + graph_.id(step.rev) + " depends on " + db + "@" + dep + ", which " + db +
+                         " did not reach (it failed or stopped first)");
+      }
+    }
+  }
+
+  void apply_ops(const std::vector<planner::VersionOp>& ops) {
+    try {
+      exec_->apply_ops(ops);
+    } catch (const dialect::DialectError&) {
+      throw;
+    } catch (const std::runtime_error& e) {
+      throw RunFailure(e.what());
+    }
+  }
+
+  void begin() { exec_->begin(); }
+  void begin_if_needed() { exec_->begin_if_needed(); }
+  void commit() { exec_->commit(); }
+
+  // Failure: roll back what is open; report the state the database is in.
+  void fail() {
+    if (conn_ && exec_ && exec_->in_transaction()) {
+      try {
+        conn_->rollback();
+      } catch (const std::exception&) {
+      }
+    }
+    output_.error(prefix_, "error: " + result_.error);
+    // A run that never held the lock changed nothing, and what it could read
+    // (another run's progress) is not its own doing: the error says it all.
+    if (!conn_ || request_.action == Action::Current || !lock_held_) {
+      result_.to_rows = result_.from_rows;
+      return;
+    }
+    std::optional<Progress> progress;
+    bool read = false;
+    try {
+      result_.to_rows = read_rows();
+      progress = read_progress();
+      read = true;
+    } catch (const std::exception&) {
+      // Committed so far: nothing of a whole-run transaction survives a
+      // lost connection; per-revision commits do.
+      result_.to_rows = whole_run_ ? result_.from_rows : live_rows_;
+      progress = known_progress_;
+    }
+    if (locked_) {
+      try {
+        conn_->unlock(vt_.lock_key());
+      } catch (const std::exception&) {
+      }
+    }
+    if (progress) {
+      result_.mid_revision = describe(*progress);
+      // Only say it again when this run just left it so; otherwise the
+      // error above already is this text.
+      if (result_.error.find("database was left in the middle") == std::string::npos)
+        output_.error(prefix_, mid_revision_text(*progress));
+    } else if (!read) {
+      output_.error(prefix_, "the connection was lost: the database's state could not be read back (last known: " +
+                                 rows_text(result_.to_rows) + "); run 'strata --db " + db_.name +
+                                 " current' to see it");
+    } else {
+      output_.error(prefix_, result_.to_rows == result_.from_rows
+                                 ? "rolled back: database left at " + rows_text(result_.to_rows)
+                                 : "database left at " + rows_text(result_.to_rows) + " (was " +
+                                       rows_text(result_.from_rows) + ")");
+    }
+  }
+
+  const Clock::time_point t0_ = Clock::now();
+  const Clock::time_point run_epoch_;
+  const config::Config& cfg_;
+  const Target& target_;
+  const config::DatabaseConfig& db_;
+  const script::ScriptDirectory& scripts_;
+  const planner::RevisionGraph& graph_;
+  const dialect::Plugin& plugin_;
+  const Request& request_;
+  Output& output_;
+  const std::string prefix_;
+  VersionTable vt_;
+  const std::string* schema_;
+  const bool transactional_ddl_;
+  const bool whole_run_;
+  Coordinator& coordinator_;
+  Probe probe_;
+  const Coordinator::Key key_;
+  std::vector<std::string> live_rows_;
+  std::unique_ptr<dialect::Connection> conn_;
+  std::unique_ptr<ConnectionSink> sink_;
+  std::unique_ptr<StepExecutor> exec_;
+  bool locked_ = false;     // holds the lock now
+  bool lock_held_ = false;  // held it at some point: what the database shows may be this run's doing
+  std::optional<Progress> known_progress_;
+  std::vector<std::string> rows_;
+  TargetResult result_;
+};
+
+}  // namespace
+
+TargetResult run_target(const config::Config& cfg, const Target& target, const Chain& chain,
+                        const dialect::Plugin& plugin, const Request& request, Output& output, bool prefixed,
+                        Coordinator& coordinator, Probe probe, Clock::time_point run_epoch) {
+  return DatabaseRun(cfg, target, chain, plugin, request, output, prefixed, coordinator, std::move(probe), run_epoch)
+      .run();
+}
+
+}  // namespace strata::runner
