@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libboost-program-options-dev libboost-dev libxxhash-dev
-            libsqlite3-dev libtomlplusplus-dev nlohmann-json3-dev libpqxx-dev
+            libsqlite3-dev libtomlplusplus-dev nlohmann-json3-dev libpqxx-dev libssl-dev
             libmysqlcppconn-dev scdoc groff-base)
 # Tests run against real PostgreSQL and MariaDB servers, and against
 # Alembic itself (Debian's python3-alembic) as the reference.

@@ -443,20 +443,29 @@ std::string seconds_text(double s) {
 strata_status lock(strata_conn* c, const char* key, double timeout_seconds, strata_error** error) {
   Conn* conn = as_conn(c);
   try {
-    if (timeout_seconds < 0) {
-      run(conn, key_sql("pg_advisory_lock", key));
-      return STRATA_OK;
-    }
+    // Always polled with pg_try_advisory_lock, never a blocking
+    // pg_advisory_lock: a session waiting inside that statement holds a
+    // snapshot, and the running migration's CREATE INDEX CONCURRENTLY waits
+    // for every older snapshot to end - while the waiter waits for its lock:
+    // a deadlock that fails the migration and leaves an INVALID index. Each
+    // try is a short statement of its own, so no snapshot outlives it.
     using Clock = std::chrono::steady_clock;
-    const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                             std::chrono::duration<double>(timeout_seconds));
+    const bool forever = timeout_seconds < 0;
+    const auto deadline = forever ? Clock::time_point::max()
+                                  : Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                       std::chrono::duration<double>(timeout_seconds));
     const std::string sql = key_sql("pg_try_advisory_lock", key);
     auto wait = std::chrono::milliseconds(10);
     while (true) {
       pqxx::result r = run(conn, sql);
       if (!r.empty() && !r[0][0].is_null() && std::strcmp(r[0][0].c_str(), "t") == 0) return STRATA_OK;
       const auto now = Clock::now();
-      if (now >= deadline) break;
+      if (!forever && now >= deadline) break;
+      if (forever) {
+        std::this_thread::sleep_for(wait);
+        wait = std::min(wait * 2, std::chrono::milliseconds(200));
+        continue;
+      }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
       std::this_thread::sleep_for(std::min(wait, left + std::chrono::milliseconds(1)));
       wait = std::min(wait * 2, std::chrono::milliseconds(200));

@@ -48,9 +48,12 @@ const std::vector<Command>& commands() {
          d.add_options()
              ("rev-range,r", po::value<std::string>()->value_name("START:END"), "only revisions in this range (current allowed)")
              ("indicate-current,i", po::bool_switch(), "mark the databases' current revisions")
-             ("graph", po::bool_switch(), "draw branches and merges as a text graph");
+             ("graph", po::bool_switch(), "draw branches and merges as a text graph")
+             ("applied", po::bool_switch(), "show each database's applied log instead, newest first, with durations");
        },
        cmd_history},
+      {"verify", "", "Compare each database's applied log and version table with the revision files.",
+       nullptr, cmd_verify},
       {"heads", "", "Show the head revisions of each chain.",
        [](po::options_description& d) {
          d.add_options()("resolve-dependencies", po::bool_switch(), "treat Depends On as Revises");

@@ -85,7 +85,7 @@ bool flag(const Context& ctx, const char* name) { return ctx.vm.count(name) && c
 void add_offline_options(po::options_description& d) {
   d.add_options()
       ("sql", po::bool_switch(), "write the SQL script instead of running it (offline mode; TARGET may be START:END)")
-      ("tag", po::value<std::string>()->value_name("TAG"), "with --sql: a tag recorded in the script's header")
+      ("tag", po::value<std::string>()->value_name("TAG"), "a tag recorded in the applied log (and with --sql in the script's header)")
       ("output-dir", po::value<std::string>()->value_name("DIR"),
        "with --sql: write one <database>.sql per database into DIR instead of stdout");
 }
@@ -100,6 +100,7 @@ void add_run_options(po::options_description& d) {
       ("resume-after", po::value<std::string>()->value_name("K"),
        "resume after statement K (1-based): it did take effect (settles a statement in doubt)")
       ("fail-fast", po::bool_switch(), "after the first failed target, start no more (running ones finish)")
+      ("strict", po::bool_switch(), "upgrade: refuse (run nothing) when an applied revision's file was edited after it ran")
       ("wait-timeout", po::value<std::string>()->value_name("SECONDS"),
        "retry connecting to a database that is not up yet, with backoff, this long");
   add_offline_options(d);
@@ -129,9 +130,22 @@ std::vector<const config::DatabaseConfig*> databases_naming(
     const std::function<const runner::Chain&(const config::DatabaseConfig&)>& chain_of,
     std::vector<std::pair<std::string, std::string>>* not_touched) {
   std::vector<std::string> names;
-  for (auto& t : targets)
+  for (auto& t : targets) {
+    if (!t.empty()) planner::check_target(t);  // the grammar's own message first
     for (auto& n : planner::named_symbols(t)) names.push_back(n);
-  if (names.empty() || dbs.size() < 2) return dbs;
+  }
+  if (names.empty() || dbs.empty()) return dbs;
+  // In the chain it belongs to, a name must resolve as the planner will
+  // resolve it (Alembic's wording for an unknown id or an ambiguous prefix):
+  // a usage error before anything connects.
+  auto check_in = [&](const config::DatabaseConfig& db) {
+    const auto& g = *chain_of(db).graph;
+    for (auto& n : names) g.get_revisions(n);
+  };
+  if (dbs.size() == 1) {
+    check_in(*dbs[0]);
+    return dbs;
+  }
   std::vector<const config::DatabaseConfig*> knows;
   std::vector<std::string> where;
   for (auto* db : dbs) {
@@ -158,6 +172,7 @@ std::vector<const config::DatabaseConfig*> databases_naming(
     throw UserError(what + " names revisions of several chains: " + util::join(where, "; ") +
                     "; say which database: strata --db " + knows[0]->name + " ..., or " + knows[0]->name + "=" +
                     targets[0] + "; nothing was changed");
+  check_in(*knows[0]);
   if (not_touched)
     for (auto* db : dbs)
       if (db != knows[0])

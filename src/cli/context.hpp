@@ -141,6 +141,9 @@ int cmd_downgrade(Context& ctx);
 int cmd_resolve(Context& ctx);
 int cmd_stamp(Context& ctx);
 int cmd_current(Context& ctx);
+int cmd_verify(Context& ctx);
+/// history --applied: the applied log of each database, newest first.
+int history_applied(Context& ctx);
 // inspect_commands.cpp
 int cmd_history(Context& ctx);
 int cmd_graph(Context& ctx);

@@ -78,6 +78,11 @@ int print_databases(Context& ctx, const std::string& command, nlohmann::json dat
 
 int cmd_history(Context& ctx) {
   if (!ctx.positional.empty()) throw UserError("history takes no positional arguments; use -r START:END");
+  if (flag(ctx, "applied")) {
+    if (ctx.vm.count("rev-range") || flag(ctx, "graph") || flag(ctx, "indicate-current"))
+      throw UserError("history --applied shows the applied log; it takes no -r, -i or --graph");
+    return history_applied(ctx);
+  }
   std::string range = ctx.vm.count("rev-range") ? ctx.vm["rev-range"].as<std::string>() : "";
   bool indicate = ctx.vm.count("indicate-current") && ctx.vm["indicate-current"].as<bool>();
   std::string start, end;

@@ -76,7 +76,12 @@ std::vector<runner::Target> targets_for(Context& ctx, const config::Config& cfg,
                       ", e.g. 2/8), not '" + text + "'");
     const long n = config::parse_count(text.substr(slash + 1), "--shard K/N: N", 1, kMaxShards);
     const long k = config::parse_count(text.substr(0, slash), "--shard K/N: K", 1, n);
+    const size_t all = targets.size();
     targets = runner::shard_targets(targets, static_cast<int>(k), static_cast<int>(n));
+    // A CI matrix job whose slice is empty says so instead of passing silently.
+    if (targets.empty())
+      ctx.err << "strata: --shard " << text << ": no target falls in this slice (" << all
+              << " target" << (all == 1 ? "" : "s") << " in all); nothing to do\n";
   }
   if (env_out) *env_out = env;
   return targets;
@@ -170,10 +175,20 @@ std::vector<const config::DatabaseConfig*> databases_for_names(
   std::vector<const config::DatabaseConfig*> shared;  // the databases the global target is for
   for (auto* db : dbs)
     if (!req.target_by_db.count(db->name)) shared.push_back(db);
+  auto chain_of = [&](const config::DatabaseConfig& db) -> const runner::Chain& { return *r.chain(db.location); };
+  // DB=TARGET pairs: the target must resolve in that database's chain.
+  for (auto& [name, target] : req.target_by_db) {
+    for (auto* db : dbs) {
+      if (db->name != name) continue;
+      try {
+        databases_naming({db}, {target}, chain_of, nullptr);
+      } catch (const UserError& e) {
+        throw UserError("'" + name + "=" + target + "': " + e.what());
+      }
+    }
+  }
   if (req.target.empty() && req.action != runner::Action::Stamp) return dbs;
-  auto named = databases_naming(shared, given, [&](const config::DatabaseConfig& db) -> const runner::Chain& {
-    return *r.chain(db.location);
-  }, &not_touched);
+  auto named = databases_naming(shared, given, chain_of, &not_touched);
   std::vector<const config::DatabaseConfig*> out;
   for (auto* db : dbs)
     if (req.target_by_db.count(db->name) || std::find(named.begin(), named.end(), db) != named.end())
@@ -224,6 +239,7 @@ int run_action(Context& ctx, runner::Request req, const std::string& command) {
     if (!cfg.find_database(name)) throw UserError("'" + name + "=" + target + "': no database '" + name + "' in " + cfg.path);
   dialect::PluginRegistry plugins(cfg.plugin_path);
   runner::Runner r(cfg, plugins, ctx.output);
+  const size_t given_databases = dbs.size();
   // Every database's target is resolved before any database is touched.
   std::vector<std::pair<std::string, std::string>> not_touched;
   dbs = databases_for_names(dbs, req, r, not_touched);
@@ -233,7 +249,7 @@ int run_action(Context& ctx, runner::Request req, const std::string& command) {
   req.environment = env;
   // Lines name their database whenever the command was given several
   // databases or an environment, even when --shard leaves one target.
-  req.prefix_names = dbs.size() > 1 || env != nullptr;
+  req.prefix_names = given_databases > 1 || env != nullptr;
   ctx.output.set_quiet(ctx.globals.quiet || ctx.globals.json);
   ctx.output.set_verbose(ctx.globals.verbose);
   // On a terminal: live status lines (NO_COLOR drops the colours).
@@ -262,6 +278,10 @@ int run_action(Context& ctx, runner::Request req, const std::string& command) {
 
 /// --sql: render each selected database's script; nothing connects.
 int run_offline(Context& ctx, runner::OfflineRequest req) {
+  // The script is the output; a JSON document beside it would corrupt both.
+  if (ctx.globals.json)
+    throw UserError("--json cannot be combined with --sql: the SQL script is the output (write it with "
+                    "--output-dir DIR to keep stdout free)");
   if (ctx.vm.count("tag")) req.tag = ctx.vm["tag"].as<std::string>();
   auto cfg = ctx.load();
   auto dbs = ctx.selected(cfg);
@@ -368,6 +388,8 @@ void run_flags(Context& ctx, runner::Request& req) {
     throw UserError("give --resume-from or --resume-after, not both: did the statement take effect or not?");
   if (req.resume_from || req.resume_after) req.resume = true;
   req.fail_fast = flag(ctx, "fail-fast");
+  req.strict = flag(ctx, "strict");
+  if (ctx.vm.count("tag")) req.tag = ctx.vm["tag"].as<std::string>();
   req.wait_timeout_seconds =
       ctx.vm.count("wait-timeout")
           ? config::parse_seconds(ctx.vm["wait-timeout"].as<std::string>(), "--wait-timeout", config::kMaxTimeoutSeconds)
@@ -445,6 +467,7 @@ int cmd_stamp(Context& ctx) {
   for (auto& t : ctx.positional) planner::check_target(t);
   req.stamp_targets = ctx.positional;
   req.purge = flag(ctx, "purge");
+  if (ctx.vm.count("tag")) req.tag = ctx.vm["tag"].as<std::string>();
   req.lock_timeout_seconds = lock_timeout(ctx);
   req.fail_fast = flag(ctx, "fail-fast");
   return run_action(ctx, req, "stamp");
@@ -540,6 +563,177 @@ int cmd_current(Context& ctx) {
     ctx.out << json_text(report);
   } else {
     report_failures(ctx, results);
+  }
+  return status;
+}
+
+namespace {
+
+/// Reads each target's version rows and applied log (the runner's
+/// read-only `current` with read_log), --env fan-out and --shard as current.
+struct LogRead {
+  std::vector<runner::Target> targets;
+  std::vector<runner::TargetResult> results;
+  std::unique_ptr<std::ostringstream> aside;
+  std::unique_ptr<runner::Output> quiet;
+  std::unique_ptr<dialect::PluginRegistry> plugins;
+  std::unique_ptr<runner::Runner> runner;
+  bool prefixed = false;
+};
+
+LogRead read_logs(Context& ctx, const config::Config& cfg) {
+  LogRead lr;
+  auto dbs = ctx.selected(cfg);
+  const config::Environment* env = nullptr;
+  lr.targets = targets_for(ctx, cfg, dbs, &env);
+  lr.prefixed = dbs.size() > 1 || env != nullptr || lr.targets.size() > 1;
+  // --json: stdout holds the document alone; the runner's lines go aside.
+  lr.aside = std::make_unique<std::ostringstream>();
+  lr.quiet = std::make_unique<runner::Output>(*lr.aside, ctx.err);
+  lr.plugins = std::make_unique<dialect::PluginRegistry>(cfg.plugin_path);
+  lr.runner = std::make_unique<runner::Runner>(cfg, *lr.plugins, ctx.globals.json ? *lr.quiet : ctx.output);
+  runner::Request req;
+  req.action = runner::Action::Current;
+  req.environment = env;
+  req.prefix_names = lr.prefixed;
+  req.read_log = true;
+  lr.results = lr.runner->run(lr.targets, req, ctx.jobs(cfg));
+  return lr;
+}
+
+std::string short_sum(const std::string& s) { return s.empty() ? "-" : s.substr(0, 12); }
+
+}  // namespace
+
+int cmd_verify(Context& ctx) {
+  if (!ctx.positional.empty()) throw UserError("verify takes no arguments");
+  const bool json = ctx.globals.json;
+  auto cfg = ctx.load();
+  ctx.output.set_quiet(ctx.globals.quiet);
+  auto lr = read_logs(ctx, cfg);
+  int status = 0;
+  nlohmann::json targets = nlohmann::json::array();
+  for (size_t k = 0; k < lr.targets.size(); ++k) {
+    auto& res = lr.results[k];
+    const auto& t = lr.targets[k];
+    const std::string prefix = lr.prefixed ? t.name : "";
+    nlohmann::json jt = {{"name", t.name}, {"database", t.db->name}, {"url", res.url_masked}};
+    if (!res.ok) {
+      status = static_cast<int>(ExitCode::Failure);
+      jt["status"] = "failed";
+      jt["error"] = res.error;
+      targets.push_back(jt);
+      continue;
+    }
+    const auto chain = lr.runner->chain(t.db->location);
+    auto entries = runner::verify_applied(*chain->graph, chain->scripts, t.url.dialect, res.from_rows, res.log);
+    size_t changed = 0, missing = 0, unverified = 0, pending = 0, ok = 0;
+    nlohmann::json je = nlohmann::json::array();
+    for (auto& e : entries) {
+      if (e.status == "changed") ++changed;
+      if (e.status == "missing") ++missing;
+      if (e.status == "unverified") ++unverified;
+      if (e.status == "pending") ++pending;
+      if (e.status == "ok") ++ok;
+      je.push_back({{"revision", e.revision},
+                    {"status", e.status},
+                    {"path", e.path.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.path)},
+                    {"recorded_checksum", e.recorded.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.recorded)},
+                    {"file_checksum", e.current.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.current)},
+                    {"ran_at", e.ran_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.ran_at)}});
+      if (json) continue;
+      if (e.status == "changed")
+        ctx.output.error(prefix, "changed: " + e.path + ": revision " + e.revision + " was edited after it ran on " +
+                                     e.ran_at + " (sha256 " + short_sum(e.recorded) + " then, " +
+                                     short_sum(e.current) + " now)");
+      else if (e.status == "missing")
+        ctx.output.error(prefix, "missing: revision " + e.revision + " is applied, but no file defines it" +
+                                     (e.ran_at.empty() ? std::string() : " (ran on " + e.ran_at + ")"));
+      else if (e.status == "unverified")
+        ctx.output.result(prefix, "unverified: " + e.path + ": revision " + e.revision +
+                                      " is applied, but the applied log has no checksum for it (applied by Alembic, "
+                                      "stamped, or before the log existed)");
+      else if (e.status == "pending")
+        ctx.output.result(prefix, "pending: " + e.path + ": revision " + e.revision + " is not applied");
+      else if (ctx.globals.verbose)
+        ctx.output.result(prefix, "ok: " + e.path + ": revision " + e.revision);
+    }
+    const bool clean = changed == 0 && missing == 0;
+    if (!clean) status = static_cast<int>(ExitCode::Failure);
+    if (!json)
+      ctx.output.result(prefix, std::string(clean ? "verified" : "NOT verified") + ": " + std::to_string(ok) +
+                                    " ok, " + std::to_string(changed) + " changed, " + std::to_string(missing) +
+                                    " missing, " + std::to_string(unverified) + " unverified, " +
+                                    std::to_string(pending) + " pending" +
+                                    (res.log_read ? "" : " (no applied log in this database)"));
+    jt["status"] = clean ? "ok" : "changed";
+    jt["log"] = res.log_read;
+    jt["revisions"] = je;
+    targets.push_back(jt);
+  }
+  if (json) {
+    nlohmann::json doc = {{"command", "verify"}, {"exit_code", status}, {"targets", targets}};
+    ctx.out << json_text(doc);
+  }
+  return status;
+}
+
+int history_applied(Context& ctx) {
+  const bool json = ctx.globals.json;
+  auto cfg = ctx.load();
+  auto lr = read_logs(ctx, cfg);
+  int status = 0;
+  nlohmann::json targets = nlohmann::json::array();
+  for (size_t k = 0; k < lr.targets.size(); ++k) {
+    auto& res = lr.results[k];
+    const auto& t = lr.targets[k];
+    const std::string prefix = lr.prefixed ? t.name : "";
+    nlohmann::json jt = {{"name", t.name}, {"database", t.db->name}, {"url", res.url_masked}};
+    if (!res.ok) {
+      status = static_cast<int>(ExitCode::Failure);
+      jt["error"] = res.error;
+      jt["log"] = nullptr;
+      targets.push_back(jt);
+      continue;
+    }
+    nlohmann::json rows = nlohmann::json::array();
+    std::vector<std::vector<std::string>> table;
+    table.push_back({"STARTED (UTC)", "REVISION", "DIRECTION", "OUTCOME", "DURATION", "SHA256", "BY", "TAG"});
+    for (auto it = res.log.rbegin(); it != res.log.rend(); ++it) {  // newest first
+      const auto& r = *it;
+      nlohmann::json jr;
+      const auto& cols = runner::log_columns();
+      for (size_t c = 0; c < cols.size(); ++c) {
+        runner::LogRow copy = r;
+        const std::string v = runner::log_field(copy, c);
+        if (cols[c] == "duration_ms") jr[cols[c]] = v.empty() ? nlohmann::json(nullptr) : nlohmann::json(std::stoll(v));
+        else jr[cols[c]] = v.empty() ? nlohmann::json(nullptr) : nlohmann::json(v);
+      }
+      rows.push_back(jr);
+      table.push_back({r.started_at, r.revision, r.direction, r.outcome,
+                       r.duration_ms.empty() ? "-" : r.duration_ms + " ms", short_sum(r.checksum),
+                       r.os_user + "@" + r.host, r.tag.empty() ? "-" : r.tag});
+    }
+    jt["log"] = rows;
+    targets.push_back(jt);
+    if (json) continue;
+    if (!res.log_read) {
+      ctx.output.result(prefix, "no applied log in this database (" + t.db->version_table +
+                                    "_log): nothing was run by this Strata yet, or the log is off");
+      continue;
+    }
+    std::vector<size_t> width(table[0].size(), 0);
+    for (auto& l : table)
+      for (size_t c = 0; c < l.size(); ++c) width[c] = std::max(width[c], l[c].size());
+    for (auto& l : table) {
+      std::string line;
+      for (size_t c = 0; c < l.size(); ++c) line += l[c] + (c + 1 < l.size() ? std::string(width[c] - l[c].size() + 2, ' ') : "");
+      ctx.output.result(prefix, line);
+    }
+  }
+  if (json) {
+    nlohmann::json doc = {{"command", "history"}, {"applied", true}, {"targets", targets}};
+    ctx.out << json_text(doc);
   }
   return status;
 }

@@ -377,6 +377,10 @@ class Loader {
         auto b = node.value<bool>();
         if (!node.is_boolean() || !b) fail(line_of(node), "'" + k + "' must be true or false, not " + type_name(node));
         cfg.transaction_per_migration = *b;
+      } else if (k == "applied_log") {
+        auto b = node.value<bool>();
+        if (!node.is_boolean() || !b) fail(line_of(node), "'" + k + "' must be true or false, not " + type_name(node));
+        cfg.applied_log = *b;
       } else if (k == "jobs") {
         if (!node.is_integer()) fail(line_of(node), "'jobs' must be an integer, not " + type_name(node));
         int64_t j = *node.value<int64_t>();
@@ -389,7 +393,7 @@ class Loader {
       } else {
         unknown(key, "[alembic]",
                 "version_locations, version_table, version_table_schema, "
-                "transaction_per_migration, jobs, plugin_path");
+                "transaction_per_migration, applied_log, jobs, plugin_path");
       }
     }
   }

@@ -113,10 +113,9 @@ unsigned parse_port(const std::string& port, const Shown& shown, bool hint) {
   return static_cast<unsigned>(std::stoul(port));
 }
 
-// Whether the '@' at `at` of `rest` is inside a query value
-// ("?x=@y", "?password=@pw"): a '?' comes before it and the nearest of '=',
-// '&', '@' and '/' before it is an '='. Such an '@' never ends a user-info
-// (a password with a raw '?' and '=' before an '@' must be percent-encoded).
+// Whether the '@' at `at` of `rest` may be inside a query value ("?x=@y",
+// "?password=@pw"): a '?' comes before it and the nearest of '=', '&', '@'
+// and '/' before it is an '='.
 bool in_query(const std::string& rest, size_t at) {
   const size_t q = rest.find('?');
   if (q == std::string::npos || q > at) return false;
@@ -130,13 +129,25 @@ bool in_query(const std::string& rest, size_t at) {
 
 // The end of the user-info in `rest` (the text after "scheme://"), or npos.
 // The user name runs to the first ':' and holds no '/' or '?'; the password
-// runs to the LAST '@' outside a query, so a raw '/', '?', '#' or '@' in it
-// stays in it, and an '@' in a query value ("?x=@y") does not end it.
-size_t userinfo_end(const std::string& rest) {
+// runs to the LAST '@', so a raw '/', '?', '#' or '@' in it stays in it; an
+// '@' that may as well be in a query value is refused (UserError).
+size_t userinfo_end(const std::string& rest, const std::string& scheme) {
   size_t last_at = rest.rfind('@');
-  while (last_at != std::string::npos && in_query(rest, last_at))
-    last_at = last_at == 0 ? std::string::npos : rest.rfind('@', last_at - 1);
   if (last_at == std::string::npos) return std::string::npos;
+  if (in_query(rest, last_at)) {
+    // "u:p?x=y@h" may be a password "p?x=y", or a query value "y@h": either
+    // reading could print the other's secret, so neither is guessed. Without
+    // a "user:" before any '/', '?' or '@' there is no password reading.
+    const size_t colon = rest.find(':');
+    if (colon < last_at && rest.find_first_of("/?@") > colon)
+      throw UserError("database URL " + scheme + "://... is ambiguous: an '@' follows '?' and '=' (a query value, "
+                      "or a password holding '?' and '='?); percent-encode '@' in query values as %40, or '?' and "
+                      "'=' in the password as %3F and %3D");
+    // The '@' is the query's: a user-info ends at an '@' before the '?'.
+    const size_t q = rest.find('?');
+    last_at = q == 0 ? std::string::npos : rest.rfind('@', q - 1);
+    if (last_at == std::string::npos) return std::string::npos;
+  }
   size_t colon = rest.find(':');
   size_t stop = rest.find_first_of("/?");
   size_t user_end = std::min(colon, last_at);
@@ -154,7 +165,11 @@ size_t userinfo_end(const std::string& rest) {
 // '@', a "port" that is no number: the start of a password cut short).
 // Appends to `out`.
 void mask_word(std::string_view word, std::string& out) {
+  // An '@' that may be in a query value ("u:p?x=y@h", "?password=@pw") is
+  // ambiguous: either the password or the query's secret runs past it. Then
+  // everything from the password on is masked.
   const size_t last_at = word.rfind('@');
+  const bool to_end = last_at != std::string_view::npos && in_query(std::string(word), last_at);
   const size_t first = word.find(':');
   // "scheme:/" or "scheme://" at the word's first ':' (nothing before it
   // but the scheme).
@@ -189,7 +204,7 @@ void mask_word(std::string_view word, std::string& out) {
   if (k == std::string_view::npos || k >= end) return (void)out.append(word);
   out.append(word.substr(0, k + 1));
   out += "***";
-  out.append(word.substr(end));
+  if (!to_end) out.append(word.substr(end));
 }
 
 }  // namespace
@@ -200,9 +215,11 @@ bool is_secret_parameter(const std::string& key) {
     if (std::isalnum(static_cast<unsigned char>(c))) k += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   // libpq: password, sslpassword; MySQL: password, passwd, password1..3,
   // and whatever else a driver calls a secret.
-  for (const char* s : {"password", "passwd", "passphrase", "pwd", "secret", "token"})
+  // "pass" and "pasw" also catch misspellings ("pasword", "passwrod"): a
+  // key the driver refuses is echoed back with its value.
+  for (const char* s : {"pass", "pasw", "pwd", "secret", "token", "credential"})
     if (k.find(s) != std::string::npos) return true;
-  return k == "pass";
+  return false;
 }
 
 namespace {
@@ -245,24 +262,22 @@ std::string mask_secret_parameters(const std::string& masked) {
 }  // namespace
 
 std::string mask_passwords(const std::string& text) {
-  // 1. Secret parameters first: an '@' in such a value must not be taken
-  //    for the end of a user-info below.
-  const std::string params = mask_secret_parameters(text);
-  // 2. user:password@ in every whitespace-separated word (scheme or not,
+  // 1. user:password@ in every whitespace-separated word (scheme or not,
   //    malformed separators included): a linear scan, no std::regex.
-  std::string out;
-  out.reserve(params.size());
-  for (size_t i = 0; i < params.size();) {
-    if (is_space(params[i])) {
-      out += params[i++];
+  std::string words;
+  words.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    if (is_space(text[i])) {
+      words += text[i++];
       continue;
     }
     size_t j = i;
-    while (j < params.size() && !is_space(params[j])) ++j;
-    mask_word(std::string_view(params).substr(i, j - i), out);
+    while (j < text.size() && !is_space(text[j])) ++j;
+    mask_word(std::string_view(text).substr(i, j - i), words);
     i = j;
   }
-  return out;
+  // 2. key=value where the key names a secret.
+  return mask_secret_parameters(words);
 }
 
 std::string Url::masked() const {
@@ -287,9 +302,11 @@ std::string Url::masked() const {
     // user name held a '/' or '?'), so what precedes the '@' may be a password.
     // A ':' likewise: "user:password" read as a database name.
     const size_t at = database.rfind('@'), colon = database.find(':');
+    // "key=value" in it: a query that the user-info's '?' swallowed; its
+    // secrets are masked like a query's.
     out += "/" + (at != std::string::npos      ? "***" + database.substr(at)
                   : colon != std::string::npos ? database.substr(0, colon + 1) + "***"
-                                               : database);
+                                               : mask_passwords(database));
   }
   for (size_t i = 0; i < query.size(); ++i) {
     out += (i ? "&" : "?") + mask_passwords(query[i].first) + "=";
@@ -324,6 +341,8 @@ Url parse_url(const std::string& text, const std::string& base_dir) {
   if (auto plus = scheme.find('+'); plus != std::string::npos) {
     url.driver = scheme.substr(plus + 1);
     scheme = scheme.substr(0, plus);
+    if (scheme.empty() || url.driver.empty() || url.driver.find('+') != std::string::npos)
+      throw UserError("database URL has an invalid scheme: write dialect+driver://, e.g. postgresql+psycopg2://");
   }
   url.scheme = scheme;
   url.dialect = canonical_dialect(scheme);
@@ -360,7 +379,7 @@ Url parse_url(const std::string& text, const std::string& base_dir) {
 
   // user-info first: its password may hold raw '/', '?', '#' and '@'.
   std::string userinfo;
-  if (size_t at = userinfo_end(rest); at != std::string::npos) {
+  if (size_t at = userinfo_end(rest, shown.scheme); at != std::string::npos) {
     userinfo = rest.substr(0, at);
     rest = rest.substr(at + 1);
     shown.userinfo = true;
@@ -371,6 +390,11 @@ Url parse_url(const std::string& text, const std::string& base_dir) {
                     ":///... has a malformed scheme separator or an '@' in its path: write " + shown.scheme +
                     "://user:password@host/dbname (percent-encode '/', '?', '#' and '@' in the password)");
   }
+  // What follows the user-info has no '#': these URLs have no fragment, and
+  // a value after one would be echoed by a driver's error.
+  if (rest.find('#') != std::string::npos)
+    throw UserError(shown.str() + " has a '#' after its user-info: percent-encode it as %23 (these URLs have no "
+                    "#fragment)");
   std::string query;
   if (auto q = rest.find('?'); q != std::string::npos) {
     query = rest.substr(q + 1);

@@ -88,7 +88,9 @@ class DatabaseRun {
         whole_run_(transactional_ddl_ && !cfg.transaction_per_migration),
         coordinator_(coordinator),
         probe_(std::move(probe)),
-        key_{target.db->name, target.group} {
+        key_{target.db->name, target.group},
+        log_id_(LogIdentity::make(log_enabled(cfg.applied_log) && request.action != Action::Current, false,
+                                  request.tag)) {
     result_.name = target.name;
     result_.database = target.db->name;
     result_.url_masked = target.url.masked();
@@ -108,7 +110,7 @@ class DatabaseRun {
     } catch (const dialect::DialectError& e) {
       result_.error = target_.url.masked() + ": " + config::mask_passwords(e.what());
       if (e.status == STRATA_LOCK_TIMEOUT)
-        result_.error += " (another run holds the lock; raise --lock-timeout or try again)";
+        result_.error += " (raise --lock-timeout, or try again when it is done)";
       if (e.status == STRATA_COMMIT_IN_DOUBT)
         result_.error += " (the connection broke during COMMIT: check the version table before retrying)";
     } catch (const std::exception& e) {
@@ -127,6 +129,7 @@ class DatabaseRun {
     if (request_.action == Action::Current) {
       result_.from_rows = result_.to_rows = read_rows();
       result_.rows_read = true;
+      if (request_.read_log) read_log();
       if (auto p = read_progress()) {
         result_.mid_revision = describe(*p);
         result_.another_run_applying = another_run_holds_the_lock();
@@ -146,6 +149,10 @@ class DatabaseRun {
       conn_->execute(vt_.create_sql());
       output_.debug(prefix_, "created version table " + vt_.qualified());
     }
+    if (exec_->logging() && !conn_->table_exists(schema_, vt_.log_table())) {
+      conn_->execute(vt_.log_create_sql());
+      output_.debug(prefix_, "created the applied log " + vt_.log_table());
+    }
     result_.from_rows = conn_->query_column(vt_.select_sql());
     result_.rows_read = true;
     rows_ = result_.from_rows;
@@ -156,7 +163,16 @@ class DatabaseRun {
     if (progress && request_.action != Action::Stamp && request_.action != Action::Resolve && !request_.resume)
       throw RunFailure(mid_revision_text(*progress));
     if (request_.action == Action::Resolve) return resolve(progress);
-    if (request_.resume && !progress) output_.info(prefix_, "nothing to resume: no revision was left half-applied");
+    if (request_.resume && !progress) {
+      // --resume-from K / --resume-after K say the user believes a revision
+      // was left half-applied: running it whole would go against that.
+      if (request_.resume_from || request_.resume_after)
+        throw RunFailure(std::string(request_.resume_from ? "--resume-from " : "--resume-after ") +
+                         std::to_string(request_.resume_from ? request_.resume_from : request_.resume_after) +
+                         ": no revision was left half-applied on this database, so there is no statement to "
+                         "resume at; nothing was run (check 'strata current')");
+      output_.info(prefix_, "nothing to resume: no revision was left half-applied");
+    }
 
     planner::Plan plan;
     const std::string target = request_.target_by_db.count(db_.name) ? request_.target_by_db.at(db_.name)
@@ -182,6 +198,7 @@ class DatabaseRun {
       result_.file_error = true;
       throw RunFailure(e.what());
     }
+    if (request_.action == Action::Upgrade && !plan.steps.empty()) check_applied_files();
     int64_t resume_at = -1;
     if (progress && request_.resume) {
       if (plan.steps.empty() || graph_.id(plan.steps[0].rev) != progress->revision ||
@@ -199,6 +216,8 @@ class DatabaseRun {
       begin_if_needed();
       if (request_.purge) conn_->execute("DELETE FROM " + vt_.qualified());
       apply_ops(plan.stamp_ops);
+      for (auto& r : plan.final_rows)
+        if (std::find(rows_.begin(), rows_.end(), r) == rows_.end()) exec_->log_row(r, "stamp", "", "ok");
       if (progress) conn_->execute(vt_.progress_delete_sql());
       commit();
       rows_ = plan.final_rows;
@@ -260,6 +279,7 @@ class DatabaseRun {
     }
     sink_ = std::make_unique<ConnectionSink>(*conn_);
     exec_ = std::make_unique<StepExecutor>(graph_, plugin_, vt_, whole_run_, *sink_);
+    exec_->set_log(&log_id_);
     output_.debug(prefix_, "connected to " + target_.url.masked() + " (" + plugin_.api->description + ")");
   }
 
@@ -386,21 +406,31 @@ class DatabaseRun {
              "\n"
              "  if it took effect:       " + db + dir + " TARGET --resume-after " + k + "\n"
              "  if it did not:           " + db + dir + " TARGET --resume-from " + k + "\n"
-             "  if you completed the revision by hand: " + db + "resolve applied\n"
-             "  if you reverted it by hand:            " + db + "resolve reverted\n"
+             "  if you completed the " + dir + " by hand: " + db + "resolve applied\n"
+             "  if you undid what it had done:     " + db + "resolve reverted   (the revision stays " +
+             (p.upgrade ? "unapplied" : "applied") + ")\n"
              "  (strata stamp also clears this record)";
     }
     return text + "statement " + k + " (" + statement_location(p) +
            ") did not. Nothing more runs on this database until that is settled:\n"
            "  after fixing the cause: " + db + dir + " TARGET --resume   "
            "(runs statement " + k + " onwards, then the rest of the plan)\n"
-           "  if you completed it by hand: " + db + "resolve applied\n"
-           "  if you reverted it by hand:  " + db + "resolve reverted\n"
+           "  if you completed the " + dir + " by hand: " + db + "resolve applied\n"
+           "  if you undid what it had done:     " + db + "resolve reverted   (the revision stays " +
+           (p.upgrade ? "unapplied" : "applied") + ")\n"
            "  (strata stamp also clears this record)";
   }
 
   void resolve(const std::optional<Progress>& progress) {
-    if (!progress) throw RunFailure("nothing to resolve: no revision was left half-applied");
+    if (!progress) {
+      // Settled already (by an earlier resolve, a resume or a stamp): the
+      // database is as the user wants it.
+      output_.info(prefix_, "nothing to resolve: no revision was left half-applied; at " + rows_text(rows_));
+      result_.to_rows = rows_;
+      conn_->unlock(vt_.lock_key());
+      locked_ = false;
+      return;
+    }
     begin_if_needed();
     std::vector<std::string> after = rows_;
     if (request_.resolve_applied) {
@@ -412,6 +442,15 @@ class DatabaseRun {
       }
       apply_ops(plan.steps.at(0).ops);
       after = plan.final_rows;
+      std::string checksum;
+      if (auto idx = graph_.find(progress->revision)) {
+        try {
+          scripts_.load_bodies({*idx});
+          checksum = section_checksum(graph_.rev(*idx), progress->upgrade, plugin_.name);
+        } catch (const std::exception&) {
+        }
+      }
+      exec_->log_row(progress->revision, progress->upgrade ? "upgrade" : "downgrade", checksum, "resolved");
     }
     conn_->execute(vt_.progress_delete_sql());
     commit();
@@ -427,6 +466,7 @@ class DatabaseRun {
 
   void run_step(const planner::Step& step, int64_t resume_at) {
     const auto st = Clock::now();
+    failed_step_ = step;
     try {
       exec_->run_step(step, resume_at);
     } catch (const StepError& e) {
@@ -454,6 +494,7 @@ class DatabaseRun {
       }
       throw RunFailure(e.what() + (e.partial && e.status == STRATA_ERROR ? leftovers(e.statement) : std::string()));
     }
+    failed_step_.reset();
     ++result_.steps_done;
     result_.steps.push_back({graph_.id(step.rev), step.upgrade,
                              std::chrono::duration<double>(st - run_epoch_).count(), seconds_since(st)});
@@ -478,6 +519,19 @@ class DatabaseRun {
                          std::to_string(total) + " statement" + (total == 1 ? "" : "s") + " in " + rev.path +
                          "; nothing was run");
       at = request_.resume_from > 0 ? k - 1 : k;
+      // "It took effect" cannot be true of a statement whose leftovers the
+      // dialect still finds (an INVALID index from a cut-off build).
+      if (request_.resume_after > 0) {
+        const std::string text = statement_text(p, k - 1);
+        if (!text.empty() && (plugin_.statement_traits(text) & STRATA_STMT_PARTIAL_ON_FAILURE)) {
+          const std::string left = leftovers(text);
+          if (!left.empty())
+            throw RunFailure("--resume-after " + std::to_string(k) + ": statement " + std::to_string(k) +
+                             " did not take effect completely:" + left + "\n  then run it again: strata --db " +
+                             db_.name + " " + dir + " TARGET --resume-from " + std::to_string(k) +
+                             "; nothing was run");
+        }
+      }
       const int64_t expected = p.in_doubt() ? p.started : p.done + 1;
       if (k != expected)
         output_.info(prefix_, "note: the record says statement " + std::to_string(expected) + " is next" +
@@ -490,8 +544,10 @@ class DatabaseRun {
     if (p.total != total)
       output_.info(prefix_, "note: " + rev.path + " now has " + std::to_string(total) + " statements in its " + dir +
                                 " section; the record was made when it had " + std::to_string(p.total));
-    output_.info(prefix_, "resuming " + p.revision + " at statement " + std::to_string(at + 1) + " of " +
-                              std::to_string(total));
+    output_.info(prefix_, at < total ? "resuming " + p.revision + " at statement " + std::to_string(at + 1) + " of " +
+                                           std::to_string(total)
+                                     : "resuming " + p.revision + " after its last statement (" + std::to_string(total) +
+                                           " of " + std::to_string(total) + "): recording it as done");
     return at;
   }
 
@@ -550,6 +606,65 @@ class DatabaseRun {
     }
   }
 
+  void read_log() {
+    if (!conn_->table_exists(schema_, vt_.log_table())) return;
+    const auto& columns = log_columns();
+    // One column per query (query_column), each ordered by the unique id,
+    // so the k-th value of every column belongs to the same row.
+    std::vector<std::vector<std::string>> values;
+    for (auto& c : columns) values.push_back(conn_->query_column(vt_.log_select_sql(c)));
+    const size_t n = values[0].size();
+    for (auto& v : values)
+      if (v.size() != n) throw RunFailure("the applied log " + vt_.log_table() + " changed while it was read");
+    result_.log.resize(n);
+    for (size_t r = 0; r < n; ++r)
+      for (size_t c = 0; c < columns.size(); ++c) log_field(result_.log[r], c) = values[c][r];
+    result_.log_read = true;
+  }
+
+  /// upgrade: an applied revision whose file changed since it ran is
+  /// warned about (--strict: refused, nothing run).
+  void check_applied_files() {
+    if (!exec_->logging() || !conn_->table_exists(schema_, vt_.log_table())) return;
+    read_log();
+    std::vector<std::string> changed;
+    for (auto& e : verify_applied(graph_, scripts_, plugin_.name, rows_, result_.log))
+      if (e.status == "changed")
+        changed.push_back("revision " + e.revision + " (" + e.path + ") was edited after it ran on " + e.ran_at +
+                          ": sha256 " + e.recorded.substr(0, 12) + " then, " + e.current.substr(0, 12) + " now");
+    result_.log.clear();
+    result_.log_read = false;
+    if (changed.empty()) return;
+    if (request_.strict)
+      throw RunFailure(util::join(changed, "\n") + "\n--strict: nothing was run ('strata verify' lists every "
+                                                   "difference)");
+    for (auto& c : changed) output_.error(prefix_, "warning: " + c);
+  }
+
+  /// After a failed step, where the connection still works: its outcome
+  /// row (best effort, in its own transaction after the rollback).
+  void log_failure(const std::optional<Progress>& progress) {
+    if (!failed_step_ || !exec_ || !exec_->logging()) return;
+    const auto& step = *failed_step_;
+    const std::string id = graph_.id(step.rev);
+    const bool half = progress && progress->revision == id;
+    try {
+      const auto& rev = graph_.rev(step.rev);
+      const std::string checksum = section_checksum(rev, step.upgrade, plugin_.name);
+      // Only into a log that exists: a failed first run on a fresh
+      // database leaves nothing behind (a SQLite file is removed again).
+      if (!conn_->table_exists(schema_, vt_.log_table())) return;
+      exec_->begin();
+      exec_->log_row(id, step.upgrade ? "upgrade" : "downgrade", checksum, half ? "half-applied" : "failed");
+      exec_->commit();
+    } catch (const std::exception&) {
+      try {
+        if (exec_->in_transaction()) conn_->rollback();
+      } catch (const std::exception&) {
+      }
+    }
+  }
+
   void begin() { exec_->begin(); }
   void begin_if_needed() { exec_->begin_if_needed(); }
   void commit() { exec_->commit(); }
@@ -575,6 +690,7 @@ class DatabaseRun {
       result_.to_rows = read_rows();
       progress = read_progress();
       read = true;
+      log_failure(progress);
     } catch (const std::exception&) {
       // Committed so far: nothing of a whole-run transaction survives a
       // lost connection; per-revision commits do.
@@ -630,6 +746,9 @@ class DatabaseRun {
   bool locked_ = false;     // holds the lock now
   bool lock_held_ = false;  // held it at some point: what the database shows may be this run's doing
   std::optional<Progress> known_progress_;
+  LogIdentity log_id_;
+  /// The step that failed, for its outcome row in the applied log.
+  std::optional<planner::Step> failed_step_;
   std::vector<std::string> rows_;
   TargetResult result_;
 };

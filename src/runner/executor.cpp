@@ -1,5 +1,8 @@
 #include "strata/runner/executor.hpp"
 
+#include <chrono>
+#include <cstdio>
+
 #include "strata/util/error.hpp"
 #include "strata/util/strings.hpp"
 
@@ -41,11 +44,43 @@ void StepExecutor::commit_if_open() {
 
 bool StepExecutor::tracked(const script::Revision& rev) const { return !transactional_ddl_ || !rev.transactional; }
 
+void StepExecutor::log_row(const std::string& revision, const std::string& direction, const std::string& checksum,
+                           const std::string& outcome, const std::string& started_iso, int64_t duration_ms) {
+  if (!log_) return;
+  LogRow row;
+  char seq[32];
+  std::snprintf(seq, sizeof seq, "%06lld", static_cast<long long>(++log_->seq));
+  row.id = log_->run_start + "-" + log_->nonce + "-" + seq;
+  row.revision = revision;
+  row.direction = direction;
+  row.checksum = checksum;
+  // Offline, the script cannot know when it will run: the time it was
+  // written, and no duration.
+  row.started_at = log_->offline ? log_->run_start : started_iso.empty() ? utc_now_iso() : started_iso;
+  row.duration_ms = log_->offline || duration_ms < 0 ? std::string() : std::to_string(duration_ms);
+  row.outcome = outcome;
+  row.strata_version = log_->strata_version;
+  row.host = log_->host;
+  row.os_user = log_->os_user;
+  row.tag = log_->tag;
+  sink_.bookkeeping(vt_.log_insert_sql(row));
+}
+
 void StepExecutor::run_step(const planner::Step& step, int64_t resume_at) {
   const auto& rev = graph_.rev(step.rev);
   const script::Section* section = step.upgrade ? rev.upgrade_for(plugin_.name) : rev.downgrade_for(plugin_.name);
+  const std::string checksum = sql_checksum(section ? section->sql : std::string());
+  const std::string started_iso = log_ ? utc_now_iso() : std::string();
+  const auto started = std::chrono::steady_clock::now();
+  auto log_ok = [&] {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    log_row(rev.id, step.upgrade ? "upgrade" : "downgrade", checksum, "ok", started_iso, ms.count());
+  };
+  // Offline scripts carry the checksum, so a reviewed script can be matched
+  // with the log rows of what later ran.
+  const std::string header = step_text(graph_, step) + "\n" + rev.path + "\nsha256 " + checksum;
   if (!tracked(rev)) {
-    sink_.note(step_text(graph_, step) + "\n" + rev.path);
+    sink_.note(header);
     begin_if_needed();
     if (section) {
       try {
@@ -55,13 +90,14 @@ void StepExecutor::run_step(const planner::Step& step, int64_t resume_at) {
       }
     }
     apply_ops(step.ops);
+    log_ok();
     if (!whole_run_) commit();
     return;
   }
   // Run statement by statement with progress recorded, so a failure leaves
   // a precise record instead of a silent half-applied state.
   commit_if_open();  // what came before stays, whatever happens next
-  sink_.note(step_text(graph_, step) + "\n" + rev.path);
+  sink_.note(header);
   std::vector<strata_statement_range> ranges;
   if (section) ranges = plugin_.split(section->sql);
   const int64_t total = static_cast<int64_t>(ranges.size());
@@ -126,8 +162,10 @@ void StepExecutor::run_step(const planner::Step& step, int64_t resume_at) {
     }
     sink_.bookkeeping(vt_.progress_update_sql(rev.id, i + 1, announce(i + 1)));
   }
+  // The version write, the log row and the end of the record commit together.
   begin();
   apply_ops(step.ops);
+  log_ok();
   sink_.bookkeeping(vt_.progress_delete_sql());
   commit();
   if (whole_run_) begin();

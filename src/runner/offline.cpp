@@ -1,5 +1,6 @@
 #include "strata/runner/offline.hpp"
 
+#include <algorithm>
 #include <ostream>
 
 #include "strata/runner/executor.hpp"
@@ -91,6 +92,10 @@ void render_offline(const config::Config& cfg, const Target& target, const Chain
   const bool whole_run = plugin.has(STRATA_CAP_TRANSACTIONAL_DDL) && !cfg.transaction_per_migration;
   StepExecutor exec(graph, plugin, vt, whole_run, sink);
   exec.check_runnable(plan);
+  // The applied log gets the rows the online run would write; started_at is
+  // when this script was written, the duration unknown (NULL).
+  LogIdentity log = LogIdentity::make(log_enabled(cfg.applied_log), true, request.tag);
+  exec.set_log(&log);
 
   sink.note("Strata offline script: " + what + " of database '" + target.name + "' (" + plugin.name + ", " +
             url.masked() + ")\nrevisions from " + chain.scripts.location +
@@ -102,14 +107,17 @@ void render_offline(const config::Config& cfg, const Target& target, const Chain
   // The client session must match an online connection (charset, encoding).
   if (auto pre = plugin.script_preamble(connect_options(url)); !pre.empty()) sink.raw(pre + "\n\n");
   if (whole_run) exec.begin();
-  if (from_base) {
+  if (from_base || exec.logging()) {
     exec.begin_if_needed();
-    sink.bookkeeping(vt.create_sql());
+    if (from_base) sink.bookkeeping(vt.create_sql());
+    if (exec.logging()) sink.bookkeeping(vt.log_create_sql());
     if (!whole_run) exec.commit();
   }
   if (request.action == Action::Stamp) {
     exec.begin_if_needed();
     exec.apply_ops(plan.stamp_ops);
+    for (auto& r : plan.final_rows)
+      if (std::find(rows.begin(), rows.end(), r) == rows.end()) exec.log_row(r, "stamp", "", "ok");
     exec.commit();
   }
   for (auto& step : plan.steps) exec.run_step(step);

@@ -1,5 +1,7 @@
 #include "strata/runner/version_table.hpp"
 
+#include <string_view>
+
 namespace strata::runner {
 
 VersionTable::VersionTable(const dialect::Plugin& plugin, std::string table,
@@ -8,6 +10,8 @@ VersionTable::VersionTable(const dialect::Plugin& plugin, std::string table,
   qualified_ = (schema_ ? name(*schema_) + "." : "") + name(table_);
   progress_table_ = table_ + "_progress";
   progress_qualified_ = (schema_ ? name(*schema_) + "." : "") + name(progress_table_);
+  log_table_ = table_ + "_log";
+  log_qualified_ = (schema_ ? name(*schema_) + "." : "") + name(log_table_);
 }
 
 // Always quoted: a reserved word or an odd name then still means one table.
@@ -68,6 +72,49 @@ std::string VersionTable::progress_delete_sql() const { return "DELETE FROM " + 
 std::string VersionTable::progress_select_sql(const std::string& column, const std::string& revision) const {
   return "SELECT " + column + " FROM " + progress_qualified_ +
          (revision.empty() ? std::string() : " WHERE revision = '" + revision + "'");
+}
+
+std::string VersionTable::log_create_sql() const {
+  // Plain types every dialect has; started_at is ISO-8601 UTC text (sorts).
+  return "CREATE TABLE IF NOT EXISTS " + log_qualified_ +
+         " (\n    id VARCHAR(64) NOT NULL, \n    revision VARCHAR(32) NOT NULL, \n"
+         "    direction VARCHAR(10) NOT NULL, \n    checksum VARCHAR(64), \n"
+         "    started_at VARCHAR(32) NOT NULL, \n    duration_ms INTEGER, \n    outcome VARCHAR(16) NOT NULL, \n"
+         "    strata_version VARCHAR(32) NOT NULL, \n    host VARCHAR(255), \n    os_user VARCHAR(255), \n"
+         "    tag VARCHAR(255), \n"
+         "    CONSTRAINT " + name(log_table_ + "_pkc") + " PRIMARY KEY (id)\n)";
+}
+
+namespace {
+// Values Strata writes itself, or the host, user and --tag: reduced to a
+// set of characters that is a plain literal in every dialect (no quote, no
+// backslash), so the same INSERT works online and in any client's script.
+std::string literal(const std::string& value, size_t max, bool null_when_empty = true) {
+  if (value.empty() && null_when_empty) return "NULL";
+  std::string out;
+  for (char c : value) {
+    if (out.size() >= max) break;
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    std::string_view(" ._:@/+=,-").find(c) != std::string_view::npos;
+    out += ok ? c : '_';
+  }
+  return "'" + out + "'";
+}
+}  // namespace
+
+std::string VersionTable::log_insert_sql(const LogRow& r) const {
+  return "INSERT INTO " + log_qualified_ +
+         " (id, revision, direction, checksum, started_at, duration_ms, outcome, strata_version, host, os_user, "
+         "tag) VALUES (" +
+         literal(r.id, 64, false) + ", " + literal(r.revision, 32, false) + ", " + literal(r.direction, 10, false) +
+         ", " + literal(r.checksum, 64) + ", " + literal(r.started_at, 32, false) + ", " +
+         (r.duration_ms.empty() ? std::string("NULL") : r.duration_ms) + ", " + literal(r.outcome, 16, false) +
+         ", " + literal(r.strata_version, 32, false) + ", " + literal(r.host, 255) + ", " +
+         literal(r.os_user, 255) + ", " + literal(r.tag, 255) + ")";
+}
+
+std::string VersionTable::log_select_sql(const std::string& column) const {
+  return "SELECT " + column + " FROM " + log_qualified_ + " ORDER BY id";
 }
 
 std::string VersionTable::lock_key() const {

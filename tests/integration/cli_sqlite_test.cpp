@@ -53,8 +53,8 @@ TEST_F(Example, UpgradeHeadUpgradesBothDatabasesInParallel) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(version(main_db()), Rows{"5d9b3e7a2f60"});
   EXPECT_EQ(version(analytics_db()), Rows{"f7b9d1e3a5c6"});
-  EXPECT_EQ(sqlite_tables(main_db()), (Rows{"alembic_version", "orders", "users"}));
-  EXPECT_EQ(sqlite_tables(analytics_db()), (Rows{"alembic_version", "daily_event_counts", "events"}));
+  EXPECT_EQ(sqlite_tables(main_db()), (Rows{"alembic_version", "alembic_version_log", "orders", "users"}));
+  EXPECT_EQ(sqlite_tables(analytics_db()), (Rows{"alembic_version", "alembic_version_log", "daily_event_counts", "events"}));
   // Both branches of main were applied before their merge.
   EXPECT_EQ(sqlite_rows(main_db(), "SELECT count(*) FROM pragma_table_info('users') WHERE name='status'"), Rows{"1"});
   EXPECT_TRUE(has(r.out, "main: Running upgrade 8c4e2d1f6a37, b7d05e9a1c42 -> e2a4f6c8b013")) << r.out;
@@ -84,15 +84,15 @@ TEST_F(Example, DowngradeThroughTheMergeToTheBranchPointAndToBase) {
   auto r = strata({"--db", "main", "downgrade", "3f1a"});  // unique prefix of the branch point
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(version(main_db()), Rows{"3f1a9c2b7d10"});
-  EXPECT_EQ(sqlite_tables(main_db()), (Rows{"alembic_version", "users"}));
+  EXPECT_EQ(sqlite_tables(main_db()), (Rows{"alembic_version", "alembic_version_log", "users"}));
   EXPECT_EQ(sqlite_rows(main_db(), "SELECT count(*) FROM pragma_table_info('users') WHERE name='status'"), Rows{"0"});
   // Several databases move: a downgrade names them.
   auto base = strata({"downgrade", "main=base", "analytics=base"});
   ASSERT_EQ(base.exit_code, 0) << base.err;
   EXPECT_EQ(version(main_db()), Rows{});
   EXPECT_EQ(version(analytics_db()), Rows{});
-  EXPECT_EQ(sqlite_tables(main_db()), Rows{"alembic_version"});
-  EXPECT_EQ(sqlite_tables(analytics_db()), Rows{"alembic_version"});
+  EXPECT_EQ(sqlite_tables(main_db()), (Rows{"alembic_version", "alembic_version_log"}));
+  EXPECT_EQ(sqlite_tables(analytics_db()), (Rows{"alembic_version", "alembic_version_log"}));
 }
 
 TEST_F(Example, UpgradeOneBranchThenTheOtherKeepsTwoRowsThenMerges) {
@@ -129,7 +129,7 @@ TEST_F(Example, StampWritesRowsWithoutRunningSql) {
   auto r = strata({"--db", "main", "stamp", "head"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(version(main_db()), Rows{"5d9b3e7a2f60"});
-  EXPECT_EQ(sqlite_tables(main_db()), Rows{"alembic_version"});
+  EXPECT_EQ(sqlite_tables(main_db()), (Rows{"alembic_version", "alembic_version_log"}));
   ASSERT_EQ(strata({"--db", "main", "stamp", "8c4e2d1f6a37"}).exit_code, 0);
   EXPECT_EQ(version(main_db()), Rows{"8c4e2d1f6a37"});
   // --purge clears rows Strata does not know.
@@ -174,7 +174,7 @@ TEST_F(Example, TransactionPerMigrationKeepsEarlierRevisions) {
   auto r = strata({"upgrade", "head"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(version(analytics_db()), Rows{"f7b9d1e3a5c6"});
-  EXPECT_EQ(sqlite_tables(analytics_db()), (Rows{"alembic_version", "daily_event_counts", "events"}));
+  EXPECT_EQ(sqlite_tables(analytics_db()), (Rows{"alembic_version", "alembic_version_log", "daily_event_counts", "events"}));
   EXPECT_TRUE(has(r.err, "database left at f7b9d1e3a5c6 (was <base>)")) << r.err;
 }
 
@@ -371,10 +371,10 @@ TEST_F(Example, CachedHeadersRunTheSqlOfTheFiles) {
   auto up = strata({"upgrade", "head"}, settle);
   ASSERT_EQ(up.exit_code, 0) << up.err;
   EXPECT_EQ(version(main_db()), Rows{"5d9b3e7a2f60"});
-  EXPECT_EQ(sqlite_tables(main_db()), (Rows{"alembic_version", "orders", "users"}));
+  EXPECT_EQ(sqlite_tables(main_db()), (Rows{"alembic_version", "alembic_version_log", "orders", "users"}));
   auto down = strata({"downgrade", "main=base", "analytics=base"}, settle);
   ASSERT_EQ(down.exit_code, 0) << down.err;
-  EXPECT_EQ(sqlite_tables(main_db()), (Rows{"alembic_version"}));
+  EXPECT_EQ(sqlite_tables(main_db()), (Rows{"alembic_version", "alembic_version_log"}));
   EXPECT_EQ(fs::last_write_time(cache), written) << "the cache was rewritten though nothing changed";
 }
 
@@ -729,4 +729,66 @@ TEST(Summary, ATargetThatNeverConnectedShowsDashesNotBase) {
     EXPECT_FALSE(has(line, "<base>")) << line;
   }
   EXPECT_TRUE(found) << r.out;
+}
+
+// One database: an unknown or ambiguous target is a usage error before
+// anything connects; --sql and --json do not mix; an explicit statement to
+// resume at with nothing recorded is refused.
+TEST_F(Example, TargetsAreCheckedBeforeConnectingEvenForOneDatabase) {
+  fs::create_directories(dir / "var");
+  auto none = strata({"--db", "main", "upgrade", "nosuchrev"});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_TRUE(has(none.err, "Can't locate revision identified by 'nosuchrev'")) << none.err;
+  EXPECT_FALSE(fs::exists(main_db()));
+  auto pair = strata({"upgrade", "main=nosuchrev", "analytics=head"});
+  EXPECT_EQ(pair.exit_code, 2);
+  EXPECT_TRUE(has(pair.err, "'main=nosuchrev': ")) << pair.err;
+  EXPECT_FALSE(fs::exists(analytics_db()));
+  auto json = strata({"--json", "upgrade", "head", "--sql"});
+  EXPECT_EQ(json.exit_code, 2);
+  EXPECT_TRUE(has(json.err, "--json cannot be combined with --sql")) << json.err;
+  EXPECT_TRUE(json.out.empty()) << json.out;
+  auto from = strata({"--db", "main", "upgrade", "head", "--resume-from", "2"});
+  EXPECT_EQ(from.exit_code, 1);
+  EXPECT_TRUE(has(from.err, "--resume-from 2: no revision was left half-applied")) << from.err;
+  EXPECT_FALSE(fs::exists(main_db())) << "nothing ran, and the file it opened is gone again";
+  auto resolve = strata({"--db", "main", "resolve", "applied"});
+  EXPECT_EQ(resolve.exit_code, 0) << resolve.err;
+  EXPECT_TRUE(has(resolve.out, "nothing to resolve")) << resolve.out;
+}
+
+// The applied log follows a tracked revision's failure and its settlement:
+// ok rows for what committed, half-applied for the revision the failure
+// left in the progress record, resolved once the user settles it, and
+// verify counts the resolved revision as checked against its file.
+TEST_F(Example, AppliedLogRecordsHalfAppliedAndResolved) {
+  fs::create_directories(dir / "var");
+  dir.write("migrations/main/9a0000000001_half.sql",
+            strata::test::revision_text("9a0000000001", "5d9b3e7a2f60",
+                                        "CREATE TABLE half_a (id INTEGER);\nINSERT INTO no_such_table VALUES (1);",
+                                        "DROP TABLE half_a;", "-- Transactional: false\n"));
+  auto up = strata({"--db", "main", "upgrade", "head"});
+  EXPECT_EQ(up.exit_code, 1) << up.out << up.err;
+  const std::string outcomes =
+      "SELECT revision || ' ' || direction || ' ' || outcome FROM alembic_version_log ORDER BY id";
+  auto rows = sqlite_rows(main_db(), outcomes);
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows.back(), "9a0000000001 upgrade half-applied");
+  // The earlier revisions committed before the tracked one started.
+  EXPECT_EQ(sqlite_rows(main_db(), "SELECT count(*) FROM alembic_version_log WHERE outcome = 'ok'"), Rows{"5"});
+  auto resolved = strata({"--db", "main", "resolve", "applied"});
+  ASSERT_EQ(resolved.exit_code, 0) << resolved.err;
+  rows = sqlite_rows(main_db(), outcomes);
+  EXPECT_EQ(rows.back(), "9a0000000001 upgrade resolved");
+  auto verified = strata({"--db", "main", "verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_TRUE(has(verified.out, "verified: 6 ok, 0 changed, 0 missing, 0 unverified, 0 pending")) << verified.out;
+  // Offline scripts carry each revision's checksum in its comment.
+  auto script = strata({"--db", "main", "upgrade", "base:head", "--sql"});
+  ASSERT_EQ(script.exit_code, 0) << script.err;
+  EXPECT_TRUE(has(script.out, "-- sha256 " +
+                                  sqlite_rows(main_db(), "SELECT checksum FROM alembic_version_log WHERE revision = "
+                                                         "'9a0000000001' AND outcome = 'resolved'")
+                                      .at(0)))
+      << script.out;
 }

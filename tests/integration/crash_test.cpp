@@ -195,6 +195,19 @@ TEST_P(CrashTrial, KillNineAnywhereThenFollowingTheAdviceEndsAtHeadWithNothingDo
     kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
+    // The applied log never claims more than the version table holds: every
+    // row with outcome ok names a revision in the version row's closure
+    // (the chain is k1 <- k2 <- k3, so "k<=version").
+    {
+      const std::string at = table_exists(url, "alembic_version")
+                                 ? scalar(url, "SELECT version_num FROM alembic_version")
+                                 : std::string();
+      if (table_exists(url, "alembic_version_log"))
+        for (auto& rev : connect(url)->query_column(
+                 "SELECT revision FROM alembic_version_log WHERE outcome = 'ok' AND direction = 'upgrade'"))
+          EXPECT_TRUE(!at.empty() && rev <= at) << "log row ok for " << rev << " but the version table holds '"
+                                                << at << "'";
+    }
 
     // Follow the advice until the database is at head.
     std::string outcome;
@@ -238,6 +251,15 @@ TEST_P(CrashTrial, KillNineAnywhereThenFollowingTheAdviceEndsAtHeadWithNothingDo
     EXPECT_EQ(scalar(url, "SELECT SUM(x) FROM u"), "3") << transcript;
     EXPECT_TRUE(took_effect(url, "k2", 4)) << "the index exists and is valid\n" << transcript;
     EXPECT_TRUE(table_exists(url, "w")) << transcript;
+    // Once at head, the log holds exactly one successful upgrade of each
+    // revision, with the checksum of the file as it is: verify is clean.
+    for (const std::string rev : {"k1", "k2", "k3"})
+      EXPECT_EQ(scalar(url, "SELECT COUNT(*) FROM alembic_version_log WHERE outcome = 'ok' AND revision = '" + rev +
+                                "'"),
+                "1")
+          << rev << "\n" << transcript;
+    auto verified = run_strata({"--db", "main", "verify"}, dir.path(), {"DATABASE_URL=" + url});
+    EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err << transcript;
     EXPECT_TRUE(!table_exists(url, "alembic_version_progress") ||
                 connect(url)->query_column("SELECT revision FROM alembic_version_progress").empty())
         << transcript;

@@ -388,3 +388,33 @@ TEST(Fanout, OfflineScriptsPerFanOutTarget) {
   }
   EXPECT_EQ(scripts, 3u);
 }
+
+// A fleet downgrade names its databases; a --shard slice of one target still
+// names its database on every line (the command was given an environment).
+TEST(Fanout, AFleetDowngradeNamesItsDatabasesAndSliceLinesAreAlwaysPrefixed) {
+  TempDir dir;
+  write_chain(dir, "migrations/main", "m", 2);
+  write_fleet(dir, 3);
+  auto up = run_strata({"--env", "staging", "upgrade", "head"}, dir.path());
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  auto down = run_strata({"--env", "staging", "downgrade", "-1"}, dir.path());
+  EXPECT_EQ(down.exit_code, 2);
+  EXPECT_TRUE(has(down.err, "downgrade -1 would move 3 targets of main in environment staging")) << down.err;
+  EXPECT_TRUE(has(down.err, "strata --env staging --db main downgrade -1")) << down.err;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(version(dir / ("fleet/main_" + std::to_string(i) + ".db")), Rows{"m2"});
+  auto named = run_strata({"--env", "staging", "--db", "main", "downgrade", "-1"}, dir.path());
+  EXPECT_EQ(named.exit_code, 0) << named.err;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(version(dir / ("fleet/main_" + std::to_string(i) + ".db")), Rows{"m1"});
+  // Each slice of 3 holds some targets; every line of a slice names one.
+  int lines = 0;
+  for (int k = 1; k <= 3; ++k) {
+    auto slice = run_strata({"--env", "staging", "--shard", std::to_string(k) + "/3", "upgrade", "head"}, dir.path());
+    ASSERT_EQ(slice.exit_code, 0) << slice.err;
+    for (auto& line : strata::util::split_list(slice.out, '\n')) {
+      if (line.empty() || !has(line, "Running upgrade")) continue;
+      ++lines;
+      EXPECT_EQ(line.rfind("main", 0), 0u) << line;
+    }
+  }
+  EXPECT_EQ(lines, 3);
+}

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "strata/config/config.hpp"
@@ -495,6 +496,12 @@ TEST_F(PostgresqlPlugin, AFailedConcurrentIndexBuildKeepsItsRecordAndNamesTheInv
   auto again = test::run_strata({"upgrade", "head"}, dir.path(), env);
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_TRUE(test::Contains(again.err, "upgrade TARGET --resume"));
+  // "It took effect" cannot be said of a build whose INVALID index is there.
+  auto after = test::run_strata({"upgrade", "head", "--resume-after", "1"}, dir.path(), env);
+  EXPECT_EQ(after.exit_code, 1);
+  EXPECT_TRUE(test::Contains(after.err, "--resume-after 1: statement 1 did not take effect completely"))
+      << after.err;
+  EXPECT_TRUE(test::Contains(after.err, "DROP INDEX CONCURRENTLY public.dup_x;")) << after.err;
 
   auto c = connect();
   c->execute("DROP INDEX CONCURRENTLY public.dup_x", true);
@@ -511,4 +518,33 @@ TEST_F(PostgresqlPlugin, AFailedConcurrentIndexBuildKeepsItsRecordAndNamesTheInv
   EXPECT_EQ(hint.exit_code, 1);
   EXPECT_TRUE(test::Contains(hint.err, "SQLSTATE 25001"));
   EXPECT_TRUE(test::Contains(hint.err, "add '-- Transactional: false' to the revision's header"));
+}
+
+// A second run waiting for the migration lock must not hold a snapshot: the
+// first run's CREATE INDEX CONCURRENTLY waits for every older snapshot, and
+// a waiter blocked inside pg_advisory_lock deadlocked it (the build failed,
+// leaving an INVALID index).
+TEST_F(PostgresqlPlugin, ASecondRunWaitingForTheLockDoesNotDeadlockAConcurrentIndexBuild) {
+  test::TempDir dir;
+  const std::string text_url = test::with_database(std::getenv("STRATA_TEST_PG_URL"), db_name);
+  dir.write("alembic.toml",
+            "[alembic]\nversion_locations = [\"migrations/main\"]\n[databases.main]\nurl = \"${DATABASE_URL}\"\n");
+  dir.write("migrations/main/1.sql",
+            test::revision_text("w1", "", "CREATE TABLE big (v INTEGER);\nINSERT INTO big SELECT generate_series(1, 400000)",
+                                "DROP TABLE big"));
+  dir.write("migrations/main/2.sql",
+            test::revision_text("w2", "w1", "CREATE INDEX CONCURRENTLY big_v ON big (v);\n"
+                                            "CREATE INDEX CONCURRENTLY big_v2 ON big ((v + 1))",
+                                "DROP INDEX big_v;\nDROP INDEX big_v2", "-- Transactional: false\n"));
+  test::RunResult first;
+  std::thread a([&] { first = test::run_strata({"upgrade", "head"}, dir.path(), {"DATABASE_URL=" + text_url}); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  auto second = test::run_strata({"upgrade", "head"}, dir.path(), {"DATABASE_URL=" + text_url});
+  a.join();
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_TRUE(test::NotContains(first.err + second.err, "deadlock"));
+  auto c = connect();
+  EXPECT_EQ(c->query_column("SELECT version_num FROM alembic_version"), Rows{"w2"});
+  EXPECT_EQ(c->query_column("SELECT count(*) FROM pg_index WHERE NOT indisvalid"), Rows{"0"});
 }

@@ -18,6 +18,7 @@
 
 #include "strata/config/url.hpp"
 #include "strata/dialect/dialect.hpp"
+#include "strata/runner/applied_log.hpp"
 #include "strata/util/strings.hpp"
 #include "db_support.hpp"
 #include "test_support.hpp"
@@ -162,6 +163,9 @@ TEST_P(Scenario, FailingRevisionOutcomeFollowsTheDialect) {
     EXPECT_EQ(version(url), Rows{});
     EXPECT_FALSE(table(url, "one"));
     EXPECT_FALSE(table(url, "three"));
+    // The applied log was created in the rolled-back transaction: gone too
+    // (a failure row is only added to a log that exists).
+    EXPECT_FALSE(table(url, "alembic_version_log"));
   } else {
     // MySQL commits DDL implicitly: a1 and a2 are applied and recorded, a3
     // is recorded as half-applied at statement 2 of 3.
@@ -170,6 +174,8 @@ TEST_P(Scenario, FailingRevisionOutcomeFollowsTheDialect) {
     EXPECT_FALSE(table(url, "four"));
     EXPECT_TRUE(has(r.err, "1 of 3 statements completed; statement 2")) << r.err;
     EXPECT_TRUE(has(r.err, "(SQLSTATE 42S02, mysql error 1146)")) << r.err;
+    const std::string outcomes = "SELECT CONCAT(revision, ' ', outcome) FROM alembic_version_log ORDER BY id";
+    EXPECT_EQ(connect(url)->query_column(outcomes), (Rows{"a1 ok", "a2 ok", "a3 half-applied"}));
     auto again = strata({"--db", "main", "upgrade", "head"}, url);
     EXPECT_EQ(again.exit_code, 1);
     EXPECT_TRUE(has(again.err, "database was left in the middle of the upgrade of revision a3")) << again.err;
@@ -184,6 +190,7 @@ TEST_P(Scenario, FailingRevisionOutcomeFollowsTheDialect) {
     ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
     EXPECT_EQ(version(url), Rows{"a3"});
     EXPECT_TRUE(table(url, "three_b"));
+    EXPECT_EQ(connect(url)->query_column(outcomes), (Rows{"a1 ok", "a2 ok", "a3 half-applied", "a3 ok"}));
     EXPECT_TRUE(table(url, "four"));
   }
 }
@@ -373,6 +380,18 @@ TEST_P(Scenario, AlembicCreatedDatabaseIsPickedUpAndHandedBack) {
   auto [rc1, out1] = alembic("upgrade aa0100000001");
   ASSERT_EQ(rc1, 0) << out1;
   EXPECT_EQ(version(url), Rows{"aa0100000001"});
+  // verify on a database Alembic manages: no log (verify creates none),
+  // the applied revision is unverified, not an error.
+  dir.write("migrations/main/aa01_first.sql",
+            strata::test::revision_text("aa0100000001", "", "CREATE TABLE first_t (id INTEGER)", "DROP TABLE first_t"));
+  fs::create_directories(dir / "migrations/analytics");
+  write_config();
+  auto v0 = strata({"--db", "main", "verify"}, url);
+  EXPECT_EQ(v0.exit_code, 0) << v0.out << v0.err;
+  EXPECT_TRUE(has(v0.out, "unverified: ")) << v0.out;
+  EXPECT_TRUE(has(v0.out, "revision aa0100000001 is applied, but the applied log has no checksum")) << v0.out;
+  EXPECT_TRUE(has(v0.out, "(no applied log in this database)")) << v0.out;
+  EXPECT_FALSE(table(url, "alembic_version_log"));
 
   // Strata's chain: the same ids, and one more revision.
   dir.write("migrations/main/aa01_first.sql",
@@ -388,6 +407,9 @@ TEST_P(Scenario, AlembicCreatedDatabaseIsPickedUpAndHandedBack) {
   EXPECT_EQ(version(url), Rows{"aa0300000003"});
   EXPECT_TRUE(table(url, "second_t"));
   EXPECT_TRUE(table(url, "third_t"));
+  auto v1 = strata({"--db", "main", "verify"}, url);
+  EXPECT_EQ(v1.exit_code, 0) << v1.out << v1.err;
+  EXPECT_TRUE(has(v1.out, "verified: 2 ok, 0 changed, 0 missing, 1 unverified, 0 pending")) << v1.out;
 
   // Back to a revision Alembic knows; Alembic takes over from there.
   auto down = strata({"--db", "main", "downgrade", "aa0200000002"}, url);
@@ -477,6 +499,79 @@ TEST_P(Scenario, TwoChainsShareOneDatabaseWithAVersionTableEach) {
   EXPECT_EQ(version(url), Rows{"5d9b3e7a2f60"});
   EXPECT_TRUE(table(url, "users"));
   EXPECT_FALSE(table(url, "events"));
+}
+
+// The applied log and verify: an edited applied revision is named (exit 1),
+// a deleted one is reported, --strict refuses to build on an edited one,
+// and history --applied lists the runs newest first.
+TEST_P(Scenario, AppliedLogVerifyFindsEditedAndDeletedRevisions) {
+  auto url = fresh_db();
+  fs::create_directories(dir / "migrations/analytics");
+  write_config();
+  dir.write("migrations/main/v1_a.sql", strata::test::revision_text("v1", "", "CREATE TABLE va (id INTEGER)", "DROP TABLE va"));
+  dir.write("migrations/main/v2_b.sql", strata::test::revision_text("v2", "v1", "CREATE TABLE vb (id INTEGER)", "DROP TABLE vb"));
+  auto up = strata({"--db", "main", "upgrade", "v2", "--tag", "release-7"}, url);
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  auto log = connect(url)->query_column("SELECT revision FROM alembic_version_log WHERE outcome = 'ok' ORDER BY id");
+  EXPECT_EQ(log, (Rows{"v1", "v2"}));
+  EXPECT_EQ(query(url, "SELECT tag FROM alembic_version_log"), (Rows{"release-7", "release-7"}));
+  EXPECT_EQ(query(url, "SELECT checksum FROM alembic_version_log WHERE revision = 'v1'"),
+            Rows{strata::runner::sql_checksum("CREATE TABLE va (id INTEGER)\n\n")})
+      << "SHA-256 of the section as the file holds it";
+  dir.write("migrations/main/v3_c.sql", strata::test::revision_text("v3", "v2", "CREATE TABLE vc (id INTEGER)", "DROP TABLE vc"));
+
+  auto clean = strata({"--db", "main", "verify"}, url);
+  EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  EXPECT_TRUE(has(clean.out, "verified: 2 ok, 0 changed, 0 missing, 0 unverified, 1 pending")) << clean.out;
+
+  // Edit v1 after it ran (CRLF line endings alone are not an edit).
+  {
+    std::string crlf;
+    for (char c : strata::test::revision_text("v1", "", "CREATE TABLE va (id INTEGER)", "DROP TABLE va"))
+      crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    dir.write("migrations/main/v1_a.sql", crlf);
+  }
+  EXPECT_EQ(strata({"--db", "main", "verify"}, url).exit_code, 0) << "line endings are normalised";
+  dir.write("migrations/main/v1_a.sql",
+            strata::test::revision_text("v1", "", "CREATE TABLE va (id BIGINT)", "DROP TABLE va"));
+  auto edited = strata({"--db", "main", "verify"}, url);
+  EXPECT_EQ(edited.exit_code, 1) << edited.out << edited.err;
+  EXPECT_TRUE(has(edited.err, "changed: " + (dir / "migrations/main/v1_a.sql") + ": revision v1 was edited after it ran"))
+      << edited.err;
+  auto js = strata({"--db", "main", "--json", "verify"}, url);
+  EXPECT_EQ(js.exit_code, 1);
+  EXPECT_TRUE(has(js.out, "\"status\": \"changed\"")) << js.out;
+
+  // upgrade warns; --strict refuses and runs nothing.
+  auto strict = strata({"--db", "main", "upgrade", "head", "--strict"}, url);
+  EXPECT_EQ(strict.exit_code, 1) << strict.out << strict.err;
+  EXPECT_TRUE(has(strict.err, "revision v1 (")) << strict.err;
+  EXPECT_EQ(version(url), Rows{"v2"});
+  auto warned = strata({"--db", "main", "upgrade", "head"}, url);
+  EXPECT_EQ(warned.exit_code, 0) << warned.out << warned.err;
+  EXPECT_TRUE(has(warned.err, "warning: revision v1 (")) << warned.err;
+  EXPECT_EQ(version(url), Rows{"v3"});
+
+  // Delete the applied head's file: reported as missing.
+  dir.write("migrations/main/v1_a.sql", strata::test::revision_text("v1", "", "CREATE TABLE va (id INTEGER)", "DROP TABLE va"));
+  fs::remove(dir / "migrations/main/v3_c.sql");
+  auto deleted = strata({"--db", "main", "verify"}, url);
+  EXPECT_EQ(deleted.exit_code, 1) << deleted.out << deleted.err;
+  EXPECT_TRUE(has(deleted.err, "missing: revision v3 is applied, but no file defines it (ran on ")) << deleted.err;
+
+  auto hist = strata({"--db", "main", "history", "--applied"}, url);
+  ASSERT_EQ(hist.exit_code, 0) << hist.err;
+  auto lines = strata::util::split_list(hist.out, '\n');
+  ASSERT_GE(lines.size(), 4u) << hist.out;
+  EXPECT_TRUE(has(lines[0], "STARTED (UTC)")) << hist.out;
+  EXPECT_TRUE(has(lines[1], "v3") && has(lines[1], "upgrade") && has(lines[1], " ok ")) << hist.out;
+  EXPECT_TRUE(has(lines[3], "v1") && has(lines[3], "release-7")) << hist.out;
+
+  // STRATA_NO_LOG=1: no row is written.
+  dir.write("migrations/main/v3_c.sql", strata::test::revision_text("v3", "v2", "CREATE TABLE vc (id INTEGER)", "DROP TABLE vc"));
+  auto nolog = run_strata({"--db", "main", "downgrade", "-1"}, dir.path(), {"DATABASE_URL=" + url, "STRATA_NO_LOG=1"});
+  ASSERT_EQ(nolog.exit_code, 0) << nolog.err;
+  EXPECT_EQ(query(url, "SELECT COUNT(*) FROM alembic_version_log"), Rows{"3"});
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, Scenario, ::testing::Values("sqlite", "postgresql", "mysql"),

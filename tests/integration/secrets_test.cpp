@@ -258,7 +258,8 @@ TEST(Secrets, CanaryNeverPrintedInAnyPlacementShapeCommandOrMode) {
         check(t, s, {"branches"}, inspect, what);
         check(t, s, {"show", "m2"}, inspect, what);
         check(t, s, {"graph"}, inspect, what);
-        check(t, s, {"upgrade", "nosuchrev"}, on == 0 ? 1 : on, what);
+        // An unknown target is a usage error found before anything connects.
+        check(t, s, {"upgrade", "nosuchrev"}, 2, what);
         check(t, s, {"--wait-timeout", "0.3", "--lock-timeout", "1", "upgrade", "head"}, -1, what);
       }
     }
@@ -315,7 +316,7 @@ TEST(Secrets, LongMessagesArePrintedShortenedWithoutCrashing) {
 
   // A 30,000-character target.
   r = run_strata({"upgrade", std::string(30000, 'a')}, s.dir.path(), s.env);
-  EXPECT_EQ(r.exit_code, 1) << r.err.substr(0, 2000);
+  EXPECT_EQ(r.exit_code, 2) << r.err.substr(0, 2000);  // unknown target: a usage error
   EXPECT_NE(r.err.find("error: Can't locate revision"), std::string::npos);
   EXPECT_LT(r.err.size(), 20000u);
   EXPECT_NE(r.err.find("bytes omitted]"), std::string::npos);

@@ -260,14 +260,20 @@ TEST(Url, RawBlanksAndControlCharactersAreRejectedWithoutEcho) {
   }
 }
 
-// An '@' in a query value does not end the user-info: the password and the
-// query's secrets stay masked.
-TEST(Url, AnAtSignInAQueryValueIsNotTheEndOfTheUserInfo) {
-  auto u = parse_url("postgresql://user:p%40ss@host:5432/db?x=@y&PassWord=p%40ss", "/");
-  EXPECT_EQ(u.password, "p@ss");
-  EXPECT_EQ(u.host, "host");
-  EXPECT_EQ(u.masked(), "postgresql://user:***@host:5432/db?x=@y&PassWord=***");
-  EXPECT_EQ(mask_passwords("postgresql://:@ddd@/?PassWord=@ddd"), "postgresql://:***@/?PassWord=***");
+// An '@' after "?key=" may end a password holding '?' and '=' or sit in a
+// query value: either reading could print the other's secret, so the URL is
+// refused without echo. The free-text masker masks both readings.
+TEST(Url, AnAtSignThatMayBeInAQueryValueIsRefused) {
+  for (std::string bad : {"postgresql://user:p%40ss@host:5432/db?x=@y&PassWord=Sekr3tZ",
+                          "postgresql://:Sekr3tZ/d?x=y@/", "mysql://u:Sekr3tZ?a=b@host/db"}) {
+    std::string msg = user_error([&] { parse_url(bad, "/"); });
+    EXPECT_TRUE(Contains(msg, "is ambiguous")) << bad;
+    EXPECT_TRUE(NotContains(msg, "Sekr3tZ")) << bad;
+  }
+  EXPECT_EQ(mask_passwords("postgresql://:@ddd@/?PassWord=@ddd"), "postgresql://:***");
+  EXPECT_EQ(mask_passwords("see postgresql://:1/d?x=y@/ here"), "see postgresql://:*** here");
+  // Percent-encoded, both readings are plain.
+  EXPECT_EQ(parse_url("postgresql://u:p%3Fx%3Dy@h/db?x=%40y", "/").password, "p?x=y");
 }
 
 TEST(Url, BadPercentEscapeIsRejectedWithoutPassword) {
@@ -665,4 +671,17 @@ TEST(UrlSecrets, ThirtyThousandCharacterUrls) {
   // And in free text.
   const std::string m = mask_passwords("could not connect to postgresql://app:" + pw + "@h/d: refused");
   EXPECT_EQ(m, "could not connect to postgresql://app:***@h/d: refused");
+}
+
+// A misspelt secret key is masked too: the driver refuses it and echoes it
+// with its value. A '#' after the user-info is refused (no fragments).
+TEST(Url, MisspeltSecretKeysAreMaskedAndFragmentsRefused) {
+  EXPECT_EQ(mask_passwords("invalid connection option: pasword=SECRETX"), "invalid connection option: pasword=***");
+  auto u = parse_url("postgresql://a@h/db?pasword=SECRETX", "/");
+  EXPECT_EQ(u.masked(), "postgresql://a@h/db?pasword=***");
+  std::string msg = user_error([] { parse_url("mysql://a:pw@127.0.0.1:1/db?ssl_ca=/x#SECRETX", "/"); });
+  EXPECT_TRUE(Contains(msg, "percent-encode it as %23"));
+  EXPECT_TRUE(NotContains(msg, "SECRETX"));
+  // A raw '#' in the password itself is still fine.
+  EXPECT_EQ(parse_url("postgresql://a:p#w@h/db", "/").password, "p#w");
 }

@@ -62,6 +62,8 @@ struct Config {
   std::string version_table = "alembic_version";
   std::optional<std::string> version_table_schema;
   bool transaction_per_migration = false;
+  /// Keep the applied log (<version_table>_log); STRATA_NO_LOG=1 also turns it off.
+  bool applied_log = true;
   int jobs = 0;  ///< 0 = default (min(databases, 8))
   std::vector<std::string> plugin_path;         ///< absolute folders
   std::vector<DatabaseConfig> databases;        ///< in file order

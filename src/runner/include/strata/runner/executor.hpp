@@ -97,6 +97,15 @@ class StepExecutor {
   /// Applies version-table writes; an UPDATE or DELETE must change one row.
   void apply_ops(const std::vector<planner::VersionOp>& ops);
 
+  /// Turns on the applied log: each step then writes its row in the same
+  /// transaction as its version-table write. `log` outlives the executor.
+  void set_log(LogIdentity* log) { log_ = log && log->enabled ? log : nullptr; }
+  bool logging() const { return log_ != nullptr; }
+  /// Writes one log row now (stamp, resolve, a failure's outcome).
+  /// `started_iso` "" = now; `duration_ms` < 0 = unknown.
+  void log_row(const std::string& revision, const std::string& direction, const std::string& checksum,
+               const std::string& outcome, const std::string& started_iso = "", int64_t duration_ms = -1);
+
  private:
   std::string statement_error(const dialect::DialectError& e, const script::Revision& rev,
                               const script::Section* section, int64_t offset, int64_t index, int64_t total) const;
@@ -107,6 +116,7 @@ class StepExecutor {
   const bool whole_run_;
   SqlSink& sink_;
   bool in_tx_ = false;
+  LogIdentity* log_ = nullptr;
 };
 
 /// "Running upgrade a -> b, msg", as Alembic logs a step.

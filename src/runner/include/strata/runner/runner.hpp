@@ -12,6 +12,7 @@
 #include "strata/config/config.hpp"
 #include "strata/dialect/dialect.hpp"
 #include "strata/planner/graph.hpp"
+#include "strata/runner/applied_log.hpp"
 #include "strata/runner/output.hpp"
 
 namespace strata::runner {
@@ -77,6 +78,13 @@ struct Request {
   /// The environment the targets came from (for cross-database Depends On
   /// on a database outside this run); may be null.
   const config::Environment* environment = nullptr;
+  /// current: also read the applied log (verify, history --applied).
+  bool read_log = false;
+  /// upgrade --strict: refuse when an applied revision's file changed since
+  /// it ran (otherwise a warning).
+  bool strict = false;
+  /// --tag: recorded in the applied log.
+  std::string tag;
 };
 
 /// One revision run by a target.
@@ -116,6 +124,9 @@ struct TargetResult {
   bool another_run_applying = false;
   int steps_done = 0;
   std::vector<StepRecord> steps;
+  /// current with read_log: the applied log was there and was read (oldest first).
+  bool log_read = false;
+  std::vector<LogRow> log;
   double seconds = 0;
 };
 
@@ -135,6 +146,26 @@ std::shared_ptr<const Chain> load_chain(const std::string& location);
 /// piece by piece (commands call this for what they are done with).
 void keep_until_exit(std::shared_ptr<const Chain> chain);
 
+
+/// What `verify` finds for one revision.
+struct VerifyEntry {
+  std::string revision;
+  /// ok (file matches the log), changed (edited after it ran), missing (applied,
+  /// no file defines it), unverified (applied, no log row with a checksum:
+  /// Alembic, a stamp, or before the log existed), pending (not applied).
+  std::string status;
+  std::string path;      ///< "" when missing
+  std::string recorded;  ///< checksum in the log ("" when none)
+  std::string current;   ///< checksum of the file's section now ("" when missing/not computed)
+  std::string ran_at;    ///< started_at of the log row compared
+};
+
+/// Compares the version rows and the applied log of a database with its
+/// chain's files for `dialect`. Entries: version rows without a file first,
+/// then the chain newest first. Loads the bodies it needs.
+std::vector<VerifyEntry> verify_applied(const planner::RevisionGraph& graph, const script::ScriptDirectory& scripts,
+                                        const std::string& dialect, const std::vector<std::string>& rows,
+                                        const std::vector<LogRow>& log);
 
 class Runner {
  public:

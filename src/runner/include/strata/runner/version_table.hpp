@@ -6,6 +6,7 @@
 
 #include "strata/dialect/dialect.hpp"
 #include "strata/planner/graph.hpp"
+#include "strata/runner/applied_log.hpp"
 
 namespace strata::runner {
 
@@ -36,6 +37,13 @@ class VersionTable {
   std::string progress_delete_sql() const;
   std::string progress_select_sql(const std::string& column, const std::string& revision = "") const;
 
+  // The applied log, beside the version table (applied_log.hpp).
+  const std::string& log_table() const { return log_table_; }
+  std::string log_create_sql() const;
+  std::string log_insert_sql(const LogRow& row) const;
+  /// One column of every row, oldest first (ORDER BY the unique id).
+  std::string log_select_sql(const std::string& column) const;
+
  private:
   std::string name(const std::string& identifier) const;
   const dialect::Plugin& plugin_;
@@ -44,6 +52,8 @@ class VersionTable {
   std::string qualified_;
   std::string progress_table_;
   std::string progress_qualified_;
+  std::string log_table_;
+  std::string log_qualified_;
 };
 
 }  // namespace strata::runner
