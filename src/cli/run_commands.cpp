@@ -398,38 +398,39 @@ void run_flags(Context& ctx, runner::Request& req) {
 
 }  // namespace
 
-int cmd_upgrade(Context& ctx) {
+namespace {
+
+/// upgrade and downgrade: online, or with --sql an offline script of a
+/// START:END range. `target_help` and `range_help` complete the messages for
+/// a missing target.
+int run_migration(Context& ctx, runner::Action action, const char* command, const char* target_help,
+                  const char* range_help) {
   if (flag(ctx, "sql")) {
     if (flag(ctx, "resume") || ctx.vm.count("resume-from") || ctx.vm.count("resume-after"))
       throw UserError("--resume cannot be combined with --sql");
     runner::OfflineRequest off;
-    off.action = runner::Action::Upgrade;
-    std::tie(off.start, off.end) = runner::split_range(require_one(ctx, "target revision (e.g. head or START:END)"));
+    off.action = action;
+    std::tie(off.start, off.end) = runner::split_range(require_one(ctx, range_help));
     check_range(off.start, off.end);
     return run_offline(ctx, off);
   }
   runner::Request req;
-  req.action = runner::Action::Upgrade;
-  parse_targets(ctx, req, "e.g. head, or main=head analytics=ae10");
+  req.action = action;
+  parse_targets(ctx, req, target_help);
   run_flags(ctx, req);
-  return run_action(ctx, req, "upgrade");
+  return run_action(ctx, req, command);
+}
+
+}  // namespace
+
+int cmd_upgrade(Context& ctx) {
+  return run_migration(ctx, runner::Action::Upgrade, "upgrade", "e.g. head, or main=head analytics=ae10",
+                       "target revision (e.g. head or START:END)");
 }
 
 int cmd_downgrade(Context& ctx) {
-  if (flag(ctx, "sql")) {
-    if (flag(ctx, "resume") || ctx.vm.count("resume-from") || ctx.vm.count("resume-after"))
-      throw UserError("--resume cannot be combined with --sql");
-    runner::OfflineRequest off;
-    off.action = runner::Action::Downgrade;
-    std::tie(off.start, off.end) = runner::split_range(require_one(ctx, "START:END range (e.g. head:base)"));
-    check_range(off.start, off.end);
-    return run_offline(ctx, off);
-  }
-  runner::Request req;
-  req.action = runner::Action::Downgrade;
-  parse_targets(ctx, req, "e.g. -1, base, or analytics=-1");
-  run_flags(ctx, req);
-  return run_action(ctx, req, "downgrade");
+  return run_migration(ctx, runner::Action::Downgrade, "downgrade", "e.g. -1, base, or analytics=-1",
+                       "START:END range (e.g. head:base)");
 }
 
 int cmd_resolve(Context& ctx) {

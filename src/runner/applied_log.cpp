@@ -58,8 +58,12 @@ LogIdentity LogIdentity::make(bool enabled, bool offline, const std::string& tag
   if (gethostname(host, sizeof host - 1) == 0) id.host = host;
   if (const char* u = std::getenv("USER"); u && *u) {
     id.os_user = u;
-  } else if (const passwd* pw = getpwuid(geteuid())) {
-    id.os_user = pw->pw_name;
+  } else {
+    // getpwuid_r: targets make their identities on the runner's threads.
+    passwd entry{};
+    passwd* found = nullptr;
+    std::vector<char> buffer(16384);
+    if (getpwuid_r(geteuid(), &entry, buffer.data(), buffer.size(), &found) == 0 && found) id.os_user = found->pw_name;
   }
   id.tag = tag;
   return id;
