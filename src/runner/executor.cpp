@@ -174,6 +174,10 @@ void StepExecutor::run_step(const planner::Step& step, int64_t resume_at) {
 void StepExecutor::check_runnable(const planner::Plan& plan) const {
   for (auto& s : plan.steps) {
     const auto& rev = graph_.rev(s.rev);
+    if (!rev.review.empty())
+      throw UserError(located(rev.path, rev.review_line,
+                              "revision " + rev.id + " awaits review (" + rev.review +
+                                  "): check its SQL, then delete the '-- Review:' line; nothing was changed"));
     const script::Section* section = s.upgrade ? rev.upgrade_for(plugin_.name) : rev.downgrade_for(plugin_.name);
     if (!s.upgrade && !section)
       throw UserError(located(rev.path, rev.id_line,
