@@ -93,7 +93,9 @@ Plugin PluginRegistry::load_file(const std::string& path, const std::string& exp
                       ": upgrade strata or use the plugin built with it");
   // A 1.0 table ends before statement_traits; later fields are optional
   // (Plugin checks for them before calling).
-  const size_t needed = api->abi_minor >= 1 ? sizeof(strata_dialect_api) : STRATA_DIALECT_API_SIZE_1_0;
+  const size_t needed = api->abi_minor >= 2   ? sizeof(strata_dialect_api)
+                        : api->abi_minor == 1 ? STRATA_DIALECT_API_SIZE_1_1
+                                              : STRATA_DIALECT_API_SIZE_1_0;
   if (api->struct_size < needed)
     throw PluginError("dialect plugin " + path + " has an API table of " +
                       std::to_string(api->struct_size) + " bytes, expected at least " +
@@ -168,8 +170,7 @@ std::string Plugin::script_statement(const std::string& statement) const {
 
 uint32_t Plugin::statement_traits(std::string_view statement) const {
   // A 1.0 plugin cannot tell: assume the worst (tracked as possibly in doubt).
-  if (api->abi_minor < 1 || api->struct_size < sizeof(strata_dialect_api) || !api->statement_traits)
-    return STRATA_STMT_NO_TRANSACTION;
+  if (!STRATA_API_HAS(api, statement_traits)) return STRATA_STMT_NO_TRANSACTION;
   return api->statement_traits(statement.data(), statement.size());
 }
 
@@ -280,13 +281,31 @@ ExecResult Connection::execute(const std::string& sql, bool single) {
 
 std::vector<std::string> Connection::partial_effects(const std::string& statement) {
   const auto* api = plugin_.api;
-  if (api->abi_minor < 1 || api->struct_size < sizeof(strata_dialect_api) || !api->partial_effects) return {};
+  if (!STRATA_API_HAS(api, partial_effects)) return {};
   strata_string_list* list = nullptr;
   strata_error* err = nullptr;
   check(api->partial_effects(conn_, statement.data(), statement.size(), &list, &err), err);
   std::vector<std::string> out;
   if (list) {
     for (size_t i = 0; i < list->count; ++i) out.emplace_back(list->items[i] ? list->items[i] : "");
+    api->string_list_free(list);
+  }
+  return out;
+}
+
+std::string Connection::introspect(const std::string& options_json) {
+  const auto* api = plugin_.api;
+  if (!STRATA_API_HAS(api, introspect))
+    throw DialectError(STRATA_ERROR, "the " + plugin_.name + " plugin (" + plugin_.path +
+                                         ") cannot introspect: it was built for dialect ABI " +
+                                         std::to_string(api->abi_major) + "." + std::to_string(api->abi_minor) +
+                                         "; use the plugin built with this strata");
+  strata_string_list* list = nullptr;
+  strata_error* err = nullptr;
+  check(api->introspect(conn_, options_json.c_str(), &list, &err), err);
+  std::string out;
+  if (list) {
+    if (list->count > 0 && list->items[0]) out = list->items[0];
     api->string_list_free(list);
   }
   return out;

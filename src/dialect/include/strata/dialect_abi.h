@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 #define STRATA_DIALECT_ABI_MAJOR 1
-#define STRATA_DIALECT_ABI_MINOR 1
+#define STRATA_DIALECT_ABI_MINOR 2
 #define STRATA_DIALECT_ENTRY strata_dialect_v1
 #define STRATA_DIALECT_ENTRY_NAME "strata_dialect_v1"
 
@@ -252,10 +252,31 @@ typedef struct strata_dialect_api {
    * remain. */
   strata_status (*partial_effects)(strata_conn* conn, const char* statement, size_t length,
                                    strata_string_list** out, strata_error** error);
+
+  /* ---- ABI 1.2 ---- */
+
+  /* The connected database's schema as ONE JSON document (the catalog
+   * format documented in strata/schema/catalog.hpp, "format": 1), returned
+   * as a list of one string. `options` is a NUL-terminated JSON object:
+   *   {"exclude_tables": ["alembic_version", ...],   tables left out (the
+   *                                                   host's version, progress
+   *                                                   and log tables)
+   *    "schemas": ["public"]}                         PostgreSQL: schemas to
+   *                                                   read (default: the
+   *                                                   current schema); MySQL:
+   *                                                   ignored (the connected
+   *                                                   database); SQLite: "main"
+   * One query per kind of object, never one per table: a 1,000-table schema
+   * costs the same dozen round trips as a one-table schema. May be NULL: the
+   * host then says "this plugin cannot introspect". */
+  strata_status (*introspect)(strata_conn* conn, const char* options, strata_string_list** out,
+                              strata_error** error);
 } strata_dialect_api;
 
 /* Size of a 1.0 table: every later field is optional for the host. */
 #define STRATA_DIALECT_API_SIZE_1_0 offsetof(strata_dialect_api, statement_traits)
+/* Size of a 1.1 table (ends before introspect). */
+#define STRATA_DIALECT_API_SIZE_1_1 offsetof(strata_dialect_api, introspect)
 
 /* The one exported symbol. */
 typedef const strata_dialect_api* (*strata_dialect_entry_fn)(void);

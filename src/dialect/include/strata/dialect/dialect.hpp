@@ -10,6 +10,13 @@
 
 #include "strata/dialect_abi.h"
 
+/// True when the plugin's API table has `field` (set): its struct_size
+/// reaches past it and the pointer is not NULL. Fields appended by a later
+/// ABI minor are optional for the host.
+#define STRATA_API_HAS(api, field)                                                            \
+  ((api)->struct_size >= offsetof(strata_dialect_api, field) + sizeof((api)->field) && \
+   (api)->field != nullptr)
+
 namespace strata::dialect {
 
 /// A failure reported by a plugin. Carries the classification the runner
@@ -111,6 +118,11 @@ class Connection {
   /// have left behind, one line per object with the SQL that removes it
   /// (ABI 1.1; empty for a plugin without the entry). Throws DialectError.
   std::vector<std::string> partial_effects(const std::string& statement);
+  /// The database's schema as a catalog document (format 1, see
+  /// strata/schema/catalog.hpp). `options_json`: {"exclude_tables": [...],
+  /// "schemas": [...]}. Throws DialectError, also when the plugin predates
+  /// ABI 1.2 ("cannot introspect").
+  std::string introspect(const std::string& options_json);
   void lock(const std::string& key, double timeout_seconds);
   void unlock(const std::string& key);
 
