@@ -118,6 +118,22 @@ class Server:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def no_new_scratch(server, before, wait=60):
+    """True when no scratch database other than `before` remains. Other
+    tests running at the same time have their own for a few seconds, so
+    new ones are given `wait` seconds to go; this import's never would."""
+    import time
+    deadline = time.time() + wait
+    while True:
+        new = set(scratch_left(server)) - before
+        if not new:
+            return True
+        if time.time() > deadline:
+            log("  scratch databases left: %s" % sorted(new))
+            return False
+        time.sleep(1)
+
+
 def scratch_left(server):
     """Scratch databases Strata left behind on the server (must be none)."""
     if server.dialect == "sqlite":
@@ -263,6 +279,7 @@ def case(strata_bin, project_dir, project, dialect, servers, verbose):
         for d in set(dialects):
             if d != "sqlite":
                 args += ["--dev-url", servers[d].dev_url()]
+        scratch_before = {s.dialect: set(scratch_left(s)) for s in engine_servers}
         p = strata(*args)
         if verbose:
             log(p.stdout + p.stderr)
@@ -296,7 +313,8 @@ def case(strata_bin, project_dir, project, dialect, servers, verbose):
         check(got_review == expected_review, "%s/%s: revisions flagged for review %s, expected %s" %
               (name, dialect, sorted(got_review), sorted(expected_review)), p.stdout)
         for s in set(engine_servers):
-            check(not scratch_left(s), "%s: no scratch database left on the %s server" % (name, s.dialect))
+            check(no_new_scratch(s, scratch_before[s.dialect]),
+                  "%s: no scratch database left on the %s server" % (name, s.dialect))
         for secret in ("strata-test-pw",):
             check(secret not in p.stdout + p.stderr, "%s: no password in the import's output" % name)
         pin_urls(strata.config, project)
@@ -524,6 +542,7 @@ def interrupt_case(strata_bin, servers):
                     os.path.join(proj, "alembic.ini"), "--dialect", dialect]
             if dialect != "sqlite":
                 args += ["--dev-url", servers[dialect].dev_url()]
+            before_int = set(scratch_left(servers[dialect])) if dialect != "sqlite" else set()
             child = subprocess.Popen(args, cwd=out, env=dict(os.environ, TMPDIR=tmp),
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             time.sleep(4)
@@ -539,7 +558,7 @@ def interrupt_case(strata_bin, servers):
             left = run(["pgrep", "-f", proj]).stdout.strip()
             check(left == "", "%s: no Python process left" % dialect, left)
             if dialect != "sqlite":
-                check(not scratch_left(servers[dialect]), "%s: the scratch database is dropped" % dialect)
+                check(no_new_scratch(servers[dialect], before_int), "%s: the scratch database is dropped" % dialect)
             check(not os.path.exists(os.path.join(out, "migrations")), "%s: nothing written" % dialect)
     finally:
         shutil.rmtree(work, ignore_errors=True)
