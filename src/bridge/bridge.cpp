@@ -1,6 +1,7 @@
 #include "strata/bridge/bridge.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -92,6 +93,29 @@ std::string tail_lines(const std::string& text, size_t lines) {
   return out;
 }
 
+volatile sig_atomic_t g_interrupted = 0;
+extern "C" void on_interrupt(int) { g_interrupted = 1; }
+
+// SIGINT/SIGTERM handlers for the time a child runs; the old ones come back.
+class InterruptScope {
+ public:
+  InterruptScope() {
+    g_interrupted = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~InterruptScope() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
 }  // namespace
 
 nlohmann::json call(const std::string& command, const nlohmann::json& request, std::string* output_tail) {
@@ -118,13 +142,31 @@ nlohmann::json call(const std::string& command, const nlohmann::json& request, s
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  // Python randomises string hashing per process, and Alembic's batch mode
+  // iterates sets of constraints: a fixed seed makes the same project give
+  // the same SQL on every import (so a re-import can tell what changed).
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, "PYTHONHASHSEED=", 15) != 0) env_strings.emplace_back(*e);
+  env_strings.emplace_back("PYTHONHASHSEED=0");
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  InterruptScope interrupts;
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, py.c_str(), &actions, nullptr, argv.data(), environ);
+  int rc = posix_spawn(&pid, py.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw BridgeError("cannot run " + py + ": " + std::strerror(rc));
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0)
+  bool stopped = false;
+  while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) throw BridgeError(std::string("waiting for the Python bridge: ") + std::strerror(errno));
+    if (g_interrupted && !stopped) {
+      kill(pid, SIGTERM);
+      stopped = true;
+    }
+  }
+  if (g_interrupted) throw Interrupted("interrupted");
 
   const std::string output = read_file(log);
   if (output_tail) *output_tail = tail_lines(output, 20);

@@ -90,17 +90,31 @@ def env_vars_of(path):
     return names
 
 
-def names_used(source, name):
-    """Lines where the Python identifier `name` occurs (code, not comments
-    or strings)."""
-    lines = []
+def names_used(source, names):
+    """(name, line) for each use of one of the Python identifiers `names` in
+    code (not comments or strings). A name reached through `func.` (SQL
+    functions such as sa.func.now()) is SQL, not Python, and is skipped."""
+    found = []
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-            if tok.type == tokenize.NAME and tok.string == name:
-                lines.append(tok.start[0])
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline)
+                  if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.INDENT,
+                                    tokenize.DEDENT)]
     except (tokenize.TokenError, IndentationError, SyntaxError):
-        pass
-    return lines
+        return found
+    for i, tok in enumerate(tokens):
+        if tok.type != tokenize.NAME or tok.string not in names:
+            continue
+        if i >= 2 and tokens[i - 1].string == "." and tokens[i - 2].string == "func":
+            continue
+        found.append((tok.string, tok.start[0]))
+    return found
+
+
+# Python that makes a revision's SQL depend on when, where or with what it
+# runs: recorded once, such values would be frozen into the SQL.
+RUNTIME_NAMES = {"now", "utcnow", "today", "uuid1", "uuid4", "random", "randint", "randrange", "choice",
+                 "shuffle", "token_hex", "token_urlsafe", "urandom", "getenv", "environ", "get_x_argument",
+                 "get_main_option", "get_section_option", "get_section"}
 
 
 def as_list(value):
@@ -161,7 +175,8 @@ def describe(request):
             "source": source,
             "functions": sorted(n for n in vars(module)
                                 if n.startswith(("upgrade", "downgrade")) and callable(getattr(module, n))),
-            "dialect_lines": names_used(source, "dialect"),
+            "dialect_lines": [line for _, line in names_used(source, {"dialect"})],
+            "runtime_uses": ["%s (line %d)" % (n, line) for n, line in names_used(source, RUNTIME_NAMES)],
         })
     return {
         "ini": os.path.abspath(cfg.config_file_name),
@@ -178,10 +193,12 @@ def describe(request):
 
 # --------------------------------------------------------------- record
 
+# Reads of the catalog (what exists), not of rows: a relation after FROM or
+# JOIN that is the dialect's catalog.
 CATALOG = re.compile(
-    r"\b(sqlite_master|sqlite_temp_master|sqlite_schema|pragma_\w+|information_schema|pg_catalog|"
-    r"pg_\w+|mysql\.\w+|performance_schema)\b", re.I)
-READ_VERBS = ("select", "with", "pragma", "show", "describe", "desc", "explain", "values", "table")
+    r"\b(?:from|join)\s+[\"`]?(?:sqlite_master|sqlite_temp_master|sqlite_schema|pragma_\w+|"
+    r"information_schema\b|pg_catalog\b|pg_\w+|mysql\.\w+|performance_schema\b)", re.I)
+CATALOG_VERBS = ("pragma", "show", "describe", "desc", "explain")
 
 
 def first_word(statement):
@@ -281,6 +298,7 @@ class Recorder:
         self.current = None               # (revision, direction, engine name)
         self.failed = None                # (revision, file) whose code raised
         self.in_op = 0                    # inside DefaultImpl._exec
+        self.in_batch = 0                 # inside a batch_alter_table's flush (reflects the table)
         self.revisions = {}               # id -> record
         self.contexts = {}                # engine name -> configure() options
         self.order = []
@@ -288,7 +306,7 @@ class Recorder:
     def record_for(self, revision):
         rec = self.revisions.get(revision)
         if rec is None:
-            rec = {"upgrade": {}, "downgrade": {}, "reads": [], "autocommit": False,
+            rec = {"upgrade": {}, "downgrade": {}, "reads": [], "inspects": [], "autocommit": False,
                    "upgraded": False, "downgraded": False}
             self.revisions[revision] = rec
             self.order.append(revision)
@@ -309,11 +327,16 @@ class Recorder:
         name = engine or self.engine_of(conn) or next(iter(self.engines))
         dialect = conn.dialect.name
         verb = first_word(statement)
-        if not self.in_op and verb in READ_VERBS:
-            # Reflection (batch mode, has_table) reads the catalog, which the
-            # chain itself determines; anything else reads rows.
-            if verb in ("select", "with", "values", "table") and not CATALOG.search(statement):
-                rec["reads"].append(statement.strip()[:300])
+        if verb in CATALOG_VERBS or (verb in ("select", "with") and CATALOG.search(statement)):
+            # Batch mode's and SQLAlchemy's own reflection answer from the
+            # catalog the chain built; the revision's own code asking
+            # (inspect(), has_table) may decide differently on a database
+            # that is not exactly the chain's.
+            if not self.in_op and not self.in_batch:
+                rec["inspects"].append(statement.strip()[:300])
+            return
+        if not self.in_op and verb in ("select", "with", "values", "table"):
+            rec["reads"].append(statement.strip()[:300])
             return
         verbatim = (not executemany and not parameters and context is not None
                     and getattr(context, "no_parameters", False))
@@ -366,6 +389,43 @@ def install_hooks(recorder):
             recorder.in_op -= 1
 
     DefaultImpl._exec = _exec
+
+    from alembic.operations.batch import BatchOperationsImpl
+    original_flush = BatchOperationsImpl.flush
+
+    def flush(self, *args, **kwargs):
+        recorder.in_batch += 1
+        try:
+            return original_flush(self, *args, **kwargs)
+        finally:
+            recorder.in_batch -= 1
+
+    BatchOperationsImpl.flush = flush
+
+    # Batch mode copies a table's constraints and indexes from SQLAlchemy's
+    # sets, whose order follows object addresses: two runs write the same
+    # CREATE TABLE with its constraints in different orders. A stable order
+    # (by kind, name, columns) makes one project import to the same SQL
+    # every time, so a re-import can tell what really changed.
+    from alembic.operations.batch import ApplyBatchImpl
+
+    def element_key(element):
+        cols = getattr(element, "columns", None)
+        names = [getattr(c, "name", str(c)) for c in cols] if cols is not None else []
+        return (type(element).__name__, element.name or "", names, str(getattr(element, "sqltext", "")))
+
+    class OrderedSet(set):
+        def __iter__(self):
+            return iter(sorted(set.__iter__(self), key=element_key))
+
+    original_grab = ApplyBatchImpl._grab_table_elements
+
+    def grab(self):
+        self.table.constraints = OrderedSet(self.table.constraints)
+        self.table.indexes = OrderedSet(self.table.indexes)
+        return original_grab(self)
+
+    ApplyBatchImpl._grab_table_elements = grab
 
     original_step_init = RevisionStep.__init__
 
@@ -437,14 +497,23 @@ def set_urls(cfg, request):
             os.environ[var] = next(iter(request["engines"].values()))["url"]
 
 
-def alembic_error(exc):
+def alembic_error(exc, project_dir=None):
+    """Alembic's error as one message, and where in the project it was
+    raised: the innermost frame in the project's own files (a revision,
+    env.py), else the innermost outside Python's and the libraries' own."""
     tb = traceback.extract_tb(exc.__traceback__)
     where = None
     for frame in reversed(tb):
-        if "/alembic/" not in frame.filename and "/sqlalchemy/" not in frame.filename \
-                and not frame.filename.endswith("strata_bridge.py") and not frame.filename.startswith("<"):
+        if project_dir and not frame.filename.startswith("<") and \
+                os.path.abspath(frame.filename).startswith(project_dir + os.sep):
             where = "%s:%d" % (frame.filename, frame.lineno)
             break
+    if where is None:
+        for frame in reversed(tb):
+            f = frame.filename
+            if not f.startswith(("<", "/usr/lib/python3")) and not f.endswith("strata_bridge.py"):
+                where = "%s:%d" % (f, frame.lineno)
+                break
     text = "%s: %s" % (type(exc).__name__, str(exc).strip())
     return {"message": text.splitlines()[0] if len(text) > 2000 else text, "where": where}
 
@@ -470,7 +539,7 @@ def record(request):
     except BridgeError:
         raise
     except Exception as exc:  # the project's own code failed under Alembic
-        failure = alembic_error(exc)
+        failure = alembic_error(exc, os.path.dirname(os.path.abspath(request["ini"])))
         failure["stage"] = stage
         failure["revision"] = recorder.failed[0] if recorder.failed else None
         if recorder.failed and not failure["where"]:
@@ -522,7 +591,7 @@ def main():
         err.update(exc.fields)
         answer({"ok": False, "error": err}, 0)
     except Exception as exc:
-        err = alembic_error(exc)
+        err = alembic_error(exc, os.path.dirname(os.path.abspath(request["ini"])))
         err["kind"] = "alembic"
         answer({"ok": False, "error": err}, 0)
     result["ok"] = True

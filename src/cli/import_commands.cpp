@@ -40,10 +40,15 @@ int cmd_import(Context& ctx) {
   importer::ImportReport report;
   try {
     report = importer::import_alembic(o, plugins, ctx.err);
+  } catch (const bridge::Interrupted&) {
+    // Unwinding dropped the scratch databases and temporary folders.
+    ctx.err << "strata: interrupted: nothing was written; the scratch databases are dropped\n";
+    return static_cast<int>(ExitCode::Interrupted);
   } catch (const bridge::BridgeError& e) {
     throw UserError(e.what());
   }
-  importer::print_report(report, ctx.out);
+  if (ctx.globals.json) ctx.out << importer::report_json(report) << "\n";
+  else importer::print_report(report, ctx.out);
   return report.exit_code();
 }
 

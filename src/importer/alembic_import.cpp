@@ -32,7 +32,7 @@ int ImportReport::exit_code() const {
     if (!db.notes.empty()) return 3;
     for (auto& r : db.revisions)
       if (r.status == ImportedRevision::Status::Review || r.status == ImportedRevision::Status::Failed ||
-          r.status == ImportedRevision::Status::NotReached)
+          r.status == ImportedRevision::Status::NotReached || r.status == ImportedRevision::Status::Changed)
         return 3;
   }
   return 0;
@@ -46,7 +46,11 @@ std::string checked_dialect(const std::string& given) {
   std::string d = script::canonical_dialect(util::to_lower(util::trim(given)));
   for (auto* k : kDialects)
     if (d == k) return d;
-  throw UserError("--dialect " + given + ": unknown dialect (sqlite, postgresql, mysql)");
+  std::string hint;
+  for (auto* k : kDialects)
+    if (d.rfind(k, 0) == 0 || std::string(k).rfind(d, 0) == 0 || (d.size() > 2 && std::string(k).find(d) != std::string::npos))
+      hint = std::string("; did you mean '") + k + "'?";
+  throw UserError("--dialect " + given + ": unknown dialect (sqlite, postgresql, mysql)" + hint);
 }
 
 bool is_strata_id(const std::string& id) {
@@ -103,6 +107,7 @@ void take(const json& answer, std::vector<Database>& dbs, const std::map<std::st
         if (r.contains("upgrade") && r["upgrade"].contains(db.engine_key))
           sql.upgrade = strings_of(r["upgrade"][db.engine_key]);
         sql.reads = strings_of(r.value("reads", json::array()));
+        sql.inspects = strings_of(r.value("inspects", json::array()));
         sql.autocommit = r.value("autocommit", false);
       }
       if (downgrades) {
@@ -155,6 +160,8 @@ class Importer {
     err_ << "strata: reading " << ini_.string() << " with Alembic\n";
     try {
       desc_ = bridge::call("alembic-describe", json{{"ini", ini_.string()}}, &tail_);
+    } catch (const bridge::Interrupted&) {
+      throw;
     } catch (const bridge::BridgeError& e) {
       throw_bridge("Alembic could not read " + ini_.string(), e);
     }
@@ -169,6 +176,7 @@ class Importer {
       a.path = r.value("path", "");
       a.source = r.value("source", "");
       for (auto& l : r.value("dialect_lines", json::array())) a.dialect_lines.push_back(l.get<int>());
+      a.runtime_uses = strings_of(r.value("runtime_uses", json::array()));
       revisions_.push_back(std::move(a));
     }
     if (revisions_.empty())
@@ -252,8 +260,13 @@ class Importer {
 
       const config::DatabaseConfig* existing = existing_ ? existing_->find_database(db.name) : nullptr;
       db.in_config = existing != nullptr;
-      if (!multidb_ && !o_.to.empty()) db.folder = fs::absolute(o_.to).lexically_normal();
-      else if (existing) db.folder = existing->location;
+      if (!multidb_ && !o_.to.empty()) {
+        db.folder = fs::absolute(o_.to).lexically_normal();
+        if (existing && fs::path(existing->location).lexically_normal() != db.folder)
+          throw UserError("--to " + o_.to + ": " + config_path_.filename().string() + " already has [databases." +
+                          db.name + "] with location " + relative_to(existing->location, config_dir_) +
+                          "; import there (leave out --to), or give another --name");
+      } else if (existing) db.folder = existing->location;
       else db.folder = config_dir_ / "migrations" / db.name;
       if (existing && existing->dev_url) existing_dev_[db.name] = &*existing->dev_url;
     }
@@ -292,6 +305,8 @@ class Importer {
                     {"downgrade", true}};
     try {
       return bridge::call("alembic-record", request, &tail_);
+    } catch (const bridge::Interrupted&) {
+      throw;
     } catch (const bridge::BridgeError& e) {
       std::vector<std::string> names;
       for (auto& [n, d] : dialect_of) names.push_back(n + ": " + d);
@@ -371,7 +386,60 @@ class Importer {
     return out;
   }
 
+  // Why a person must confirm a revision's recorded SQL ("" when none), and
+  // the comment block that explains it in the file.
+  std::pair<std::string, std::string> review_of(const AlembicRevision& rev, const Database& db) {
+    std::vector<std::string> reads, inspects;
+    for (auto& d : db.dialects) {
+      auto it = db.recorded.at(d).find(rev.id);
+      if (it == db.recorded.at(d).end()) continue;
+      for (auto& q : it->second.reads)
+        if (std::find(reads.begin(), reads.end(), q) == reads.end()) reads.push_back(q);
+      for (auto& q : it->second.inspects)
+        if (std::find(inspects.begin(), inspects.end(), q) == inspects.end()) inspects.push_back(q);
+    }
+    auto one_line = [](std::string q) {
+      for (auto& c : q)
+        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+      return q.size() > 80 ? q.substr(0, 77) + "..." : q;
+    };
+    const std::string py = fs::path(rev.path).filename().string();
+    std::vector<std::string> why;
+    std::string text;
+    if (!reads.empty()) {
+      why.push_back("its code reads rows (" + one_line(reads.front()) + ")");
+      text += "-- REVIEW: this revision's code reads rows from the database (" + std::to_string(reads.size()) +
+              " quer" + (reads.size() == 1 ? "y" : "ies") + ", e.g. " + one_line(reads.front()) +
+              ").\n-- The SQL below is what it did on a scratch database built by the chain, whose rows\n"
+              "-- may differ from yours: the statements it wrote may be incomplete or wrong for your data.\n";
+    }
+    if (!inspects.empty()) {
+      why.push_back("its code inspects the schema (" + one_line(inspects.front()) + ")");
+      text += "-- REVIEW: this revision's code asks the database what exists (inspect(), has_table(),\n"
+              "-- ...): the SQL below is what it decided for a database built by the chain; a database\n"
+              "-- that differs (changed by hand) would have taken the other branch.\n";
+    }
+    if (!rev.dialect_lines.empty()) {
+      std::string where = py + " line " + std::to_string(rev.dialect_lines.front());
+      why.push_back("its code consults the dialect (" + where + ")");
+      text += "-- REVIEW: this revision's code consults the connection's dialect (" + where +
+              "): the\n-- SQL below is what it did for " + util::join(db.dialects, ", ") +
+              " only; check it does what the code means.\n";
+    }
+    if (!rev.runtime_uses.empty()) {
+      why.push_back("its code uses values of the moment it runs (" + util::join(rev.runtime_uses, ", ") + " of " + py + ")");
+      text += "-- REVIEW: this revision's code computes values when it runs (" + util::join(rev.runtime_uses, ", ") +
+              "):\n-- the clock, random values, environment variables or Alembic's configuration. The SQL below\n"
+              "-- holds the values of the import, frozen: a time, an id, or what the environment said then.\n";
+    }
+    if (why.empty()) return {"", ""};
+    text += "-- Check the SQL against the code quoted below, edit it if needed, then delete the\n"
+            "-- '-- Review:' header line: Strata refuses to run this revision until then.\n";
+    return {util::join(why, "; "), text};
+  }
+
   void write_files() {
+    using S = ImportedRevision::Status;
     for (auto& db : dbs_) {
       DatabaseImport out;
       out.name = db.name;
@@ -379,7 +447,10 @@ class Importer {
       out.dialects = db.dialects;
       fs::create_directories(db.folder);
       auto existing = existing_files(db.folder);
-      std::set<std::string> stopped;  // revisions that failed or were not reached
+      std::set<std::string> stopped;  // revisions not imported
+      std::map<std::string, std::string> label_owner;
+      for (auto& rev : revisions_)
+        for (auto& l : rev.branch_labels) label_owner[l] = rev.id;
       for (auto& rev : revisions_) {
         ImportedRevision ir;
         ir.id = rev.id;
@@ -393,72 +464,74 @@ class Importer {
           else if (!rec.count(rev.id) || !rec[rev.id].upgraded)
             missing.push_back(d);
         }
+        // What it builds on must be in the chain too.
+        std::vector<std::string> after;
+        for (auto& d : rev.down_revisions)
+          if (stopped.count(d)) after.push_back(d);
+        for (auto& d : rev.depends_on) {
+          auto owner = label_owner.count(d) ? label_owner[d] : d;
+          if (stopped.count(owner)) after.push_back(owner);
+        }
         if (!is_strata_id(rev.id)) {
-          ir.status = ImportedRevision::Status::Failed;
+          ir.status = S::Failed;
           ir.reason = "revision id '" + rev.id + "' cannot be a Strata revision id (1-32 letters, digits or '_')";
         } else if (!failed.empty()) {
-          ir.status = ImportedRevision::Status::Failed;
+          ir.status = S::Failed;
           ir.reason = "fails under Alembic itself: " + util::join(failed, "; ");
+        } else if (!after.empty()) {
+          ir.status = S::NotReached;
+          ir.reason = "builds on " + util::join(after, ", ") + ", which could not be imported";
         } else if (!missing.empty()) {
-          ir.status = ImportedRevision::Status::NotReached;
+          ir.status = S::NotReached;
           std::vector<std::string> why;
           for (auto& [d, f] : failures_[db.name]) why.push_back(f.revision);
           ir.reason = "Alembic stopped before it (" + util::join(missing, ", ") + "), at " + util::join(why, ", ");
         }
-        if (ir.status != ImportedRevision::Status::Written) {
+        if (ir.status != S::Written) {
           stopped.insert(rev.id);
           out.revisions.push_back(std::move(ir));
           continue;
         }
-        auto have = existing.find(rev.id);
-        if (have != existing.end() && !o_.force) {
-          ir.status = ImportedRevision::Status::Kept;
-          ir.file = have->second;
-          out.revisions.push_back(std::move(ir));
-          continue;
-        }
         std::vector<std::pair<std::string, const RecordedSql*>> sql;
-        std::vector<std::string> reads;
-        for (auto& d : db.dialects) {
-          const RecordedSql& r = db.recorded[d][rev.id];
-          sql.emplace_back(d, &r);
-          for (auto& s : r.reads)
-            if (std::find(reads.begin(), reads.end(), s) == reads.end()) reads.push_back(s);
-        }
-        std::string review, text;
-        if (!reads.empty()) {
-          std::string first = reads.front();
-          for (auto& c : first)
-            if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-          if (first.size() > 80) first = first.substr(0, 77) + "...";
-          review = "its code reads rows (" + first + ")";
-          text += "-- REVIEW: this revision's code reads rows from the database (" + std::to_string(reads.size()) +
-                  " quer" + (reads.size() == 1 ? "y" : "ies") + ", e.g. " + first +
-                  ").\n-- The SQL below is what it did on a scratch database built by the chain, whose rows\n"
-                  "-- may differ from yours: the statements it wrote may be incomplete or wrong for\n"
-                  "-- your data.\n";
-        }
-        if (!rev.dialect_lines.empty()) {
-          std::string where = fs::path(rev.path).filename().string() + " line " + std::to_string(rev.dialect_lines.front());
-          review += std::string(review.empty() ? "" : "; ") + "its code consults the dialect (" + where + ")";
-          text += "-- REVIEW: this revision's code consults the connection's dialect (" + where +
-                  "): the\n-- SQL below is what it did for " + util::join(db.dialects, ", ") +
-                  " only; check it does what the code means.\n";
-        }
-        if (!review.empty())
-          text += "-- Check the SQL against the code quoted below, edit it if needed, then delete the\n"
-                  "-- '-- Review:' header line: Strata refuses to run this revision until then.\n";
+        for (auto& d : db.dialects) sql.emplace_back(d, &db.recorded[d][rev.id]);
+        auto [review, text] = review_of(rev, db);
+        const std::string content = render_imported(rev, ir.source, sql, review, text, plugins_);
+        auto have = existing.find(rev.id);
         std::string file = have != existing.end()
                                ? have->second
                                : (db.folder / script::revision_file_name({rev.id, {}, {}, {}, rev.message, "", ""})).string();
-        std::string content = render_imported(rev, ir.source, sql, review, text, plugins_);
+        if (have != existing.end()) {
+          std::ifstream in(file, std::ios::binary);
+          std::string old((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+          const bool untouched = untouched_since_import(old);
+          ir.file = file;
+          if (untouched && without_marker(old) == content) {
+            ir.status = S::Kept;
+            out.revisions.push_back(std::move(ir));
+            continue;
+          }
+          if (!o_.force) {
+            ir.status = untouched ? S::Changed : S::Kept;
+            ir.reason = untouched ? "the import gives other SQL for it now (its .py, or --dialect, changed)"
+                                  : "edited since it was imported";
+            out.revisions.push_back(std::move(ir));
+            continue;
+          }
+          if (!untouched) {
+            // --force over a person's edits: keep them beside the new file.
+            std::error_code ec;
+            fs::copy_file(file, file + ".orig", fs::copy_options::overwrite_existing, ec);
+            if (ec) throw UserError("cannot keep " + file + " as " + file + ".orig: " + ec.message());
+            ir.reason = "rewritten; the edited version is in " + relative_to(file + ".orig", config_dir_);
+          }
+        }
         std::ofstream f(file, std::ios::binary | std::ios::trunc);
-        f << content;
+        f << content << import_marker(content);
         f.close();
         if (!f) throw UserError("cannot write " + file);
         ir.file = file;
         if (!review.empty()) {
-          ir.status = ImportedRevision::Status::Review;
+          ir.status = S::Review;
           ir.reason = review;
         }
         out.revisions.push_back(std::move(ir));
@@ -612,23 +685,46 @@ ImportReport import_alembic(const ImportOptions& options, dialect::PluginRegistr
   return Importer(options, plugins, err).run();
 }
 
+namespace {
+const char* status_name(ImportedRevision::Status s) {
+  using S = ImportedRevision::Status;
+  switch (s) {
+    case S::Written: return "written";
+    case S::Kept: return "kept";
+    case S::Changed: return "changed";
+    case S::Review: return "review";
+    case S::Failed: return "failed";
+    case S::NotReached: return "not_reached";
+  }
+  return "?";
+}
+}  // namespace
+
 void print_report(const ImportReport& report, std::ostream& out) {
   using S = ImportedRevision::Status;
   const fs::path base = fs::path(report.config).parent_path();
   for (auto& db : report.databases) {
     size_t written = 0, kept = 0;
-    std::vector<const ImportedRevision*> review, failed, unreached;
+    std::vector<const ImportedRevision*> review, failed, unreached, changed, notes;
     for (auto& r : db.revisions) {
       if (r.status == S::Written) ++written;
       if (r.status == S::Kept) ++kept;
       if (r.status == S::Review) review.push_back(&r), ++written;
       if (r.status == S::Failed) failed.push_back(&r);
       if (r.status == S::NotReached) unreached.push_back(&r);
+      if (r.status == S::Changed) changed.push_back(&r);
+      if ((r.status == S::Written || r.status == S::Kept) && !r.reason.empty()) notes.push_back(&r);
     }
     out << db.name << ": " << written << " revision" << (written == 1 ? "" : "s") << " imported into "
         << relative_to(db.folder, base) << " (" << util::join(db.dialects, ", ") << ")";
-    if (kept) out << ", " << kept << " already imported and left as they are (--force rewrites them)";
+    if (kept) out << ", " << kept << " already imported and left as they are";
     out << "\n";
+    for (auto* r : notes) out << "  " << relative_to(r->file, base) << ": " << r->reason << "\n";
+    if (!changed.empty()) {
+      out << "  " << changed.size() << " imported before, not edited, but the import now gives other SQL "
+          << "(left as they are; --force rewrites them):\n";
+      for (auto* r : changed) out << "    " << relative_to(r->file, base) << "\n";
+    }
     if (!review.empty()) {
       out << "  " << review.size() << " need review (Strata refuses to run them until the '-- Review:' line is deleted):\n";
       for (auto* r : review) out << "    " << relative_to(r->file, base) << ": " << r->reason << "\n";
@@ -638,9 +734,8 @@ void print_report(const ImportReport& report, std::ostream& out) {
       for (auto* r : failed) out << "    " << r->id << " (" << r->source << "): " << r->reason << "\n";
     }
     if (!unreached.empty()) {
-      std::vector<std::string> ids;
-      for (auto* r : unreached) ids.push_back(r->id);
-      out << "  " << unreached.size() << " not imported because Alembic stopped first: " << util::join(ids, ", ") << "\n";
+      out << "  " << unreached.size() << " not imported because of those:\n";
+      for (auto* r : unreached) out << "    " << r->id << " (" << r->source << "): " << r->reason << "\n";
     }
     for (auto& n : db.notes) out << "  note: " << n << "\n";
   }
@@ -648,6 +743,31 @@ void print_report(const ImportReport& report, std::ostream& out) {
   if (report.config_action == "wrote") out << "wrote " << cfg << "\n";
   else if (report.config_action == "extended") out << "added the imported databases to " << cfg << "\n";
   else out << cfg << " already configures these databases: left as it is\n";
+}
+
+std::string report_json(const ImportReport& report) {
+  json j;
+  j["ini"] = report.ini;
+  j["config"] = report.config;
+  j["config_action"] = report.config_action;
+  j["exit_code"] = report.exit_code();
+  j["databases"] = json::array();
+  for (auto& db : report.databases) {
+    json d;
+    d["name"] = db.name;
+    d["folder"] = db.folder;
+    d["dialects"] = db.dialects;
+    d["notes"] = db.notes;
+    d["revisions"] = json::array();
+    for (auto& r : db.revisions)
+      d["revisions"].push_back({{"id", r.id},
+                                {"file", r.file.empty() ? json(nullptr) : json(r.file)},
+                                {"source", r.source},
+                                {"status", status_name(r.status)},
+                                {"reason", r.reason}});
+    j["databases"].push_back(std::move(d));
+  }
+  return j.dump(2);
 }
 
 }  // namespace strata::importer

@@ -1,5 +1,7 @@
 #include "import_files.hpp"
 
+#include <openssl/evp.h>
+
 #include <sstream>
 
 #include "strata/util/strings.hpp"
@@ -53,7 +55,44 @@ void quote_python(std::ostringstream& out, const std::string& source) {
   }
 }
 
+constexpr const char* kMarker = "-- Imported by `strata import alembic`; SHA-256 of the text above: ";
+
+std::string sha256_hex(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(text.data(), text.size(), digest, &n, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < n; ++i) {
+    out.push_back(hex[digest[i] >> 4]);
+    out.push_back(hex[digest[i] & 15]);
+  }
+  return out;
+}
+
+// Where the marker line starts, or npos.
+size_t marker_at(const std::string& text) {
+  size_t end = text.size();
+  if (end && text[end - 1] == '\n') --end;
+  size_t start = text.rfind('\n', end ? end - 1 : 0);
+  start = start == std::string::npos ? 0 : start + 1;
+  return text.compare(start, std::char_traits<char>::length(kMarker), kMarker) == 0 ? start : std::string::npos;
+}
+
 }  // namespace
+
+std::string import_marker(const std::string& text_above) { return kMarker + sha256_hex(text_above) + "\n"; }
+
+bool untouched_since_import(const std::string& file_text) {
+  size_t at = marker_at(file_text);
+  if (at == std::string::npos) return false;
+  return file_text.substr(at) == import_marker(file_text.substr(0, at));
+}
+
+std::string without_marker(const std::string& file_text) {
+  size_t at = marker_at(file_text);
+  return at == std::string::npos ? file_text : file_text.substr(0, at);
+}
 
 std::string toml_string(const std::string& text) {
   std::string out = "\"";

@@ -14,7 +14,8 @@ struct RecordedSql {
   bool upgraded = false;    ///< Alembic's upgrade ran to its end
   bool downgraded = false;  ///< Alembic's downgrade ran to its end
   std::vector<std::string> upgrade, downgrade;
-  std::vector<std::string> reads;  ///< data reads (SELECTs outside op.execute)
+  std::vector<std::string> reads;     ///< data reads (SELECTs outside op.execute)
+  std::vector<std::string> inspects;  ///< catalog reads by the revision's own code (inspect(), has_table)
   bool autocommit = false;         ///< used autocommit_block()
 };
 
@@ -24,6 +25,9 @@ struct AlembicRevision {
   std::vector<std::string> down_revisions, branch_labels, depends_on;
   std::string message, create_date, path, source;
   std::vector<int> dialect_lines;  ///< lines of the .py where `dialect` is used
+  /// Python that makes its SQL depend on when or where it runs ("now (line
+  /// 12)", "environ (line 3)"): datetime.now(), uuid4(), os.environ, ...
+  std::vector<std::string> runtime_uses;
 };
 
 /// The text of an imported revision file. `recorded` maps each dialect (in
@@ -36,6 +40,15 @@ std::string render_imported(const AlembicRevision& rev, const std::string& sourc
                             const std::vector<std::pair<std::string, const RecordedSql*>>& recorded,
                             const std::string& review, const std::string& review_text,
                             dialect::PluginRegistry& plugins);
+
+/// The last line of an imported file: the SHA-256 of everything above it,
+/// so a later import can tell a file nobody edited from an edited one.
+std::string import_marker(const std::string& text_above);
+/// True when `file_text` ends with the marker of its own text (not edited
+/// since it was imported).
+bool untouched_since_import(const std::string& file_text);
+/// `file_text` without its marker line (as it was rendered).
+std::string without_marker(const std::string& file_text);
 
 /// A TOML basic string: quoted, with '\\', '"' and control characters escaped.
 std::string toml_string(const std::string& text);

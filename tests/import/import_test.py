@@ -118,6 +118,22 @@ class Server:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def no_new_scratch(server, before, wait=60):
+    """True when no scratch database other than `before` remains. Other
+    tests running at the same time have their own for a few seconds, so
+    new ones are given `wait` seconds to go; this import's never would."""
+    import time
+    deadline = time.time() + wait
+    while True:
+        new = set(scratch_left(server)) - before
+        if not new:
+            return True
+        if time.time() > deadline:
+            log("  scratch databases left: %s" % sorted(new))
+            return False
+        time.sleep(1)
+
+
 def scratch_left(server):
     """Scratch databases Strata left behind on the server (must be none)."""
     if server.dialect == "sqlite":
@@ -141,11 +157,11 @@ def alembic(project_dir, urls, *command, expect=0):
     return run(args + list(command), cwd=project_dir, expect=expect)
 
 
-def dump(url):
+def dump(url, data=True):
     """dbdump.py's dump. The version table's DDL is Strata's or Alembic's,
     whichever created it: SQLite keeps the text as written, and Strata
     quotes its identifiers, so its quotes are dropped here (its rows count)."""
-    text = run([PY, DUMP, url], expect=0).stdout
+    text = run([PY, DUMP, url] + ([] if data else ["--schema-only"]), expect=0).stdout
     return "\n".join(l.replace('"', "") if l.startswith("table alembic_version:") else l
                      for l in text.split("\n"))
 
@@ -246,7 +262,7 @@ def case(strata_bin, project_dir, project, dialect, servers, verbose):
             return ([n + "=" + u for n, u in zip(multidb, urls)] if multidb else urls)
 
         def dumps(urls):
-            return "\n".join(dump(u) for u in urls)
+            return "\n".join(dump(u, project.get("compare_data", True)) for u in urls)
 
         # Strata makes a downgrade across databases name each one.
         base_targets = [n + "=base" for n in multidb] if multidb else ["base"]
@@ -263,6 +279,7 @@ def case(strata_bin, project_dir, project, dialect, servers, verbose):
         for d in set(dialects):
             if d != "sqlite":
                 args += ["--dev-url", servers[d].dev_url()]
+        scratch_before = {s.dialect: set(scratch_left(s)) for s in engine_servers}
         p = strata(*args)
         if verbose:
             log(p.stdout + p.stderr)
@@ -280,7 +297,8 @@ def case(strata_bin, project_dir, project, dialect, servers, verbose):
             check(written == set(order[:order.index(bad)]),
                   "%s: the revisions before the failing one are written, it and those after it are not (%s)" %
                   (name, sorted(written)), p.stdout)
-            check("stopped first: " + order[order.index(bad) + 1] in p.stdout,
+            check(re.search(r"not imported because of those:\n\s+%s .*builds on %s" % (order[order.index(bad) + 1], bad),
+                            p.stdout) is not None,
                   "%s: the summary lists what came after the failure" % name, p.stdout)
             pin_urls(strata.config, project)
             env = url_env(project, b)
@@ -295,15 +313,17 @@ def case(strata_bin, project_dir, project, dialect, servers, verbose):
         check(got_review == expected_review, "%s/%s: revisions flagged for review %s, expected %s" %
               (name, dialect, sorted(got_review), sorted(expected_review)), p.stdout)
         for s in set(engine_servers):
-            check(not scratch_left(s), "%s: no scratch database left on the %s server" % (name, s.dialect))
+            check(no_new_scratch(s, scratch_before[s.dialect]),
+                  "%s: no scratch database left on the %s server" % (name, s.dialect))
         for secret in ("strata-test-pw",):
             check(secret not in p.stdout + p.stderr, "%s: no password in the import's output" % name)
         pin_urls(strata.config, project)
         env = url_env(project, b)
         if expected_review:
             r = strata("upgrade", "heads", env=env)
-            check(r.returncode == 2 and "awaits review" in r.stderr and "nothing was changed" in r.stderr,
-                  "%s: Strata refuses a revision awaiting review" % name, r.stdout + r.stderr)
+            check(r.returncode == 2 and "nothing was changed" in r.stderr and
+                  all(("revision %s awaits review" % rid) in r.stderr for rid in expected_review),
+                  "%s: Strata refuses the revisions awaiting review, naming each" % name, r.stdout + r.stderr)
             confirm_reviews(os.path.join(out, "migrations"))
         # --- same result as Alembic
         strata("upgrade", "heads", env=env, expect=0)
@@ -401,8 +421,32 @@ def reimport_case(strata_bin, project_dir):
         check("-- edited by hand" in open(edited).read(), "re-import leaves an imported, hand-edited file alone")
         check("already imported" in p.stdout, "re-import says what it left alone", p.stdout)
         check(open(strata.config).read() == config_before, "re-import leaves alembic.toml alone")
-        strata(*(args + ["--force"]), expect=0)
-        check("-- edited by hand" not in open(edited).read(), "--force rewrites imported files")
+        # The Alembic project changes a revision nobody edited on the Strata side.
+        untouched = [f for f in second if f.endswith(".sql") and os.path.join(folder, f) != edited][0]
+        untouched_id = re.search(r"^-- Revision ID: (\S+)", open(os.path.join(folder, untouched)).read(), re.M).group(1)
+        py = [os.path.join(r, f) for r, _, fs in os.walk(proj) for f in fs if f.endswith(".py") and
+              re.search(r"^revision\s*=\s*['\"]%s['\"]" % untouched_id, open(os.path.join(r, f)).read(), re.M)][0]
+        with open(py, "a") as f:
+            f.write("\n\n_upgrade_before = upgrade\n\ndef upgrade():\n    _upgrade_before()\n"
+                    "    op.execute(\"CREATE TABLE added_later (id INTEGER)\")\n")
+        before = open(os.path.join(folder, untouched)).read()
+        p = strata(*(args + ["--json"]))
+        report = json.loads(p.stdout) if p.stdout.strip().startswith("{") else {}
+        statuses = {r["id"]: r["status"] for d in report.get("databases", []) for r in d["revisions"]}
+        check(p.returncode == 3 and statuses.get(untouched_id) == "changed",
+              "re-import after the .py changed: reported as changed (exit 3), --json gives the statuses",
+              p.stdout + p.stderr)
+        check(statuses.get(last) == "kept" and report.get("exit_code") == 3, "--json: the others are kept", p.stdout)
+        check(open(os.path.join(folder, untouched)).read() == before, "a changed revision is not rewritten without --force")
+        p = strata(*(args + ["--force"]))
+        check(p.returncode == 0 and "CREATE TABLE added_later" in open(os.path.join(folder, untouched)).read(),
+              "--force rewrites a changed revision", p.stdout + p.stderr)
+        check("-- edited by hand" not in open(edited).read() and
+              "-- edited by hand" in open(edited + ".orig").read() and ".orig" in p.stdout,
+              "--force over a hand-edited file keeps the edited one as .orig and says so", p.stdout)
+        p = strata(*(args + ["--to", os.path.join(out, "elsewhere")]))
+        check(p.returncode == 2 and "already has [databases.main]" in p.stderr,
+              "--to a folder other than the configured location is refused", p.stderr)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -421,11 +465,101 @@ def errors_case(strata_bin, project_dir):
         check(p.returncode == 2 and "nope.ini" in p.stderr, "missing ini: exit 2 naming it", p.stderr)
         p = strata("import", "alembic", "--ini", ini, "--dialect", "oracle")
         check(p.returncode == 2 and "oracle" in p.stderr, "unknown dialect: exit 2", p.stderr)
+        p = strata("import", "alembic", "--ini", ini, "--dialect", "sqlite3")
+        check(p.returncode == 2 and "did you mean 'sqlite'" in p.stderr, "a misspelt dialect gets a did-you-mean", p.stderr)
         p = strata("import", "alembic", "--ini", ini, "--dialect", "postgresql")
         check(p.returncode == 2 and "dev_url" in p.stderr, "a server dialect without dev_url: exit 2", p.stderr)
         p = strata("import", "flyway")
         check(p.returncode == 2, "import of something else: exit 2", p.stderr)
         check(not os.path.exists(os.path.join(work, "migrations")), "nothing written on errors")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def skeleton(dest):
+    """An Alembic project without revisions (runtime_values' ini and env.py)."""
+    src = os.path.join(HERE, "projects", "runtime_values")
+    os.makedirs(os.path.join(dest, "migrations", "versions"))
+    shutil.copy(os.path.join(src, "alembic.ini"), dest)
+    for f in ("env.py", "script.py.mako"):
+        shutil.copy(os.path.join(src, "migrations", f), os.path.join(dest, "migrations"))
+
+
+def revision_py(dest, rev, down, body="op.execute('CREATE TABLE t_%s (id INTEGER)')"):
+    name = re.sub(r"\W", "_", rev)
+    with open(os.path.join(dest, "migrations", "versions", name + ".py"), "w") as f:
+        f.write('"""%s\n\nRevision ID: %s\n"""\nfrom alembic import op\n\nrevision = %r\ndown_revision = %r\n'
+                'branch_labels = None\ndepends_on = None\n\n\ndef upgrade():\n    %s\n\n\ndef downgrade():\n'
+                '    op.execute("DROP TABLE t_%s")\n' % (rev, rev, rev, down, body % name, name))
+
+
+def odd_ids_case(strata_bin):
+    """An id Alembic accepts but Strata cannot take is reported, and so is
+    everything built on it; the rest imports and runs."""
+    log("== ids Strata cannot take")
+    work = tempfile.mkdtemp(prefix="strata-import-ids-")
+    try:
+        proj = os.path.join(work, "project")
+        skeleton(proj)
+        revision_py(proj, "first0001", None)
+        revision_py(proj, "hotfix.2026", "first0001")
+        revision_py(proj, "after_hotfix", "hotfix.2026")
+        out = os.path.join(work, "strata")
+        os.makedirs(out)
+        strata = Strata(strata_bin, out)
+        p = strata("import", "alembic", "--ini", os.path.join(proj, "alembic.ini"), "--dialect", "sqlite", "--json")
+        report = json.loads(p.stdout) if p.stdout.strip().startswith("{") else {}
+        statuses = {r["id"]: r["status"] for d in report.get("databases", []) for r in d["revisions"]}
+        check(p.returncode == 3 and statuses == {"first0001": "written", "hotfix.2026": "failed",
+                                                 "after_hotfix": "not_reached"},
+              "an id Strata cannot take: it and what builds on it are reported, not written", p.stdout + p.stderr)
+        check(sorted(os.listdir(os.path.join(out, "migrations", "main"))) == ["first0001_first0001.sql"],
+              "only the importable revision is written", str(os.listdir(os.path.join(out, "migrations", "main"))))
+        env = {"DATABASE_URL": "sqlite:///" + os.path.join(work, "db.sqlite")}
+        strata("upgrade", "heads", env=env, expect=0)
+        check(strata("current", env=env, expect=0).stdout.split()[:1] == ["first0001"], "the imported part runs")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def interrupt_case(strata_bin, servers):
+    """Ctrl-C while Alembic runs: exit 130, the scratch databases dropped,
+    no temporary folder and no Python process left."""
+    import signal
+    import time
+    log("== interrupted import")
+    work = tempfile.mkdtemp(prefix="strata-import-int-")
+    try:
+        proj = os.path.join(work, "project")
+        skeleton(proj)
+        revision_py(proj, "slow0001", None, body="__import__('time').sleep(60); op.execute('CREATE TABLE t_%s (id INTEGER)')")
+        out = os.path.join(work, "strata")
+        tmp = os.path.join(work, "tmp")
+        os.makedirs(out)
+        os.makedirs(tmp)
+        for dialect in ("sqlite", "postgresql"):
+            args = [strata_bin, "-c", os.path.join(out, "alembic.toml"), "import", "alembic", "--ini",
+                    os.path.join(proj, "alembic.ini"), "--dialect", dialect]
+            if dialect != "sqlite":
+                args += ["--dev-url", servers[dialect].dev_url()]
+            before_int = set(scratch_left(servers[dialect])) if dialect != "sqlite" else set()
+            child = subprocess.Popen(args, cwd=out, env=dict(os.environ, TMPDIR=tmp),
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(4)
+            child.send_signal(signal.SIGINT)
+            try:
+                _, err = child.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                _, err = child.communicate()
+            check(child.returncode == 130 and "interrupted" in err,
+                  "%s: SIGINT during the import exits 130 (got %s)" % (dialect, child.returncode), err)
+            check(os.listdir(tmp) == [], "%s: no temporary folder left" % dialect, str(os.listdir(tmp)))
+            left = run(["pgrep", "-f", proj]).stdout.strip()
+            check(left == "", "%s: no Python process left" % dialect, left)
+            if dialect != "sqlite":
+                check(no_new_scratch(servers[dialect], before_int), "%s: the scratch database is dropped" % dialect)
+            check(not os.path.exists(os.path.join(out, "migrations")), "%s: nothing written" % dialect)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -466,6 +600,10 @@ def main():
                     check(False, "%s on %s: %s" % (name, "+".join(dialects), exc))
                 total += 1
         if args.misc:
+            if "postgresql" not in servers:
+                servers["postgresql"] = Server("postgresql")
+            odd_ids_case(strata_bin)
+            interrupt_case(strata_bin, servers)
             errors_case(strata_bin, os.path.join(projects_dir, "basic"))
             reimport_case(strata_bin, os.path.join(projects_dir, "basic"))
     finally:

@@ -827,3 +827,32 @@ TEST_F(Example, ARevisionAwaitingReviewIsRefusedUntilTheLineIsDeleted) {
   EXPECT_EQ(up.exit_code, 0) << up.err;
   EXPECT_EQ(sqlite_rows(main_db(), "SELECT count(*) FROM sqlite_master WHERE name = 'reviewed'"), Rows{"1"});
 }
+
+// A revision with SQL for other dialects only is refused on this one: its
+// SQL is missing, not empty; recording it as applied would be a lie.
+TEST_F(Example, ARevisionWithSectionsForOtherDialectsOnlyIsRefused) {
+  fs::create_directories(dir / "var");
+  const std::string file = dir.write("migrations/main/9c0000000001_pg_only.sql",
+                                     "-- Revision ID: 9c0000000001\n"
+                                     "-- Revises: 5d9b3e7a2f60\n"
+                                     "-- Message: pg only\n"
+                                     "\n"
+                                     "-- +upgrade postgresql\n"
+                                     "CREATE TABLE pg_only (id BIGINT);\n"
+                                     "-- +downgrade postgresql\n"
+                                     "DROP TABLE pg_only;\n");
+  auto up = strata({"--db", "main", "upgrade", "head"});
+  EXPECT_EQ(up.exit_code, 2) << up.out << up.err;
+  EXPECT_TRUE(has(up.err, file + ":1: revision 9c0000000001 has no '-- +upgrade' section for sqlite (only for "
+                                 "postgresql) and no plain one; nothing was changed"))
+      << up.err;
+  EXPECT_TRUE(has(up.err, "nothing ran: database at")) << up.err;
+  auto script = strata({"--db", "main", "upgrade", "head", "--sql"});
+  EXPECT_EQ(script.exit_code, 2) << script.err;
+  // Below it, the chain runs; downgrading through it is refused the same way.
+  ASSERT_EQ(strata({"--db", "main", "upgrade", "5d9b3e7a2f60"}).exit_code, 0);
+  ASSERT_EQ(strata({"--db", "main", "stamp", "9c0000000001"}).exit_code, 0);
+  auto down = strata({"--db", "main", "downgrade", "-1"});
+  EXPECT_EQ(down.exit_code, 2) << down.err;
+  EXPECT_TRUE(has(down.err, "no '-- +downgrade' section for sqlite (only for postgresql)")) << down.err;
+}

@@ -22,6 +22,14 @@ class BridgeError : public std::runtime_error {
   nlohmann::json error;
 };
 
+/// SIGINT or SIGTERM arrived while the bridge ran: the child was stopped
+/// (SIGTERM, then waited for) and nothing of its answer is used. Whoever
+/// unwinds drops what it created (scratch databases); the command exits 130.
+class Interrupted : public BridgeError {
+ public:
+  using BridgeError::BridgeError;
+};
+
 /// The interpreter: $STRATA_PYTHON, else /usr/bin/python3 (Debian's, which
 /// has python3-alembic; another python3 first on PATH may not).
 std::string python();
@@ -35,7 +43,9 @@ std::string script_path();
 /// `output_tail` (may be null) receives the last lines the process printed
 /// (env.py's logging, the project's prints), for a failure's context. The
 /// child's standard input is /dev/null; its output goes to a temporary
-/// file, not to the terminal. Throws BridgeError.
+/// file, not to the terminal. While it runs, SIGINT and SIGTERM are caught
+/// (the previous handlers are restored after): the child is stopped and
+/// Interrupted is thrown. Throws BridgeError.
 nlohmann::json call(const std::string& command, const nlohmann::json& request,
                     std::string* output_tail = nullptr);
 

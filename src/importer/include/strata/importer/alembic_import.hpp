@@ -39,12 +39,20 @@ struct ImportOptions {
 
 /// What happened to one Alembic revision in one Strata database.
 struct ImportedRevision {
-  enum class Status { Written, Kept, Review, Failed, NotReached };
+  /// Written: a new file (or rewritten with --force). Kept: imported before
+  /// and left as it is (unchanged, or edited by hand). Changed: imported
+  /// before, nobody edited it, but Alembic's SQL for it is different now
+  /// (the .py changed): left as it is, --force rewrites it. Review: written,
+  /// awaits a person. Failed: Alembic's own run of it failed, or its id
+  /// cannot be a Strata id. NotReached: Alembic stopped before it, or it
+  /// builds on a revision that was not imported.
+  enum class Status { Written, Kept, Changed, Review, Failed, NotReached };
   std::string id;
   std::string file;    ///< the Strata file (Written, Kept, Review)
   std::string source;  ///< the Alembic .py file
   Status status = Status::Written;
-  std::string reason;  ///< Review: why; Failed: Alembic's error; NotReached: which revision stopped it
+  std::string reason;  ///< Review: why; Failed: Alembic's error; NotReached: which revision stopped it;
+                       ///< Kept/Written: "edited by hand", "your edited version is in X.orig"
 };
 
 struct DatabaseImport {
@@ -71,5 +79,11 @@ ImportReport import_alembic(const ImportOptions& options, dialect::PluginRegistr
 
 /// The report as the command prints it.
 void print_report(const ImportReport& report, std::ostream& out);
+/// The report as one JSON document (--json): {"ini", "config",
+/// "config_action", "exit_code", "databases": [{"name", "folder",
+/// "dialects", "notes", "revisions": [{"id", "file", "source", "status",
+/// "reason"}]}]}; status is written, kept, changed, review, failed or
+/// not_reached.
+std::string report_json(const ImportReport& report);
 
 }  // namespace strata::importer
