@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "introspect.hpp"
 #include "statement_splitter.hpp"
 #include "statement_traits.hpp"
 #include "strata/dialect_abi.h"
@@ -530,6 +531,23 @@ uint32_t statement_traits_entry(const char* statement, size_t length) {
   }
 }
 
+// ABI 1.2: the catalog of the connected database (introspect.cpp). Only
+// reads information_schema on the session as it is: no transaction is
+// begun, committed or rolled back.
+strata_status introspect_entry(strata_conn* c, const char* options, strata_string_list** out,
+                               strata_error** error) {
+  auto* conn = reinterpret_cast<Conn*>(c);
+  try {
+    *out = nullptr;
+    if (conn->broken) return broken_error(error);
+    const std::string json = strata::mysql::introspect(*conn->db, options ? options : "");
+    *out = strata::plugin::new_string_list({json});
+    if (!*out) throw std::bad_alloc();
+    return STRATA_OK;
+  }
+  STRATA_MYSQL_CATCH(conn)
+}
+
 }  // namespace
 
 extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(void) {
@@ -560,6 +578,7 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.script_statement = script_statement;
     a.script_preamble = script_preamble;
     a.statement_traits = statement_traits_entry;
+    a.introspect = introspect_entry;
     return a;
   }();
   return &api;

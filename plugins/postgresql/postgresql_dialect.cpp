@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "introspect.hpp"
 #include "statement_splitter.hpp"
 #include "statement_traits.hpp"
 #include "strata/dialect_abi.h"
@@ -609,6 +610,22 @@ strata_status partial_effects(strata_conn* c, const char* statement, size_t leng
   }
 }
 
+// ABI 1.2: the catalog document (introspect.cpp). Runs on the session as
+// it is, inside or outside the run's transaction; never commits or rolls
+// back.
+strata_status introspect(strata_conn* c, const char* options, strata_string_list** out, strata_error** error) {
+  Conn* conn = as_conn(c);
+  try {
+    *out = nullptr;
+    if (conn->broken) throw pqxx::broken_connection("the connection was lost earlier");
+    *out = strata::plugin::new_string_list({strata::postgresql::introspect(*conn->db, options ? options : "")});
+    if (!*out) throw std::bad_alloc();
+    return STRATA_OK;
+  } catch (...) {
+    return fail(error, conn);
+  }
+}
+
 // ABI 1.1: classification needs no connection and cannot fail; if it
 // throws anyway (out of memory), the cautious answer.
 uint32_t statement_traits_entry(const char* statement, size_t length) {
@@ -654,6 +671,7 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.script_preamble = script_preamble;
     a.statement_traits = statement_traits_entry;
     a.partial_effects = partial_effects;
+    a.introspect = introspect;
     return a;
   }();
   return &api;

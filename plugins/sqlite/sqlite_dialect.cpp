@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "introspect.hpp"
 #include "statement_splitter.hpp"
 #include "statement_traits.hpp"
 #include "strata/dialect_abi.h"
@@ -544,6 +545,11 @@ uint32_t statement_traits_entry(const char* statement, size_t length) {
   }
 }
 
+// ABI 1.2: the catalog document (introspect.cpp).
+strata_status introspect_entry(strata_conn* c, const char* options, strata_string_list** out, strata_error** error) {
+  return strata::sqlite::introspect(reinterpret_cast<Conn*>(c)->db, options, out, error);
+}
+
 }  // namespace
 
 extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(void) {
@@ -579,6 +585,7 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.script_statement = script_statement;
     a.script_preamble = script_preamble;
     a.statement_traits = statement_traits_entry;
+    a.introspect = introspect_entry;
     return a;
   }();
   return &api;

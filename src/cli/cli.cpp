@@ -84,6 +84,9 @@ const std::vector<Command>& commands() {
              ("branch-label", po::value<std::vector<std::string>>()->value_name("LABEL")->composing(), "branch label");
        },
        cmd_merge},
+      {"diff", "",
+       "Compare each database's schema with what its chain gives at the revision it is at (drift); exit 1 when they differ.",
+       nullptr, cmd_diff},
       {"import", "alembic",
        "Convert an Alembic project (alembic.ini, Python revisions) into revision files and alembic.toml, same ids and graph.",
        add_import_options, cmd_import},

@@ -144,6 +144,8 @@ int cmd_current(Context& ctx);
 int cmd_verify(Context& ctx);
 /// history --applied: the applied log of each database, newest first.
 int history_applied(Context& ctx);
+// schema_commands.cpp
+int cmd_diff(Context& ctx);
 // import_commands.cpp
 int cmd_import(Context& ctx);
 void add_import_options(po::options_description& d);

@@ -284,7 +284,10 @@ std::vector<std::string> Connection::partial_effects(const std::string& statemen
   if (!STRATA_API_HAS(api, partial_effects)) return {};
   strata_string_list* list = nullptr;
   strata_error* err = nullptr;
-  check(api->partial_effects(conn_, statement.data(), statement.size(), &list, &err), err);
+  // The status first: in check(call(&err), err) the compiler may read err
+  // before the call fills it in.
+  const strata_status st = api->partial_effects(conn_, statement.data(), statement.size(), &list, &err);
+  check(st, err);
   std::vector<std::string> out;
   if (list) {
     for (size_t i = 0; i < list->count; ++i) out.emplace_back(list->items[i] ? list->items[i] : "");
@@ -302,7 +305,8 @@ std::string Connection::introspect(const std::string& options_json) {
                                          "; use the plugin built with this strata");
   strata_string_list* list = nullptr;
   strata_error* err = nullptr;
-  check(api->introspect(conn_, options_json.c_str(), &list, &err), err);
+  const strata_status st = api->introspect(conn_, options_json.c_str(), &list, &err);
+  check(st, err);
   std::string out;
   if (list) {
     if (list->count > 0 && list->items[0]) out = list->items[0];

@@ -77,7 +77,7 @@ expect_bash() {  # LINE EXPECTED-SORTED-CANDIDATES
   if [[ $got == "$2" ]]; then echo "ok   bash [$1] -> $got"; else echo "FAIL bash [$1]: got [$got], expected [$2]"; fail=1; fi
 }
 expect_bash "strata up" "upgrade"
-expect_bash "strata d" "downgrade"
+expect_bash "strata d" "diff downgrade"
 expect_bash "strata --db " "analytics main"
 expect_bash "strata --db=an" "analytics"
 expect_bash "strata --env " "production staging"

@@ -1,0 +1,409 @@
+#include "strata/schema/diff.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+#include <tuple>
+
+namespace strata::schema {
+namespace {
+
+using K = Change::Kind;
+
+// ---- equality, as the diff sees it
+
+bool same(const Column& a, const Column& b) {
+  return a.normalized_type == b.normalized_type && a.nullable == b.nullable && a.default_expr == b.default_expr &&
+         a.identity == b.identity && a.autoincrement == b.autoincrement && a.collation == b.collation &&
+         a.comment == b.comment;
+}
+bool same(const IndexColumn& a, const IndexColumn& b) {
+  return a.column == b.column && a.expression == b.expression && a.descending == b.descending && a.prefix == b.prefix;
+}
+bool same(const Index& a, const Index& b) {
+  return a.name == b.name && a.unique == b.unique && a.where == b.where && a.method == b.method &&
+         std::equal(a.columns.begin(), a.columns.end(), b.columns.begin(), b.columns.end(),
+                    [](auto& x, auto& y) { return same(x, y); });
+}
+bool same(const KeyColumns& a, const KeyColumns& b) { return a.name == b.name && a.columns == b.columns; }
+bool same(const ForeignKey& a, const ForeignKey& b) {
+  return std::tie(a.name, a.columns, a.ref_schema, a.ref_table, a.ref_columns, a.on_delete, a.on_update,
+                  a.deferrable, a.initially_deferred) ==
+         std::tie(b.name, b.columns, b.ref_schema, b.ref_table, b.ref_columns, b.on_delete, b.on_update,
+                  b.deferrable, b.initially_deferred);
+}
+bool same(const Check& a, const Check& b) { return a.name == b.name && a.expression == b.expression; }
+
+// Constraints match by name when named, else by what they constrain.
+bool matches(const KeyColumns& a, const KeyColumns& b) {
+  return a.name || b.name ? a.name == b.name : a.columns == b.columns;
+}
+bool matches(const ForeignKey& a, const ForeignKey& b) {
+  return a.name || b.name ? a.name == b.name
+                          : std::tie(a.columns, a.ref_schema, a.ref_table, a.ref_columns) ==
+                                std::tie(b.columns, b.ref_schema, b.ref_table, b.ref_columns);
+}
+bool matches(const Check& a, const Check& b) { return a.name || b.name ? a.name == b.name : a.expression == b.expression; }
+bool matches(const Index& a, const Index& b) { return a.name == b.name; }
+
+template <class T>
+const T* match_in(const std::vector<T>& items, const T& x) {
+  for (auto& i : items)
+    if (matches(i, x)) return &i;
+  return nullptr;
+}
+
+std::string ref_table_of(const ForeignKey& fk) { return fk.ref_schema ? *fk.ref_schema + "." + fk.ref_table : fk.ref_table; }
+
+// ---- review rules
+
+// "varchar(255)" -> {"varchar", {255}}; "numeric(12,2)" -> {"numeric", {12, 2}}.
+std::pair<std::string, std::vector<long>> parse_type(const std::string& t) {
+  auto open = t.find('(');
+  if (open == std::string::npos || t.back() != ')') return {t, {}};
+  std::vector<long> args;
+  std::string inner = t.substr(open + 1, t.size() - open - 2);
+  size_t pos = 0;
+  while (pos <= inner.size()) {
+    size_t comma = inner.find(',', pos);
+    if (comma == std::string::npos) comma = inner.size();
+    std::string part = inner.substr(pos, comma - pos);
+    part.erase(std::remove_if(part.begin(), part.end(), [](unsigned char c) { return std::isspace(c); }), part.end());
+    if (part.empty() || !std::all_of(part.begin(), part.end(), [](unsigned char c) { return std::isdigit(c); }))
+      return {t, {}};
+    args.push_back(std::stol(part));
+    pos = comma + 1;
+  }
+  return {t.substr(0, open), args};
+}
+
+int integer_rank(const std::string& base) {
+  if (base == "tinyint") return 1;
+  if (base == "smallint") return 2;
+  if (base == "mediumint") return 3;
+  if (base == "integer") return 4;
+  if (base == "bigint") return 5;
+  return 0;
+}
+
+std::optional<std::string> narrowing(const Column& from, const Column& to) {
+  const std::string& a = from.normalized_type;
+  const std::string& b = to.normalized_type;
+  if (a == b) return std::nullopt;
+  auto [abase, aargs] = parse_type(a);
+  auto [bbase, bargs] = parse_type(b);
+  const std::string says = "narrows type " + a + " -> " + b + " (values that do not fit fail or are cut)";
+  if (abase == bbase && !aargs.empty() && aargs.size() == bargs.size()) {
+    for (size_t i = 0; i < aargs.size(); ++i)
+      if (bargs[i] < aargs[i]) return says;
+    return std::nullopt;
+  }
+  if (abase == bbase && !aargs.empty() && bargs.empty()) return std::nullopt;  // varchar(n) -> varchar
+  if (abase == bbase && aargs.empty() && !bargs.empty()) return says;           // varchar -> varchar(n)
+  int ra = integer_rank(abase), rb = integer_rank(bbase);
+  if (ra && rb) return rb < ra ? std::optional<std::string>(says) : std::nullopt;
+  if ((abase == "text" || abase == "clob" || abase.find("text") != std::string::npos) &&
+      (bbase == "varchar" || bbase == "char"))
+    return says;
+  if (abase == "varchar" && bbase == "char") return says;
+  // Any other change of type: the conversion may fail or lose data.
+  return "changes type " + a + " -> " + b + " (check the conversion keeps every value)";
+}
+
+std::string columns_text(const std::vector<std::string>& cols) {
+  std::string out;
+  for (auto& c : cols) out += (out.empty() ? "" : ", ") + c;
+  return "(" + out + ")";
+}
+
+class Differ {
+ public:
+  Differ(const Catalog& from, const Catalog& to) : from_(from), to_(to) {}
+
+  std::vector<Change> run() {
+    tables();
+    views();
+    sequences();
+    enums();
+    std::stable_sort(out_.begin(), out_.end(), [](const Change& a, const Change& b) { return a.kind < b.kind; });
+    return std::move(out_);
+  }
+
+ private:
+  Change& add(K kind, const std::string& table) {
+    out_.push_back({});
+    out_.back().kind = kind;
+    out_.back().table = table;
+    return out_.back();
+  }
+  Change& on(K kind, const Table& before, const Table& after) {
+    Change& c = add(kind, after.qualified());
+    c.table_before = before;
+    c.table_after = after;
+    return c;
+  }
+
+  void tables() {
+    std::set<std::string> dropped;
+    for (auto& t : from_.tables)
+      if (!to_.table(t.qualified())) dropped.insert(t.qualified());
+    for (auto& t : to_.tables) {
+      const Table* old = from_.table(t.qualified());
+      if (!old) {
+        Change& c = add(K::CreateTable, t.qualified());
+        c.table_after = t;
+        for (auto& fk : t.foreign_keys) {
+          Change& f = add(K::AddForeignKey, t.qualified());
+          f.table_after = t;
+          f.foreign_key = fk;
+        }
+        continue;
+      }
+      table(*old, t, dropped);
+    }
+    for (auto& t : from_.tables) {
+      if (!dropped.count(t.qualified())) continue;
+      Change& c = add(K::DropTable, t.qualified());
+      c.table_before = t;
+      c.review.push_back("destructive: drops table " + t.qualified() + " and its rows");
+      // Foreign keys of surviving tables that point at it go first.
+      for (auto& other : from_.tables) {
+        if (dropped.count(other.qualified())) continue;
+        for (auto& fk : other.foreign_keys)
+          if (ref_table_of(fk) == t.qualified() || (!fk.ref_schema && fk.ref_table == t.name)) {
+            bool already = std::any_of(out_.begin(), out_.end(), [&](const Change& x) {
+              return x.kind == K::DropForeignKey && x.table == other.qualified() && x.foreign_key &&
+                     matches(*x.foreign_key, fk);
+            });
+            if (!already) {
+              const Table* now = to_.table(other.qualified());
+              Change& f = on(K::DropForeignKey, other, now ? *now : other);
+              f.foreign_key = fk;
+            }
+          }
+      }
+    }
+  }
+
+  void table(const Table& a, const Table& b, const std::set<std::string>& dropped) {
+    // Columns.
+    std::vector<const Column*> added, removed;
+    for (auto& col : b.columns) {
+      const Column* old = a.column(col.name);
+      if (!old) {
+        added.push_back(&col);
+        continue;
+      }
+      if (same(*old, col)) continue;
+      Change& c = on(K::AlterColumn, a, b);
+      c.column_before = *old;
+      c.column_after = col;
+      if (auto n = narrowing(*old, col)) c.review.push_back("column " + col.name + ": " + *n);
+      if (old->nullable && !col.nullable)
+        c.review.push_back("column " + col.name + " becomes NOT NULL: fails while a row holds NULL");
+    }
+    for (auto& col : a.columns)
+      if (!b.column(col.name)) removed.push_back(&col);
+    for (auto* col : added) {
+      Change& c = on(K::AddColumn, a, b);
+      c.column_after = *col;
+      if (!col->nullable && !col->default_expr && !col->identity && !col->autoincrement)
+        c.review.push_back("column " + col->name + " is NOT NULL without a default: fails on a table with rows");
+    }
+    for (auto* col : removed) {
+      Change& c = on(K::DropColumn, a, b);
+      c.column_before = *col;
+      c.review.push_back("destructive: drops column " + a.qualified() + "." + col->name + " and its values");
+    }
+    // A column that goes while one of the same type comes: perhaps a rename.
+    for (auto* gone : removed)
+      for (auto* come : added)
+        if (gone->normalized_type == come->normalized_type) {
+          const std::string q = "rename of " + gone->name + " to " + come->name + "?";
+          for (auto& c : out_)
+            if (c.table == b.qualified() && ((c.kind == K::DropColumn && c.column_before->name == gone->name) ||
+                                             (c.kind == K::AddColumn && c.column_after->name == come->name)))
+              c.review.push_back(q);
+        }
+    // Primary key.
+    if (a.primary_key && (!b.primary_key || !same(*a.primary_key, *b.primary_key))) {
+      Change& c = on(K::DropPrimaryKey, a, b);
+      c.key = *a.primary_key;
+    }
+    if (b.primary_key && (!a.primary_key || !same(*a.primary_key, *b.primary_key))) {
+      Change& c = on(K::AddPrimaryKey, a, b);
+      c.key = *b.primary_key;
+    }
+    constraints(a, b, a.unique_constraints, b.unique_constraints, K::DropUnique, K::AddUnique,
+                [](Change& c, const KeyColumns& k) { c.key = k; });
+    constraints(a, b, a.checks, b.checks, K::DropCheck, K::AddCheck, [](Change& c, const Check& k) { c.check = k; });
+    constraints(a, b, a.indexes, b.indexes, K::DropIndex, K::CreateIndex, [](Change& c, const Index& k) { c.index = k; });
+    constraints(a, b, a.foreign_keys, b.foreign_keys, K::DropForeignKey, K::AddForeignKey,
+                [](Change& c, const ForeignKey& k) { c.foreign_key = k; });
+    (void)dropped;
+    if (a.comment != b.comment) on(K::SetTableComment, a, b);
+  }
+
+  template <class T, class Set>
+  void constraints(const Table& a, const Table& b, const std::vector<T>& before, const std::vector<T>& after, K drop,
+                   K create, Set set) {
+    for (auto& x : before) {
+      const T* now = match_in(after, x);
+      if (now && same(*now, x)) continue;
+      set(on(drop, a, b), x);
+    }
+    for (auto& x : after) {
+      const T* was = match_in(before, x);
+      if (was && same(*was, x)) continue;
+      set(on(create, a, b), x);
+    }
+  }
+
+  void views() {
+    for (auto& v : from_.views) {
+      auto it = std::find_if(to_.views.begin(), to_.views.end(), [&](auto& w) { return w.qualified() == v.qualified(); });
+      if (it != to_.views.end() && it->definition == v.definition) continue;
+      Change& c = add(K::DropView, "");
+      c.view = v;
+    }
+    for (auto& v : to_.views) {
+      auto it = std::find_if(from_.views.begin(), from_.views.end(), [&](auto& w) { return w.qualified() == v.qualified(); });
+      if (it != from_.views.end() && it->definition == v.definition) continue;
+      Change& c = add(K::CreateView, "");
+      c.view = v;
+    }
+  }
+
+  void sequences() {
+    for (auto& s : to_.sequences) {
+      auto it = std::find_if(from_.sequences.begin(), from_.sequences.end(),
+                             [&](auto& w) { return w.qualified() == s.qualified(); });
+      if (it == from_.sequences.end()) {
+        add(K::CreateSequence, "").sequence = s;
+      } else if (std::tie(it->type, it->increment, it->min, it->max, it->cycle, it->owned_by) !=
+                 std::tie(s.type, s.increment, s.min, s.max, s.cycle, s.owned_by)) {
+        add(K::AlterSequence, "").sequence = s;
+      }
+    }
+    for (auto& s : from_.sequences)
+      if (std::none_of(to_.sequences.begin(), to_.sequences.end(), [&](auto& w) { return w.qualified() == s.qualified(); })) {
+        Change& c = add(K::DropSequence, "");
+        c.sequence = s;
+        c.review.push_back("destructive: drops sequence " + s.qualified() + " and its position");
+      }
+  }
+
+  void enums() {
+    for (auto& e : to_.enums) {
+      auto it = std::find_if(from_.enums.begin(), from_.enums.end(), [&](auto& w) { return w.qualified() == e.qualified(); });
+      if (it == from_.enums.end()) {
+        add(K::CreateEnum, "").enum_type = e;
+        continue;
+      }
+      for (auto& v : e.values)
+        if (std::find(it->values.begin(), it->values.end(), v) == it->values.end()) {
+          Change& c = add(K::AddEnumValue, "");
+          c.enum_type = e;
+          c.enum_value = v;
+        }
+      for (auto& v : it->values)
+        if (std::find(e.values.begin(), e.values.end(), v) == e.values.end()) {
+          Change& c = add(K::DropEnum, "");
+          c.enum_type = *it;
+          c.enum_value = v;
+          c.review.push_back("enum " + e.qualified() + " loses value '" + v +
+                             "': PostgreSQL cannot drop an enum value; recreate the type by hand");
+        }
+    }
+    for (auto& e : from_.enums)
+      if (std::none_of(to_.enums.begin(), to_.enums.end(), [&](auto& w) { return w.qualified() == e.qualified(); })) {
+        Change& c = add(K::DropEnum, "");
+        c.enum_type = e;
+        c.review.push_back("destructive: drops type " + e.qualified());
+      }
+  }
+
+  const Catalog& from_;
+  const Catalog& to_;
+  std::vector<Change> out_;
+};
+
+std::string column_text(const Column& c) {
+  std::string out = c.name + " " + c.normalized_type;
+  if (!c.nullable) out += " NOT NULL";
+  if (c.default_expr) out += " DEFAULT " + *c.default_expr;
+  return out;
+}
+
+}  // namespace
+
+std::string Change::kind_name() const {
+  switch (kind) {
+    case K::DropView: return "drop_view";
+    case K::DropForeignKey: return "drop_foreign_key";
+    case K::DropIndex: return "drop_index";
+    case K::DropUnique: return "drop_unique";
+    case K::DropCheck: return "drop_check";
+    case K::DropPrimaryKey: return "drop_primary_key";
+    case K::CreateEnum: return "create_enum";
+    case K::AddEnumValue: return "add_enum_value";
+    case K::CreateSequence: return "create_sequence";
+    case K::AlterSequence: return "alter_sequence";
+    case K::CreateTable: return "create_table";
+    case K::AddColumn: return "add_column";
+    case K::AlterColumn: return "alter_column";
+    case K::DropColumn: return "drop_column";
+    case K::AddPrimaryKey: return "add_primary_key";
+    case K::AddUnique: return "add_unique";
+    case K::AddCheck: return "add_check";
+    case K::CreateIndex: return "create_index";
+    case K::DropTable: return "drop_table";
+    case K::AddForeignKey: return "add_foreign_key";
+    case K::DropSequence: return "drop_sequence";
+    case K::DropEnum: return enum_value.empty() ? "drop_enum" : "drop_enum_value";
+    case K::CreateView: return "create_view";
+    case K::SetTableComment: return "set_table_comment";
+  }
+  return "?";
+}
+
+std::string Change::describe() const {
+  auto name_or = [](const std::optional<std::string>& n, const std::string& what) { return n ? *n : what; };
+  switch (kind) {
+    case K::CreateTable: return "create table " + table;
+    case K::DropTable: return "drop table " + table;
+    case K::AddColumn: return "add column " + table + "." + column_text(*column_after);
+    case K::DropColumn: return "drop column " + table + "." + column_before->name;
+    case K::AlterColumn: return "alter column " + table + "." + column_before->name + ": " +
+                                column_text(*column_before) + " -> " + column_text(*column_after);
+    case K::AddPrimaryKey: return "add primary key " + table + " " + columns_text(key->columns);
+    case K::DropPrimaryKey: return "drop primary key " + table + " " + columns_text(key->columns);
+    case K::AddUnique: return "add unique " + name_or(key->name, "") + " on " + table + " " + columns_text(key->columns);
+    case K::DropUnique: return "drop unique " + name_or(key->name, "") + " on " + table + " " + columns_text(key->columns);
+    case K::AddCheck: return "add check " + name_or(check->name, "") + " on " + table + " " + check->expression;
+    case K::DropCheck: return "drop check " + name_or(check->name, "") + " on " + table + " " + check->expression;
+    case K::CreateIndex: return "create index " + index->name + " on " + table;
+    case K::DropIndex: return "drop index " + index->name + " on " + table;
+    case K::AddForeignKey: return "add foreign key " + name_or(foreign_key->name, "") + " on " + table + " " +
+                                  columns_text(foreign_key->columns) + " -> " + ref_table_of(*foreign_key) + " " +
+                                  columns_text(foreign_key->ref_columns);
+    case K::DropForeignKey: return "drop foreign key " + name_or(foreign_key->name, "") + " on " + table + " " +
+                                   columns_text(foreign_key->columns);
+    case K::CreateView: return "create view " + view->qualified();
+    case K::DropView: return "drop view " + view->qualified();
+    case K::CreateSequence: return "create sequence " + sequence->qualified();
+    case K::AlterSequence: return "alter sequence " + sequence->qualified();
+    case K::DropSequence: return "drop sequence " + sequence->qualified();
+    case K::CreateEnum: return "create type " + enum_type->qualified();
+    case K::AddEnumValue: return "add value '" + enum_value + "' to type " + enum_type->qualified();
+    case K::DropEnum: return enum_value.empty() ? "drop type " + enum_type->qualified()
+                                                : "remove value '" + enum_value + "' from type " + enum_type->qualified();
+    case K::SetTableComment: return "set comment on table " + table;
+  }
+  return "?";
+}
+
+std::vector<Change> diff(const Catalog& from, const Catalog& to) { return Differ(from, to).run(); }
+
+}  // namespace strata::schema

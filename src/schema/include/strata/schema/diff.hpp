@@ -1,0 +1,88 @@
+#pragma once
+// The schema diff: two catalogs of one dialect in, the ordered list of
+// changes that turns the first into the second out. Pure (no database, no
+// dialect SQL): the plugins render changes as SQL, the commands print them.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "strata/schema/catalog.hpp"
+
+namespace strata::schema {
+
+/// One change, in the order it must be applied. `table` is the qualified
+/// table it belongs to ("" for enums, sequences and views); the payloads
+/// set are those its kind needs (create_table: table_after; drop_table:
+/// table_before; alter_column: column_before and column_after; ...).
+/// table_before/table_after are also set for every change on an existing
+/// table, so a dialect that rebuilds tables (SQLite) has the whole picture.
+struct Change {
+  enum class Kind {
+    DropView,
+    DropForeignKey,
+    DropIndex,
+    DropUnique,
+    DropCheck,
+    DropPrimaryKey,
+    CreateEnum,
+    AddEnumValue,
+    CreateSequence,
+    AlterSequence,
+    CreateTable,
+    AddColumn,
+    AlterColumn,
+    DropColumn,
+    AddPrimaryKey,
+    AddUnique,
+    AddCheck,
+    CreateIndex,
+    DropTable,
+    AddForeignKey,
+    DropSequence,
+    DropEnum,
+    CreateView,
+    SetTableComment,
+  };
+  Kind kind;
+  std::string table;
+  std::optional<Table> table_before, table_after;
+  std::optional<Column> column_before, column_after;
+  std::optional<Index> index;
+  std::optional<KeyColumns> key;  ///< primary key or unique constraint
+  std::optional<ForeignKey> foreign_key;
+  std::optional<Check> check;
+  std::optional<View> view;
+  std::optional<Sequence> sequence;
+  std::optional<Enum> enum_type;
+  std::string enum_value;  ///< AddEnumValue
+  /// Why a person must look before this runs ("destructive: drops table
+  /// users and its rows", "rename of name to full_name?", "narrows type
+  /// varchar(255) -> varchar(50)"): the -- REVIEW lines of a generated
+  /// revision. Empty when the change is safe to apply as is.
+  std::vector<std::string> review;
+
+  /// One line for people: "add column users.email varchar(255) NOT NULL".
+  std::string describe() const;
+  /// Kind as snake_case ("add_column"), for JSON.
+  std::string kind_name() const;
+};
+
+/// What turns `from` into `to`, in dependency order:
+///   views that change or go are dropped first, then foreign keys that
+///   change or go (also those pointing at a table that goes), then indexes,
+///   unique constraints, checks and primary keys that change or go; enums
+///   and sequences are created; tables created (without their foreign
+///   keys), columns added, altered and dropped, keys, checks and indexes
+///   created; tables dropped; foreign keys added (after every table they
+///   point at exists); sequences and enums dropped; views created; comments.
+/// A table, column, index, view, sequence or enum is matched by name; an
+/// unnamed constraint by its content (columns, expression). Equal catalogs
+/// give no changes. Review rules: dropping a table or column is
+/// "destructive"; a column dropped while one of the same normalized type is
+/// added to the same table is "rename of X to Y?" on both; a narrowing type
+/// change (shorter varchar/char, smaller integer, less numeric precision or
+/// scale, text to varchar) and NULL -> NOT NULL are flagged; removing an enum
+/// value (PostgreSQL cannot) is flagged.
+std::vector<Change> diff(const Catalog& from, const Catalog& to);
+
+}  // namespace strata::schema

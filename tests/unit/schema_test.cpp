@@ -1,0 +1,290 @@
+// The schema engine's pure core: catalog JSON and the diff, no database.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "strata/schema/catalog.hpp"
+#include "strata/schema/diff.hpp"
+
+using namespace strata::schema;
+using K = Change::Kind;
+
+namespace {
+
+Column col(const std::string& name, const std::string& type, bool nullable = true,
+           std::optional<std::string> def = std::nullopt) {
+  Column c;
+  c.name = name;
+  c.type = type;
+  c.normalized_type = type;
+  c.nullable = nullable;
+  c.default_expr = std::move(def);
+  return c;
+}
+
+Table table(const std::string& name, std::vector<Column> cols) {
+  Table t;
+  t.name = name;
+  t.columns = std::move(cols);
+  t.primary_key = KeyColumns{std::nullopt, {t.columns.front().name}};
+  return t;
+}
+
+Catalog catalog(std::vector<Table> tables) {
+  Catalog c;
+  c.dialect = "postgresql";
+  c.tables = std::move(tables);
+  return c;
+}
+
+std::vector<std::string> described(const std::vector<Change>& changes) {
+  std::vector<std::string> out;
+  for (auto& c : changes) out.push_back(c.describe());
+  return out;
+}
+
+size_t position(const std::vector<Change>& changes, K kind, const std::string& table = "") {
+  for (size_t i = 0; i < changes.size(); ++i)
+    if (changes[i].kind == kind && (table.empty() || changes[i].table == table)) return i;
+  return changes.size();
+}
+
+bool has_review(const Change& c, const std::string& part) {
+  return std::any_of(c.review.begin(), c.review.end(), [&](auto& r) { return r.find(part) != std::string::npos; });
+}
+
+Table users() {
+  Table t = table("users", {col("id", "bigint", false), col("email", "varchar(255)", false), col("name", "text")});
+  t.unique_constraints.push_back({std::string("uq_users_email"), {"email"}});
+  Index ix;
+  ix.name = "ix_users_name";
+  ix.columns.push_back({std::string("name"), std::nullopt, false, std::nullopt});
+  t.indexes.push_back(ix);
+  return t;
+}
+
+Table orders() {
+  Table t = table("orders", {col("id", "bigint", false), col("user_id", "bigint", false), col("total", "numeric(12,2)")});
+  ForeignKey fk;
+  fk.name = "fk_orders_user_id";
+  fk.columns = {"user_id"};
+  fk.ref_table = "users";
+  fk.ref_columns = {"id"};
+  fk.on_delete = "CASCADE";
+  t.foreign_keys.push_back(fk);
+  t.checks.push_back({std::string("ck_total"), "(total >= 0)"});
+  return t;
+}
+
+}  // namespace
+
+TEST(SchemaDiff, EqualCatalogsGiveNoChanges) {
+  EXPECT_TRUE(diff(catalog({users(), orders()}), catalog({users(), orders()})).empty());
+  EXPECT_TRUE(diff(catalog({}), catalog({})).empty());
+}
+
+TEST(SchemaDiff, NewTablesAreCreatedBeforeTheForeignKeysBetweenThem) {
+  auto changes = diff(catalog({}), catalog({orders(), users()}));
+  ASSERT_EQ(changes.size(), 3u) << ::testing::PrintToString(described(changes));
+  EXPECT_EQ(changes[0].kind, K::CreateTable);
+  EXPECT_EQ(changes[1].kind, K::CreateTable);
+  EXPECT_EQ(changes[2].kind, K::AddForeignKey);
+  EXPECT_EQ(changes[2].table, "orders");
+  EXPECT_EQ(changes[2].describe(), "add foreign key fk_orders_user_id on orders (user_id) -> users (id)");
+  EXPECT_TRUE(changes[0].review.empty());
+}
+
+TEST(SchemaDiff, DroppingATableDropsForeignKeysPointingAtItFirstAndIsDestructive) {
+  Table o = orders();
+  Table o_without_fk = o;
+  o_without_fk.foreign_keys.clear();
+  auto changes = diff(catalog({users(), o}), catalog({o_without_fk}));
+  size_t drop_fk = position(changes, K::DropForeignKey, "orders");
+  size_t drop_table = position(changes, K::DropTable, "users");
+  ASSERT_LT(drop_fk, changes.size()) << ::testing::PrintToString(described(changes));
+  ASSERT_LT(drop_table, changes.size());
+  EXPECT_LT(drop_fk, drop_table);
+  EXPECT_TRUE(has_review(changes[drop_table], "destructive: drops table users"));
+  // Only one drop of that foreign key, though both rules find it.
+  EXPECT_EQ(std::count_if(changes.begin(), changes.end(), [](auto& c) { return c.kind == K::DropForeignKey; }), 1);
+}
+
+TEST(SchemaDiff, ColumnsAddedDroppedAndAlteredWithTheirReviews) {
+  Table a = users();
+  Table b = users();
+  b.columns[2] = col("name", "varchar(50)");                     // text -> varchar(50): narrowing
+  b.columns[1] = col("email", "varchar(255)", false, "'x'");     // default added: safe
+  b.columns.push_back(col("age", "integer", false));             // NOT NULL, no default
+  b.columns.push_back(col("nick", "text", true));
+  auto changes = diff(catalog({a}), catalog({b}));
+  auto alter_name = std::find_if(changes.begin(), changes.end(), [](auto& c) {
+    return c.kind == K::AlterColumn && c.column_after->name == "name";
+  });
+  ASSERT_NE(alter_name, changes.end());
+  EXPECT_TRUE(has_review(*alter_name, "narrows type text -> varchar(50)")) << ::testing::PrintToString(alter_name->review);
+  auto alter_email = std::find_if(changes.begin(), changes.end(), [](auto& c) {
+    return c.kind == K::AlterColumn && c.column_after->name == "email";
+  });
+  ASSERT_NE(alter_email, changes.end());
+  EXPECT_TRUE(alter_email->review.empty());
+  auto add_age = std::find_if(changes.begin(), changes.end(), [](auto& c) {
+    return c.kind == K::AddColumn && c.column_after->name == "age";
+  });
+  ASSERT_NE(add_age, changes.end());
+  EXPECT_TRUE(has_review(*add_age, "NOT NULL without a default"));
+  auto add_nick = std::find_if(changes.begin(), changes.end(), [](auto& c) {
+    return c.kind == K::AddColumn && c.column_after->name == "nick";
+  });
+  ASSERT_NE(add_nick, changes.end());
+  EXPECT_TRUE(add_nick->review.empty());
+  // Every change on an existing table carries the table before and after.
+  for (auto& c : changes) {
+    EXPECT_TRUE(c.table_before.has_value());
+    EXPECT_TRUE(c.table_after.has_value());
+  }
+}
+
+TEST(SchemaDiff, NarrowingAndWideningTypes) {
+  auto review_of = [](const std::string& from, const std::string& to) {
+    Table a = table("t", {col("id", "integer", false), col("c", from)});
+    Table b = table("t", {col("id", "integer", false), col("c", to)});
+    auto changes = diff(catalog({a}), catalog({b}));
+    return changes.empty() ? std::vector<std::string>{"(no change)"} : changes[0].review;
+  };
+  EXPECT_TRUE(review_of("varchar(255)", "varchar(300)").empty());
+  EXPECT_FALSE(review_of("varchar(255)", "varchar(20)").empty());
+  EXPECT_TRUE(review_of("integer", "bigint").empty());
+  EXPECT_FALSE(review_of("bigint", "integer").empty());
+  EXPECT_FALSE(review_of("numeric(12,2)", "numeric(12,1)").empty());
+  EXPECT_TRUE(review_of("numeric(10,2)", "numeric(12,2)").empty());
+  EXPECT_TRUE(review_of("varchar(20)", "varchar").empty());
+  EXPECT_FALSE(review_of("text", "varchar(100)").empty());
+  EXPECT_FALSE(review_of("text", "integer").empty());  // any other conversion: flagged
+}
+
+TEST(SchemaDiff, AColumnThatGoesWhileOneOfTheSameTypeComesIsAskedAboutAsARename) {
+  Table a = table("t", {col("id", "integer", false), col("name", "text")});
+  Table b = table("t", {col("id", "integer", false), col("full_name", "text")});
+  auto changes = diff(catalog({a}), catalog({b}));
+  ASSERT_EQ(changes.size(), 2u) << ::testing::PrintToString(described(changes));
+  EXPECT_EQ(changes[0].kind, K::AddColumn);
+  EXPECT_EQ(changes[1].kind, K::DropColumn);
+  EXPECT_TRUE(has_review(changes[0], "rename of name to full_name?"));
+  EXPECT_TRUE(has_review(changes[1], "rename of name to full_name?"));
+  EXPECT_TRUE(has_review(changes[1], "destructive: drops column t.name"));
+  // Different types: no rename question.
+  Table c = table("t", {col("id", "integer", false), col("age", "integer")});
+  auto other = diff(catalog({a}), catalog({c}));
+  for (auto& ch : other) EXPECT_FALSE(has_review(ch, "rename")) << ch.describe();
+}
+
+TEST(SchemaDiff, ChangedIndexesAndConstraintsAreDroppedThenCreated) {
+  Table a = users();
+  Table b = users();
+  b.indexes[0].where = "(name IS NOT NULL)";
+  b.unique_constraints[0].columns = {"email", "name"};
+  auto changes = diff(catalog({a}), catalog({b}));
+  size_t drop_index = position(changes, K::DropIndex), create_index = position(changes, K::CreateIndex);
+  size_t drop_unique = position(changes, K::DropUnique), add_unique = position(changes, K::AddUnique);
+  ASSERT_LT(create_index, changes.size()) << ::testing::PrintToString(described(changes));
+  EXPECT_LT(drop_index, create_index);
+  EXPECT_LT(drop_unique, add_unique);
+  EXPECT_EQ(changes.size(), 4u);
+}
+
+TEST(SchemaDiff, UnnamedConstraintsMatchByContent) {
+  Table a = table("t", {col("id", "integer", false), col("n", "integer")});
+  a.checks.push_back({std::nullopt, "(n > 0)"});
+  a.unique_constraints.push_back({std::nullopt, {"n"}});
+  Table b = a;
+  EXPECT_TRUE(diff(catalog({a}), catalog({b})).empty());
+  b.checks[0].expression = "(n > 1)";
+  auto changes = diff(catalog({a}), catalog({b}));
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].kind, K::DropCheck);
+  EXPECT_EQ(changes[1].kind, K::AddCheck);
+}
+
+TEST(SchemaDiff, PrimaryKeyChange) {
+  Table a = table("t", {col("id", "integer", false), col("k", "integer", false)});
+  Table b = a;
+  b.primary_key = KeyColumns{std::nullopt, {"id", "k"}};
+  auto changes = diff(catalog({a}), catalog({b}));
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].kind, K::DropPrimaryKey);
+  EXPECT_EQ(changes[1].kind, K::AddPrimaryKey);
+}
+
+TEST(SchemaDiff, ViewsAreDroppedFirstAndCreatedLast) {
+  Catalog a = catalog({users()});
+  a.views.push_back({std::nullopt, "v", "SELECT id FROM users"});
+  Catalog b = catalog({table("users", {col("id", "bigint", false)})});
+  b.views.push_back({std::nullopt, "v", "SELECT id, 1 AS one FROM users"});
+  auto changes = diff(a, b);
+  ASSERT_FALSE(changes.empty());
+  EXPECT_EQ(changes.front().kind, K::DropView);
+  EXPECT_EQ(changes.back().kind, K::CreateView);
+}
+
+TEST(SchemaDiff, EnumsAndSequences) {
+  Catalog a = catalog({});
+  a.enums.push_back({std::string("public"), "mood", {"sad", "ok"}});
+  a.sequences.push_back({std::string("public"), "old_seq", "bigint"});
+  Catalog b = catalog({table("people", {col("id", "integer", false), col("m", "mood")})});
+  b.enums.push_back({std::string("public"), "mood", {"sad", "ok", "happy"}});
+  b.enums.push_back({std::string("public"), "color", {"red"}});
+  b.sequences.push_back({std::string("public"), "order_no", "bigint"});
+  auto changes = diff(a, b);
+  size_t add_value = position(changes, K::AddEnumValue), create_enum = position(changes, K::CreateEnum);
+  size_t create_table = position(changes, K::CreateTable), drop_seq = position(changes, K::DropSequence);
+  ASSERT_LT(add_value, changes.size()) << ::testing::PrintToString(described(changes));
+  EXPECT_LT(add_value, create_table);
+  EXPECT_LT(create_enum, create_table);
+  EXPECT_LT(position(changes, K::CreateSequence), create_table);
+  ASSERT_LT(drop_seq, changes.size());
+  EXPECT_TRUE(has_review(changes[drop_seq], "destructive"));
+  EXPECT_EQ(changes[add_value].describe(), "add value 'happy' to type public.mood");
+  // Losing a value: PostgreSQL cannot, so it is flagged, never guessed.
+  auto back = diff(b, a);
+  auto lose = std::find_if(back.begin(), back.end(), [](auto& c) { return c.kind == K::DropEnum && !c.enum_value.empty(); });
+  ASSERT_NE(lose, back.end());
+  EXPECT_TRUE(has_review(*lose, "cannot drop an enum value"));
+}
+
+TEST(SchemaCatalog, JsonRoundTripKeepsEveryField) {
+  Catalog c = catalog({users(), orders()});
+  c.tables[0].schema = "public";
+  c.tables[0].comment = "people";
+  c.tables[0].columns[0].identity = "by default";
+  c.tables[0].columns[1].collation = "C";
+  c.tables[0].indexes[0].columns.push_back({std::nullopt, std::string("lower(name)"), true, 10});
+  c.tables[0].indexes[0].method = "btree";
+  c.tables[1].foreign_keys[0].deferrable = true;
+  c.views.push_back({std::string("public"), "v", "SELECT 1"});
+  c.sequences.push_back({std::string("public"), "s", "bigint", 5, 2, 1, 100, true, std::string("public.orders.id")});
+  c.enums.push_back({std::string("public"), "mood", {"a", "b"}});
+  const std::string text = to_json(c);
+  Catalog back = parse_catalog(text);
+  EXPECT_EQ(to_json(back), text);
+  EXPECT_TRUE(diff(c, back).empty());
+  EXPECT_EQ(back.tables[0].indexes[0].columns[1].prefix, 10);
+  EXPECT_EQ(back.sequences[0].owned_by, "public.orders.id");
+}
+
+TEST(SchemaCatalog, ParseErrorsNameThePath) {
+  auto error_of = [](const std::string& text) {
+    try {
+      parse_catalog(text);
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_EQ(error_of("{"), "catalog: not valid JSON");
+  EXPECT_EQ(error_of(R"({"format": 2})"), "catalog: format 2 (this strata reads format 1)");
+  const std::string missing_name = R"({"format":1,"dialect":"sqlite","tables":[{"schema":null}],"views":[],"sequences":[],"enums":[]})";
+  EXPECT_EQ(error_of(missing_name), ".tables[0].name: missing");
+  const std::string wrong_type =
+      R"({"format":1,"dialect":"sqlite","tables":[{"schema":null,"name":5}],"views":[],"sequences":[],"enums":[]})";
+  EXPECT_EQ(error_of(wrong_type), ".tables[0].name: expected a string");
+}
