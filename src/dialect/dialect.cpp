@@ -296,6 +296,27 @@ std::vector<std::string> Connection::partial_effects(const std::string& statemen
   return out;
 }
 
+std::vector<std::string> Plugin::render_changes(const std::string& changes_json) const {
+  if (!STRATA_API_HAS(api, render_changes))
+    throw DialectError(STRATA_ERROR, "the " + name + " plugin (" + path + ") cannot render schema changes: it was built "
+                                     "for dialect ABI " + std::to_string(api->abi_major) + "." +
+                                     std::to_string(api->abi_minor) + "; use the plugin built with this strata");
+  strata_string_list* list = nullptr;
+  strata_error* err = nullptr;
+  const strata_status st = api->render_changes(changes_json.c_str(), &list, &err);
+  if (st != STRATA_OK) {
+    std::string msg = err && err->message ? err->message : "unknown error";
+    if (err) api->error_free(err);
+    throw DialectError(st, msg);
+  }
+  std::vector<std::string> out;
+  if (list) {
+    for (size_t i = 0; i < list->count; ++i) out.emplace_back(list->items[i] ? list->items[i] : "");
+    api->string_list_free(list);
+  }
+  return out;
+}
+
 std::string Connection::introspect(const std::string& options_json) {
   const auto* api = plugin_.api;
   if (!STRATA_API_HAS(api, introspect))

@@ -1,5 +1,7 @@
 #include "strata/schema/catalog.hpp"
 
+#include "json_detail.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <stdexcept>
@@ -57,16 +59,30 @@ struct In {
   }
 };
 
+}  // namespace
+
+namespace detail {
 ordered_json opt(const std::optional<std::string>& v) { return v ? ordered_json(*v) : ordered_json(nullptr); }
 ordered_json opt(const std::optional<int64_t>& v) { return v ? ordered_json(*v) : ordered_json(nullptr); }
+}  // namespace detail
+using detail::opt;
+
+namespace {
 
 KeyColumns key_of(const In& in) { return {in.at("name").opt_str(), in.at("columns").strings()}; }
+}  // namespace
+
+namespace detail {
 ordered_json key_json(const KeyColumns& k) {
   ordered_json j;
   j["name"] = opt(k.name);
   j["columns"] = k.columns;
   return j;
 }
+}  // namespace detail
+using detail::key_json;
+
+namespace {
 
 template <class T>
 const T* find_named(const std::vector<T>& items, const std::string& qualified) {
@@ -177,88 +193,110 @@ Catalog parse_catalog(const std::string& text) {
   return c;
 }
 
+namespace detail {
+
+ordered_json column_json(const Column& col) {
+  ordered_json cj;
+  cj["name"] = col.name;
+  cj["type"] = col.type;
+  cj["normalized_type"] = col.normalized_type;
+  cj["nullable"] = col.nullable;
+  cj["default"] = opt(col.default_expr);
+  cj["identity"] = opt(col.identity);
+  cj["autoincrement"] = col.autoincrement;
+  cj["collation"] = opt(col.collation);
+  cj["comment"] = opt(col.comment);
+  return cj;
+}
+
+ordered_json index_json(const Index& i) {
+  ordered_json ij;
+  ij["name"] = i.name;
+  ij["unique"] = i.unique;
+  ij["columns"] = ordered_json::array();
+  for (auto& ic : i.columns) {
+    ordered_json cj;
+    cj["column"] = opt(ic.column);
+    cj["expression"] = opt(ic.expression);
+    cj["descending"] = ic.descending;
+    cj["prefix"] = opt(ic.prefix);
+    ij["columns"].push_back(std::move(cj));
+  }
+  ij["where"] = opt(i.where);
+  ij["method"] = opt(i.method);
+  return ij;
+}
+
+ordered_json foreign_key_json(const ForeignKey& f) {
+  ordered_json fj;
+  fj["name"] = opt(f.name);
+  fj["columns"] = f.columns;
+  fj["ref_schema"] = opt(f.ref_schema);
+  fj["ref_table"] = f.ref_table;
+  fj["ref_columns"] = f.ref_columns;
+  fj["on_delete"] = opt(f.on_delete);
+  fj["on_update"] = opt(f.on_update);
+  fj["deferrable"] = f.deferrable;
+  fj["initially_deferred"] = f.initially_deferred;
+  return fj;
+}
+
+ordered_json check_json(const Check& ch) { return {{"name", opt(ch.name)}, {"expression", ch.expression}}; }
+
+ordered_json table_json(const Table& t) {
+  ordered_json tj;
+  tj["schema"] = opt(t.schema);
+  tj["name"] = t.name;
+  tj["comment"] = opt(t.comment);
+  tj["columns"] = ordered_json::array();
+  for (auto& col : t.columns) tj["columns"].push_back(column_json(col));
+  tj["primary_key"] = t.primary_key ? key_json(*t.primary_key) : ordered_json(nullptr);
+  tj["unique_constraints"] = ordered_json::array();
+  for (auto& u : t.unique_constraints) tj["unique_constraints"].push_back(key_json(u));
+  tj["indexes"] = ordered_json::array();
+  for (auto& i : t.indexes) tj["indexes"].push_back(index_json(i));
+  tj["foreign_keys"] = ordered_json::array();
+  for (auto& f : t.foreign_keys) tj["foreign_keys"].push_back(foreign_key_json(f));
+  tj["checks"] = ordered_json::array();
+  for (auto& ch : t.checks) tj["checks"].push_back(check_json(ch));
+  return tj;
+}
+
+ordered_json view_json(const View& v) {
+  return {{"schema", opt(v.schema)}, {"name", v.name}, {"definition", v.definition}};
+}
+
+ordered_json sequence_json(const Sequence& s) {
+  ordered_json sj;
+  sj["schema"] = opt(s.schema);
+  sj["name"] = s.name;
+  sj["type"] = s.type;
+  sj["start"] = s.start;
+  sj["increment"] = s.increment;
+  sj["min"] = s.min;
+  sj["max"] = s.max;
+  sj["cycle"] = s.cycle;
+  sj["owned_by"] = opt(s.owned_by);
+  return sj;
+}
+
+ordered_json enum_json(const Enum& e) { return {{"schema", opt(e.schema)}, {"name", e.name}, {"values", e.values}}; }
+
+}  // namespace detail
+
 std::string to_json(const Catalog& c) {
+  using namespace detail;
   ordered_json root;
   root["format"] = 1;
   root["dialect"] = c.dialect;
   root["tables"] = ordered_json::array();
-  for (auto& t : c.tables) {
-    ordered_json tj;
-    tj["schema"] = opt(t.schema);
-    tj["name"] = t.name;
-    tj["comment"] = opt(t.comment);
-    tj["columns"] = ordered_json::array();
-    for (auto& col : t.columns) {
-      ordered_json cj;
-      cj["name"] = col.name;
-      cj["type"] = col.type;
-      cj["normalized_type"] = col.normalized_type;
-      cj["nullable"] = col.nullable;
-      cj["default"] = opt(col.default_expr);
-      cj["identity"] = opt(col.identity);
-      cj["autoincrement"] = col.autoincrement;
-      cj["collation"] = opt(col.collation);
-      cj["comment"] = opt(col.comment);
-      tj["columns"].push_back(std::move(cj));
-    }
-    tj["primary_key"] = t.primary_key ? key_json(*t.primary_key) : ordered_json(nullptr);
-    tj["unique_constraints"] = ordered_json::array();
-    for (auto& u : t.unique_constraints) tj["unique_constraints"].push_back(key_json(u));
-    tj["indexes"] = ordered_json::array();
-    for (auto& i : t.indexes) {
-      ordered_json ij;
-      ij["name"] = i.name;
-      ij["unique"] = i.unique;
-      ij["columns"] = ordered_json::array();
-      for (auto& ic : i.columns) {
-        ordered_json cj;
-        cj["column"] = opt(ic.column);
-        cj["expression"] = opt(ic.expression);
-        cj["descending"] = ic.descending;
-        cj["prefix"] = opt(ic.prefix);
-        ij["columns"].push_back(std::move(cj));
-      }
-      ij["where"] = opt(i.where);
-      ij["method"] = opt(i.method);
-      tj["indexes"].push_back(std::move(ij));
-    }
-    tj["foreign_keys"] = ordered_json::array();
-    for (auto& f : t.foreign_keys) {
-      ordered_json fj;
-      fj["name"] = opt(f.name);
-      fj["columns"] = f.columns;
-      fj["ref_schema"] = opt(f.ref_schema);
-      fj["ref_table"] = f.ref_table;
-      fj["ref_columns"] = f.ref_columns;
-      fj["on_delete"] = opt(f.on_delete);
-      fj["on_update"] = opt(f.on_update);
-      fj["deferrable"] = f.deferrable;
-      fj["initially_deferred"] = f.initially_deferred;
-      tj["foreign_keys"].push_back(std::move(fj));
-    }
-    tj["checks"] = ordered_json::array();
-    for (auto& ch : t.checks) tj["checks"].push_back({{"name", opt(ch.name)}, {"expression", ch.expression}});
-    root["tables"].push_back(std::move(tj));
-  }
+  for (auto& t : c.tables) root["tables"].push_back(table_json(t));
   root["views"] = ordered_json::array();
-  for (auto& v : c.views)
-    root["views"].push_back({{"schema", opt(v.schema)}, {"name", v.name}, {"definition", v.definition}});
+  for (auto& v : c.views) root["views"].push_back(view_json(v));
   root["sequences"] = ordered_json::array();
-  for (auto& s : c.sequences) {
-    ordered_json sj;
-    sj["schema"] = opt(s.schema);
-    sj["name"] = s.name;
-    sj["type"] = s.type;
-    sj["start"] = s.start;
-    sj["increment"] = s.increment;
-    sj["min"] = s.min;
-    sj["max"] = s.max;
-    sj["cycle"] = s.cycle;
-    sj["owned_by"] = opt(s.owned_by);
-    root["sequences"].push_back(std::move(sj));
-  }
+  for (auto& s : c.sequences) root["sequences"].push_back(sequence_json(s));
   root["enums"] = ordered_json::array();
-  for (auto& e : c.enums) root["enums"].push_back({{"schema", opt(e.schema)}, {"name", e.name}, {"values", e.values}});
+  for (auto& e : c.enums) root["enums"].push_back(enum_json(e));
   return root.dump();
 }
 

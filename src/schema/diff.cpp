@@ -1,5 +1,7 @@
 #include "strata/schema/diff.hpp"
 
+#include "json_detail.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -405,5 +407,38 @@ std::string Change::describe() const {
 }
 
 std::vector<Change> diff(const Catalog& from, const Catalog& to) { return Differ(from, to).run(); }
+
+std::string changes_json(const std::string& dialect, const std::vector<Change>& changes) {
+  using namespace detail;
+  using nlohmann::ordered_json;
+  auto or_null = [](const auto& v, auto f) { return v ? f(*v) : ordered_json(nullptr); };
+  ordered_json root;
+  root["format"] = 1;
+  root["dialect"] = dialect;
+  root["changes"] = ordered_json::array();
+  for (auto& c : changes) {
+    const Table* t = c.table_after ? &*c.table_after : c.table_before ? &*c.table_before : nullptr;
+    ordered_json j;
+    j["kind"] = c.kind_name();
+    j["table"] = c.table;
+    j["schema"] = t ? opt(t->schema) : ordered_json(nullptr);
+    j["name"] = t ? ordered_json(t->name) : ordered_json(nullptr);
+    j["table_before"] = or_null(c.table_before, table_json);
+    j["table_after"] = or_null(c.table_after, table_json);
+    j["column_before"] = or_null(c.column_before, column_json);
+    j["column_after"] = or_null(c.column_after, column_json);
+    j["index"] = or_null(c.index, index_json);
+    j["key"] = or_null(c.key, key_json);
+    j["foreign_key"] = or_null(c.foreign_key, foreign_key_json);
+    j["check"] = or_null(c.check, check_json);
+    j["view"] = or_null(c.view, view_json);
+    j["sequence"] = or_null(c.sequence, sequence_json);
+    j["enum"] = or_null(c.enum_type, enum_json);
+    j["enum_value"] = c.enum_value.empty() ? ordered_json(nullptr) : ordered_json(c.enum_value);
+    j["review"] = c.review;
+    root["changes"].push_back(std::move(j));
+  }
+  return root.dump();
+}
 
 }  // namespace strata::schema

@@ -271,6 +271,16 @@ typedef struct strata_dialect_api {
    * host then says "this plugin cannot introspect". */
   strata_status (*introspect)(strata_conn* conn, const char* options, strata_string_list** out,
                               strata_error** error);
+
+  /* SQL for schema changes, without a connection: `changes` is the
+   * NUL-terminated document strata/schema/diff.hpp's changes_json() writes
+   * ({"format": 1, "dialect": ..., "changes": [...]}, in the order to
+   * apply). `out` receives the statements in order, one per item, without
+   * a terminating ';' (several items may serve one change: SQLite rebuilds
+   * a table it cannot ALTER with create / copy / drop / rename / indexes).
+   * A change the dialect cannot express is STRATA_ERROR naming it. May be
+   * NULL: the host says the plugin cannot render. */
+  strata_status (*render_changes)(const char* changes, strata_string_list** out, strata_error** error);
 } strata_dialect_api;
 
 /* Size of a 1.0 table: every later field is optional for the host. */

@@ -53,6 +53,10 @@ struct Plugin {
   std::string script_statement(const std::string& statement) const;
   /// What an offline script for these connection settings starts with.
   std::string script_preamble(const struct ConnectOptions& options) const;
+  /// The statements for a changes document (strata/schema/diff.hpp
+  /// changes_json), in order, each without its ';'. Throws DialectError,
+  /// also when the plugin predates render_changes ("cannot render").
+  std::vector<std::string> render_changes(const std::string& changes_json) const;
 };
 
 /// Thrown when a plugin cannot be found or is refused. The message names the

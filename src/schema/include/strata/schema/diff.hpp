@@ -85,4 +85,28 @@ struct Change {
 /// value (PostgreSQL cannot) is flagged.
 std::vector<Change> diff(const Catalog& from, const Catalog& to);
 
+/// The changes as the JSON document a plugin's render_changes() reads:
+///   {"format": 1, "dialect": D, "changes": [
+///     {"kind": "add_column",            Change::kind_name()
+///      "table": "public.users" | "",    qualified, as Table::qualified()
+///      "schema": "public" | null, "name": "users" | null,   the table's parts
+///      "table_before": TABLE | null,    catalog format-1 table objects
+///      "table_after": TABLE | null,
+///      "column_before": COLUMN | null, "column_after": COLUMN | null,
+///      "index": INDEX | null, "key": {"name", "columns"} | null,
+///      "foreign_key": FK | null, "check": CHECK | null,
+///      "view": VIEW | null, "sequence": SEQUENCE | null, "enum": ENUM | null,
+///      "enum_value": "happy" | null,    add_enum_value, drop_enum_value
+///      "review": ["destructive: ...", ...]}, ...]}
+/// Every key is always present. Objects are in the catalog's format
+/// (catalog.hpp). Kinds: drop_view, drop_foreign_key, drop_index,
+/// drop_unique, drop_check, drop_primary_key, create_enum, add_enum_value,
+/// create_sequence, alter_sequence, create_table (table_after: the whole
+/// table without its foreign keys, which follow as add_foreign_key),
+/// add_column, alter_column, drop_column, add_primary_key, add_unique,
+/// add_check, create_index, drop_table (table_before), add_foreign_key,
+/// drop_sequence, drop_enum, drop_enum_value, create_view,
+/// set_table_comment.
+std::string changes_json(const std::string& dialect, const std::vector<Change>& changes);
+
 }  // namespace strata::schema
