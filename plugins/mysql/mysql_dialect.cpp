@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "introspect.hpp"
+#include "render.hpp"
 #include "statement_splitter.hpp"
 #include "statement_traits.hpp"
 #include "strata/dialect_abi.h"
@@ -548,6 +549,18 @@ strata_status introspect_entry(strata_conn* c, const char* options, strata_strin
   STRATA_MYSQL_CATCH(conn)
 }
 
+// ABI 1.2: the DDL for a changes document (render.cpp). Needs no connection.
+strata_status render_changes_entry(const char* changes, strata_string_list** out, strata_error** error) {
+  Conn* conn = nullptr;
+  try {
+    *out = nullptr;
+    *out = strata::plugin::new_string_list(strata::mysql::render_changes(changes ? changes : ""));
+    if (!*out) throw std::bad_alloc();
+    return STRATA_OK;
+  }
+  STRATA_MYSQL_CATCH(conn)
+}
+
 }  // namespace
 
 extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(void) {
@@ -579,6 +592,7 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.script_preamble = script_preamble;
     a.statement_traits = statement_traits_entry;
     a.introspect = introspect_entry;
+    a.render_changes = render_changes_entry;
     return a;
   }();
   return &api;

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "introspect.hpp"
+#include "render.hpp"
 #include "statement_splitter.hpp"
 #include "statement_traits.hpp"
 #include "strata/dialect_abi.h"
@@ -672,6 +673,7 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.statement_traits = statement_traits_entry;
     a.partial_effects = partial_effects;
     a.introspect = introspect;
+    a.render_changes = strata::postgresql::render_changes_entry;
     return a;
   }();
   return &api;

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "introspect.hpp"
+#include "render.hpp"
 #include "statement_splitter.hpp"
 #include "statement_traits.hpp"
 #include "strata/dialect_abi.h"
@@ -586,6 +587,7 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.script_preamble = script_preamble;
     a.statement_traits = statement_traits_entry;
     a.introspect = introspect_entry;
+    a.render_changes = strata::sqlite::render_changes;
     return a;
   }();
   return &api;

@@ -17,6 +17,11 @@ Commands:
                     options, env.py's environment variables, every revision's
                     identity (id, down revisions, labels, depends_on, message,
                     Create Date, file) and Python source. No database.
+  sqlalchemy-ddl    The DDL SQLAlchemy's metadata.create_all() emits for a
+                    dialect, without a database (a mock engine): the
+                    desired schema of `models = "module:attribute"`.
+                    Request {"models", "dialect", "sys_path": [...]};
+                    answer {"statements": [...]}.
   alembic-record    Run the project's own env.py with Alembic against scratch
                     databases (one per engine) and record, per revision and
                     per engine, the SQL Alembic executes: upgrade to the
@@ -552,9 +557,50 @@ def record(request):
     }
 
 
+# --------------------------------------------------------------- models
+
+MOCK_URLS = {"postgresql": "postgresql+psycopg2://", "mysql": "mysql+pymysql://", "sqlite": "sqlite://"}
+
+
+def sqlalchemy_ddl(request):
+    import importlib
+    from sqlalchemy import MetaData, create_mock_engine
+    for path in reversed(request.get("sys_path", [])):
+        sys.path.insert(0, path)
+    spec = request["models"]
+    module_name, _, attr = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
+            raise BridgeError("models = %r: cannot import module %s (is its folder on PYTHONPATH? the "
+                              "config's folder is searched first)" % (spec, exc.name), kind="models")
+        raise
+    obj = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise BridgeError("models = %r: module %s has no attribute %s" % (spec, module_name, attr), kind="models")
+        obj = getattr(obj, part)
+    metadata = obj if isinstance(obj, MetaData) else getattr(obj, "metadata", None)
+    if not isinstance(metadata, MetaData):
+        raise BridgeError("models = %r: %s is not SQLAlchemy MetaData (nor has .metadata)" % (spec, attr),
+                          kind="models")
+    dialect = request["dialect"]
+    if dialect not in MOCK_URLS:
+        raise BridgeError("no SQLAlchemy dialect for %s" % dialect, kind="request")
+    statements = []
+
+    def executor(sql, *multiparams, **params):
+        statements.append(str(sql.compile(dialect=engine.dialect)).strip())
+
+    engine = create_mock_engine(MOCK_URLS[dialect], executor)
+    metadata.create_all(engine, checkfirst=False)
+    return {"statements": statements}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["alembic-describe", "alembic-record"])
+    parser.add_argument("command", choices=["alembic-describe", "alembic-record", "sqlalchemy-ddl"])
     parser.add_argument("--request", required=True)
     parser.add_argument("--response", required=True)
     args = parser.parse_args()
@@ -576,12 +622,15 @@ def main():
 
     # The project's code prints as it likes: keep it off our answer.
     sys.stdout = sys.stderr
-    os.chdir(os.path.dirname(os.path.abspath(request["ini"])))
+    if "ini" in request:
+        os.chdir(os.path.dirname(os.path.abspath(request["ini"])))
     try:
         import alembic  # noqa: F401  (named in the error when missing)
         import sqlalchemy  # noqa: F401
         if args.command == "alembic-describe":
             result = describe(request)
+        elif args.command == "sqlalchemy-ddl":
+            result = sqlalchemy_ddl(request)
         else:
             result = record(request)
     except ModuleNotFoundError as exc:
@@ -591,7 +640,7 @@ def main():
         err.update(exc.fields)
         answer({"ok": False, "error": err}, 0)
     except Exception as exc:
-        err = alembic_error(exc, os.path.dirname(os.path.abspath(request["ini"])))
+        err = alembic_error(exc, os.path.dirname(os.path.abspath(request.get("ini", "."))))
         err["kind"] = "alembic"
         answer({"ok": False, "error": err}, 0)
     result["ok"] = True

@@ -121,6 +121,29 @@ int cmd_revision(Context& ctx) {
   }
   rev.upgrade_sql = "";
   rev.downgrade_sql = "";
+  if (flag(ctx, "autogenerate")) {
+    std::vector<std::string> dialects = multi(ctx, "dialect");
+    for (auto& d : dialects) {
+      d = script::canonical_dialect(util::to_lower(d));
+      if (d != "sqlite" && d != "postgresql" && d != "mysql")
+        throw UserError("--dialect " + d + ": unknown dialect (sqlite, postgresql, mysql)");
+    }
+    if (dialects.empty()) {
+      if (!db.url_error.empty()) throw UserError(db.url_error + " (or give --dialect)");
+      dialects.push_back(db.url.dialect);
+    }
+    const std::string against = ctx.vm.count("against-url") ? ctx.vm["against-url"].as<std::string>() : "";
+    auto gen = autogenerate(ctx, cfg, db, dialects, against);
+    if (!gen.any) {
+      if (!ctx.globals.json) ctx.out << "No changes in schema detected.\n";
+      else ctx.out << nlohmann::json{{"command", "revision"}, {"database", db.name}, {"revision", nullptr}}.dump(2) << "\n";
+      return 0;
+    }
+    if (!ctx.globals.json)
+      for (auto& line : gen.summary) ctx.out << "Detected " << line << "\n";
+    rev.upgrade_by_dialect = gen.upgrade;
+    rev.downgrade_by_dialect = gen.downgrade;
+  }
   std::string folder = ctx.vm.count("version-path") ? ctx.vm["version-path"].as<std::string>() : db.location;
   print_written(ctx, "revision", db, rev.id, write_revision(ctx, folder, rev));
   return 0;

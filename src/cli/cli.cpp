@@ -31,7 +31,10 @@ const std::vector<Command>& commands() {
              ("branch-label", po::value<std::vector<std::string>>()->value_name("LABEL")->composing(), "branch label for the new revision (repeatable)")
              ("depends-on", po::value<std::vector<std::string>>()->value_name("REV")->composing(), "revision the new one depends on (repeatable)")
              ("splice", po::bool_switch(), "allow --head to name a non-head revision (starts a branch)")
-             ("version-path", po::value<std::string>()->value_name("DIR"), "folder to write the file to (default: the database's location)");
+             ("version-path", po::value<std::string>()->value_name("DIR"), "folder to write the file to (default: the database's location)")
+             ("autogenerate", po::bool_switch(), "write the SQL that takes the chain's head to the desired schema (schema or models), and back")
+             ("dialect", po::value<std::vector<std::string>>()->value_name("D[,D2]")->composing(), "with --autogenerate: a section per dialect (default: the database URL's)")
+             ("against-url", po::value<std::string>()->value_name("URL"), "with --autogenerate: compare with this live database (at the chain's heads) instead of a scratch replay");
        },
        cmd_revision},
       {"upgrade", "TARGET", "Upgrade to a later revision (head, heads, ID, +N, LABEL@head).",
@@ -84,6 +87,13 @@ const std::vector<Command>& commands() {
              ("branch-label", po::value<std::vector<std::string>>()->value_name("LABEL")->composing(), "branch label");
        },
        cmd_merge},
+      {"check", "",
+       "Exit 1 when the desired schema (schema file or SQLAlchemy models) differs from the chain's head, printing the changes.",
+       [](po::options_description& d) {
+         d.add_options()("dialect", po::value<std::string>()->value_name("D"),
+                         "dialect to compare in (default: the database URL's)");
+       },
+       cmd_check},
       {"diff", "",
        "Compare each database's schema with what its chain gives at the revision it is at (drift); exit 1 when they differ.",
        nullptr, cmd_diff},

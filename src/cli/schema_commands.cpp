@@ -2,6 +2,11 @@
 // chain). The engine itself is src/schema; introspection is the plugins'.
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "context.hpp"
@@ -12,6 +17,7 @@
 
 namespace strata::cli {
 namespace {
+namespace fs = std::filesystem;
 
 using schema::Change;
 
@@ -72,7 +78,223 @@ std::string drift_text(const Change& c) {
   }
 }
 
+/// The dialect a command about `db`'s schema works in: --dialect, else its
+/// URL's.
+std::string dialect_of(const Context& ctx, const config::DatabaseConfig& db) {
+  if (ctx.vm.count("dialect")) {
+    std::string d = util::to_lower(ctx.vm["dialect"].as<std::string>());
+    if (d == "postgres" || d == "pgsql") d = "postgresql";
+    if (d == "mariadb") d = "mysql";
+    if (d != "sqlite" && d != "postgresql" && d != "mysql")
+      throw UserError("--dialect " + d + ": unknown dialect (sqlite, postgresql, mysql)");
+    return d;
+  }
+  if (!db.url_error.empty())
+    throw UserError(db.url_error + " (give --dialect to work without the database's URL)");
+  return db.url.dialect;
+}
+
+const config::Url* dev_url_of(const config::DatabaseConfig& db, const std::string& dialect) {
+  if (dialect == "sqlite") return nullptr;
+  if (!db.dev_url_error.empty()) throw UserError(db.dev_url_error);
+  if (db.dev_url && db.dev_url->dialect != dialect)
+    throw UserError("[databases." + db.name + "] dev_url is a " + db.dev_url->dialect + " server; " + dialect +
+                    " needs one of its own");
+  return db.dev_url ? &*db.dev_url : nullptr;
+}
+
+/// What the chain gives at `revisions` ("heads" for its heads), replayed
+/// on a scratch database of `dialect`.
+schema::Catalog chain_catalog(const config::Config& cfg, const config::DatabaseConfig& db,
+                              dialect::PluginRegistry& plugins, const std::string& dialect,
+                              const std::vector<std::string>& revisions) {
+  std::ostringstream quiet_out, quiet_err;
+  runner::Output aside(quiet_out, quiet_err);
+  scratch::ScratchDatabase scratch(plugins, dialect, dev_url_of(db, dialect));
+  runner::Runner replay(cfg, plugins, aside);
+  for (auto& rev : revisions) {
+    runner::Target st{&db, scratch.sqlalchemy_url(), scratch.url(), 0, db.name + " (scratch)"};
+    runner::Request up;
+    up.action = runner::Action::Upgrade;
+    up.target = rev;
+    auto r = replay.run({st}, up, 1);
+    if (!r[0].ok)
+      throw DatabaseError("replaying the chain up to " + rev + " on a scratch database failed: " + r[0].error);
+  }
+  return introspect(plugins.get(dialect), scratch.url(), db, "the chain replayed");
+}
+
+/// The schema `db` should have: its `schema` file or its `models`, loaded
+/// into a scratch database of `dialect` and read back.
+schema::Catalog desired_catalog(const config::Config& cfg, const config::DatabaseConfig& db,
+                                dialect::PluginRegistry& plugins, const std::string& dialect) {
+  std::vector<std::string> statements;
+  std::string script;
+  std::string source;
+  if (!db.schema_file.empty()) {
+    std::ifstream in(db.schema_file, std::ios::binary);
+    if (!in) throw UserError(located(cfg.path, db.schema_line, "schema = " + db.schema_file + ": cannot read it"));
+    std::ostringstream text;
+    text << in.rdbuf();
+    script = text.str();
+    source = db.schema_file;
+  } else if (!db.models.empty()) {
+    nlohmann::json request = {{"models", db.models},
+                              {"dialect", dialect},
+                              {"sys_path", {fs::path(cfg.path).parent_path().string()}}};
+    if (!db.python.empty()) setenv("STRATA_PYTHON", db.python.c_str(), 1);
+    std::string tail;
+    nlohmann::json answer;
+    try {
+      answer = bridge::call("sqlalchemy-ddl", request, &tail);
+    } catch (const bridge::Interrupted&) {
+      throw;
+    } catch (const bridge::BridgeError& e) {
+      throw UserError(located(cfg.path, db.models_line, std::string("models = ") + db.models + ": " + e.what() +
+                                                             (tail.empty() ? "" : "\n" + tail)));
+    }
+    for (auto& st : answer.at("statements")) statements.push_back(st.get<std::string>());
+    source = "models " + db.models;
+  } else {
+    throw UserError(located(cfg.path, db.line, "[databases." + db.name +
+                                                   "] has no desired schema: set schema = \"FILE.sql\" or models = "
+                                                   "\"module:Base.metadata\""));
+  }
+  scratch::ScratchDatabase scratch(plugins, dialect, dev_url_of(db, dialect));
+  const auto& plugin = plugins.get(dialect);
+  try {
+    dialect::Connection conn(plugin, runner::connect_options(scratch.url()));
+    if (!script.empty()) conn.execute(script);
+    for (auto& st : statements) conn.execute(st, true);
+  } catch (const dialect::DialectError& e) {
+    throw UserError("loading " + source + " into a scratch " + dialect + " database failed: " +
+                    config::mask_passwords(e.what()));
+  }
+  return introspect(plugin, scratch.url(), db, source);
+}
+
+/// Statements as a section's body: each ending with ';', REVIEW notes of
+/// the changes first.
+std::string section_body(const std::vector<Change>& changes, const std::vector<std::string>& statements) {
+  std::string out;
+  for (auto& c : changes)
+    for (auto& r : c.review) out += "-- REVIEW: " + c.describe() + ": " + r + "\n";
+  for (auto& st : statements) {
+    std::string s = st;
+    while (!s.empty() && (s.back() == ';' || s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    out += s + ";\n";
+  }
+  return out;
+}
+
 }  // namespace
+
+Autogenerated autogenerate(Context& ctx, const config::Config& cfg, const config::DatabaseConfig& db,
+                           const std::vector<std::string>& dialects, const std::string& against_url) {
+  dialect::PluginRegistry plugins(cfg.plugin_path);
+  Autogenerated out;
+  auto chain = runner::load_chain(db.location);
+  std::vector<std::string> heads;
+  for (auto h : chain->graph->heads()) heads.push_back(chain->graph->id(h));
+  for (auto& dialect : dialects) {
+    const auto& plugin = plugins.get(dialect);
+    schema::Catalog desired = desired_catalog(cfg, db, plugins, dialect);
+    schema::Catalog head;
+    // The chain's head: replayed on a scratch database where one can be
+    // made, else (or with --against-url) a live database that must be at
+    // the chain's heads, as Alembic requires.
+    std::string live_text = against_url;
+    if (live_text.empty() && dialect != "sqlite" && !db.dev_url && db.dev_url_error.empty()) {
+      if (!db.url_error.empty())
+        throw UserError("no dev_url for a scratch " + dialect + " database, and the database's own URL is not usable: " +
+                        db.url_error);
+      live_text = db.url_text;
+    }
+    if (live_text.empty()) {
+      head = chain_catalog(cfg, db, plugins, dialect, heads);
+    } else {
+      config::Url live = config::parse_url(live_text, fs::path(cfg.path).parent_path().string());
+      if (live.dialect != dialect)
+        throw UserError("--against-url " + live.masked() + " is " + live.dialect + ", not " + dialect);
+      std::ostringstream quiet_out, quiet_err;
+      runner::Output aside(quiet_out, quiet_err);
+      runner::Runner r(cfg, plugins, aside);
+      runner::Request current;
+      current.action = runner::Action::Current;
+      auto state = r.run({runner::Target{&db, live_text, live, 0, db.name}}, current, 1);
+      if (!state[0].ok) throw DatabaseError(state[0].error);
+      auto rows = state[0].to_rows;
+      auto want = heads;
+      std::sort(rows.begin(), rows.end());
+      std::sort(want.begin(), want.end());
+      if (rows != want)
+        throw UserError("Target database is not up to date: " + live.masked() + " is at " +
+                        (rows.empty() ? std::string("<base>") : util::join(rows, ", ")) + ", the chain's heads are " +
+                        util::join(want, ", ") + " (upgrade it first, or set dev_url to compare on a scratch database)");
+      head = introspect(plugin, live, db, live.masked());
+    }
+    auto up = schema::diff(head, desired);
+    auto down = schema::diff(desired, head);
+    for (auto& c : up) out.summary.push_back(dialect + ": " + c.describe());
+    if (!up.empty()) out.any = true;
+    try {
+      out.upgrade.emplace_back(dialect, section_body(up, plugin.render_changes(schema::changes_json(dialect, up))));
+      out.downgrade.emplace_back(dialect,
+                                 section_body(down, plugin.render_changes(schema::changes_json(dialect, down))));
+    } catch (const dialect::DialectError& e) {
+      throw UserError(std::string("cannot write the changes for ") + dialect + ": " + e.what());
+    }
+  }
+  (void)ctx;
+  return out;
+}
+
+int cmd_check(Context& ctx) {
+  if (!ctx.positional.empty()) throw UserError("check takes no arguments (the databases come from --db)");
+  const bool json = ctx.globals.json;
+  auto cfg = ctx.load();
+  auto dbs = ctx.selected(cfg);
+  dialect::PluginRegistry plugins(cfg.plugin_path);
+  int status = 0;
+  nlohmann::json report = nlohmann::json::array();
+  for (auto* dbp : dbs) {
+    const auto& db = *dbp;
+    if (db.schema_file.empty() && db.models.empty()) {
+      if (ctx.globals.dbs.empty()) continue;  // databases without a desired schema are not checked
+    }
+    const std::string dialect = dialect_of(ctx, db);
+    const std::string prefix = dbs.size() > 1 ? db.name + ": " : "";
+    schema::Catalog desired = desired_catalog(cfg, db, plugins, dialect);
+    schema::Catalog head = chain_catalog(cfg, db, plugins, dialect, {"heads"});
+    auto changes = schema::diff(head, desired);
+    nlohmann::json entry = {{"database", db.name}, {"dialect", dialect}, {"changes", nlohmann::json::array()}};
+    for (auto& c : changes)
+      entry["changes"].push_back({{"kind", c.kind_name()}, {"table", c.table}, {"change", c.describe()},
+                                  {"review", c.review}});
+    entry["up_to_date"] = changes.empty();
+    if (!changes.empty()) status = 1;
+    if (!json) {
+      if (changes.empty()) {
+        ctx.out << prefix << "no changes: the chain's head has the schema of "
+                << (db.schema_file.empty() ? "models " + db.models : fs::path(db.schema_file).filename().string())
+                << "\n";
+      } else {
+        ctx.out << prefix << changes.size() << " change" << (changes.size() == 1 ? "" : "s")
+                << " not in the chain yet (revision --autogenerate would write them):\n";
+        for (auto& c : changes) {
+          ctx.out << "  " << c.describe() << "\n";
+          for (auto& r : c.review) ctx.out << "    REVIEW: " << r << "\n";
+        }
+      }
+    }
+    report.push_back(std::move(entry));
+  }
+  if (report.empty())
+    throw UserError("no database of " + cfg.path + " has a desired schema: set schema = \"FILE.sql\" or models = "
+                    "\"module:Base.metadata\" in [databases.NAME]");
+  if (json) ctx.out << nlohmann::json{{"databases", report}, {"up_to_date", status == 0}}.dump(2) << "\n";
+  return status;
+}
 
 int cmd_diff(Context& ctx) {
   if (!ctx.positional.empty()) throw UserError("diff takes no arguments (the databases come from --db / --env)");
@@ -95,13 +317,21 @@ int cmd_diff(Context& ctx) {
   current.environment = env;
   auto states = live_runner.run(targets, current, ctx.jobs(cfg));
 
-  int status = 0;
-  nlohmann::json report = nlohmann::json::array();
-  for (size_t k = 0; k < targets.size(); ++k) {
+  // One target: its chain replayed up to its revision on a scratch
+  // database, both introspected and compared. Targets run side by side (up
+  // to -j): a fleet's time is mostly waiting on servers.
+  struct Outcome {
+    nlohmann::json entry;
+    std::vector<Change> changes;
+    std::string at, error;
+    std::exception_ptr user_error;
+  };
+  std::vector<Outcome> outcomes(targets.size());
+  auto work = [&](size_t k) {
     const auto& t = targets[k];
     const auto& db = *t.db;
-    const std::string prefix = prefixed ? t.name + ": " : "";
-    nlohmann::json entry = {{"name", t.name}, {"database", db.name}, {"url", t.url.masked()}};
+    Outcome& o = outcomes[k];
+    o.entry = {{"name", t.name}, {"database", db.name}, {"url", t.url.masked()}};
     try {
       if (!states[k].ok) throw DatabaseError(states[k].error);
       const auto& rows = states[k].to_rows;
@@ -109,49 +339,56 @@ int cmd_diff(Context& ctx) {
         throw DatabaseError("the database is in the middle of revision " + states[k].mid_revision +
                             ": settle it first (strata --db " + db.name + " current)");
       const auto& plugin = plugins.get(t.url.dialect);
-      // The chain at the database's revision, replayed on a scratch
-      // database of its dialect.
-      if (!db.dev_url_error.empty() && t.url.dialect != "sqlite") throw UserError(db.dev_url_error);
-      scratch::ScratchDatabase scratch(plugins, t.url.dialect, db.dev_url ? &*db.dev_url : nullptr);
-      runner::Runner replay(cfg, plugins, aside);
-      for (auto& rev : rows) {
-        runner::Target st{&db, scratch.sqlalchemy_url(), scratch.url(), 0, db.name + " (scratch)"};
-        runner::Request up;
-        up.action = runner::Action::Upgrade;
-        up.target = rev;
-        auto r = replay.run({st}, up, 1);
-        if (!r[0].ok)
-          throw DatabaseError("replaying the chain up to " + rev + " on a scratch database failed: " + r[0].error);
-      }
-      schema::Catalog expected = introspect(plugin, scratch.url(), db, "the chain replayed");
+      schema::Catalog expected = chain_catalog(cfg, db, plugins, t.url.dialect, rows);
       schema::Catalog actual = introspect(plugin, t.url, db, t.url.masked());
-      auto changes = schema::diff(expected, actual);
-      const std::string at = rows.empty() ? "<base>" : util::join(rows, ", ");
-      entry["revisions"] = rows;
-      entry["drifted"] = !changes.empty();
-      entry["changes"] = nlohmann::json::array();
-      for (auto& c : changes)
-        entry["changes"].push_back({{"kind", c.kind_name()}, {"sign", std::string(1, drift_sign(c))},
-                                    {"table", c.table}, {"change", drift_text(c)}});
-      if (!changes.empty()) status = std::max(status, 1);
+      o.changes = schema::diff(expected, actual);
+      o.at = rows.empty() ? "<base>" : util::join(rows, ", ");
+      o.entry["revisions"] = rows;
+      o.entry["drifted"] = !o.changes.empty();
+      o.entry["changes"] = nlohmann::json::array();
+      for (auto& c : o.changes)
+        o.entry["changes"].push_back({{"kind", c.kind_name()}, {"sign", std::string(1, drift_sign(c))},
+                                      {"table", c.table}, {"change", drift_text(c)}});
+    } catch (const UserError&) {
+      // A missing dev_url or a bad config is the user's to fix for every target.
+      o.user_error = std::current_exception();
+    } catch (const std::exception& e) {
+      o.error = config::mask_passwords(e.what());
+      o.entry["error"] = o.error;
+    }
+  };
+  const size_t jobs = std::max<size_t>(1, ctx.jobs(cfg) > 0 ? static_cast<size_t>(ctx.jobs(cfg))
+                                                              : std::min<size_t>(targets.size(), 8));
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> pool;
+  for (size_t w = 0; w < std::min(jobs, targets.size()); ++w)
+    pool.emplace_back([&] {
+      for (size_t k; (k = next.fetch_add(1)) < targets.size();) work(k);
+    });
+  for (auto& th : pool) th.join();
+
+  int status = 0;
+  nlohmann::json report = nlohmann::json::array();
+  for (size_t k = 0; k < targets.size(); ++k) {
+    auto& o = outcomes[k];
+    if (o.user_error) std::rethrow_exception(o.user_error);
+    const std::string prefix = prefixed ? targets[k].name + ": " : "";
+    if (!o.error.empty()) {
+      status = std::max(status, static_cast<int>(ExitCode::Failure));
+      if (!json) ctx.err << "strata: " << prefix << "error: " << o.error << "\n";
+    } else {
+      if (!o.changes.empty()) status = std::max(status, 1);
       if (!json) {
-        if (changes.empty()) {
-          ctx.out << prefix << "no drift: the schema is what the chain gives at " << at << "\n";
+        if (o.changes.empty()) {
+          ctx.out << prefix << "no drift: the schema is what the chain gives at " << o.at << "\n";
         } else {
-          ctx.out << prefix << "drifted from its chain at " << at << ": " << changes.size() << " difference"
-                  << (changes.size() == 1 ? "" : "s") << "\n";
-          for (auto& c : changes) ctx.out << "  " << drift_sign(c) << " " << drift_text(c) << "\n";
+          ctx.out << prefix << "drifted from its chain at " << o.at << ": " << o.changes.size() << " difference"
+                  << (o.changes.size() == 1 ? "" : "s") << "\n";
+          for (auto& c : o.changes) ctx.out << "  " << drift_sign(c) << " " << drift_text(c) << "\n";
         }
       }
-    } catch (const UserError& e) {
-      // A missing dev_url or a bad config is the user's to fix for every target.
-      throw;
-    } catch (const std::exception& e) {
-      status = std::max(status, static_cast<int>(ExitCode::Failure));
-      entry["error"] = config::mask_passwords(e.what());
-      if (!json) ctx.err << "strata: " << prefix << "error: " << config::mask_passwords(e.what()) << "\n";
     }
-    report.push_back(std::move(entry));
+    report.push_back(std::move(o.entry));
   }
   if (json) ctx.out << nlohmann::json{{"databases", report}, {"drifted", status == 1}}.dump(2) << "\n";
   return status;

@@ -465,11 +465,21 @@ class Loader {
           } catch (const UserError& e) {
             db.dev_url_error = located(path_, line_of(n2), std::string("dev_url: ") + e.what());
           }
+        } else if (k == "schema") {
+          db.schema_file = resolve(cfg, string_of(n2, k));
+          db.schema_line = line_of(n2);
+        } else if (k == "models") {
+          db.models = string_of(n2, k);
+          db.models_line = line_of(n2);
+          if (db.models.find(':') == std::string::npos || db.models.front() == ':' || db.models.back() == ':')
+            fail(line_of(n2), "models = \"" + db.models + "\": expected MODULE:ATTRIBUTE, e.g. \"myapp.models:Base.metadata\"");
+        } else if (k == "python") {
+          db.python = string_of(n2, k);
         } else if (k == "location") {
           location = resolve(cfg, string_of(n2, k));
           while (location->size() > 1 && location->back() == '/') location->pop_back();
         } else {
-          unknown(k2, "[databases." + db.name + "]", "url, location, version_table, version_table_schema, dev_url");
+          unknown(k2, "[databases." + db.name + "]", "url, location, version_table, version_table_schema, dev_url, schema, models, python");
         }
       }
       if (!dt.contains("url")) fail(db.line, "[databases." + db.name + "] has no 'url'");
@@ -493,6 +503,8 @@ class Loader {
       if (!fs::is_directory(db.location))
         fail(db.line, "location of database '" + db.name + "' (" + db.location +
                           ") is not a folder");
+      if (!db.schema_file.empty() && !db.models.empty())
+        fail(db.models_line, "[databases." + db.name + "] has both schema and models: the desired schema comes from one");
       cfg.databases.push_back(std::move(db));
     }
   }

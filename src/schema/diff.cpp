@@ -262,16 +262,36 @@ class Differ {
     }
   }
 
+  // A view reading a table whose column changes type or goes must be
+  // dropped first and created again after, even when its text is the same
+  // (PostgreSQL: "cannot alter type of a column used by a view").
+  bool reads_changed_table(const View& v) const {
+    for (auto& c : out_) {
+      if (c.kind != K::AlterColumn && c.kind != K::DropColumn) continue;
+      if (c.kind == K::AlterColumn && c.column_before->normalized_type == c.column_after->normalized_type &&
+          c.column_before->collation == c.column_after->collation)
+        continue;
+      const std::string& name = c.table_after ? c.table_after->name : c.table_before->name;
+      for (size_t at = v.definition.find(name); at != std::string::npos; at = v.definition.find(name, at + 1)) {
+        auto word = [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; };
+        bool before = at > 0 && word(v.definition[at - 1]);
+        bool after = at + name.size() < v.definition.size() && word(v.definition[at + name.size()]);
+        if (!before && !after) return true;
+      }
+    }
+    return false;
+  }
+
   void views() {
     for (auto& v : from_.views) {
       auto it = std::find_if(to_.views.begin(), to_.views.end(), [&](auto& w) { return w.qualified() == v.qualified(); });
-      if (it != to_.views.end() && it->definition == v.definition) continue;
+      if (it != to_.views.end() && it->definition == v.definition && !reads_changed_table(v)) continue;
       Change& c = add(K::DropView, "");
       c.view = v;
     }
     for (auto& v : to_.views) {
       auto it = std::find_if(from_.views.begin(), from_.views.end(), [&](auto& w) { return w.qualified() == v.qualified(); });
-      if (it != from_.views.end() && it->definition == v.definition) continue;
+      if (it != from_.views.end() && it->definition == v.definition && !reads_changed_table(*it)) continue;
       Change& c = add(K::CreateView, "");
       c.view = v;
     }
@@ -283,8 +303,8 @@ class Differ {
                              [&](auto& w) { return w.qualified() == s.qualified(); });
       if (it == from_.sequences.end()) {
         add(K::CreateSequence, "").sequence = s;
-      } else if (std::tie(it->type, it->increment, it->min, it->max, it->cycle, it->owned_by) !=
-                 std::tie(s.type, s.increment, s.min, s.max, s.cycle, s.owned_by)) {
+      } else if (std::tie(it->type, it->start, it->increment, it->min, it->max, it->cycle, it->owned_by) !=
+                 std::tie(s.type, s.start, s.increment, s.min, s.max, s.cycle, s.owned_by)) {
         add(K::AlterSequence, "").sequence = s;
       }
     }

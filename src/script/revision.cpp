@@ -771,10 +771,17 @@ std::string render_revision(const NewRevision& rev) {
   out << "-- Message: " << rev.message << "\n";
   if (!rev.branch_labels.empty()) out << "-- Branch Labels: " << util::join(rev.branch_labels, ", ") << "\n";
   if (!rev.depends_on.empty()) out << "-- Depends On: " << util::join(rev.depends_on, ", ") << "\n";
-  out << "\n-- +upgrade\n" << rev.upgrade_sql;
-  if (!rev.upgrade_sql.empty() && rev.upgrade_sql.back() != '\n') out << "\n";
-  out << "\n-- +downgrade\n" << rev.downgrade_sql;
-  if (!rev.downgrade_sql.empty() && rev.downgrade_sql.back() != '\n') out << "\n";
+  auto section = [&](const char* kind, const std::string& dialect, const std::string& body) {
+    out << "\n-- +" << kind << (dialect.empty() ? "" : " " + dialect) << "\n" << body;
+    if (!body.empty() && body.back() != '\n') out << "\n";
+  };
+  if (rev.upgrade_by_dialect.empty() && rev.downgrade_by_dialect.empty()) {
+    section("upgrade", "", rev.upgrade_sql);
+    section("downgrade", "", rev.downgrade_sql);
+  } else {
+    for (auto& [d, body] : rev.upgrade_by_dialect) section("upgrade", d, body);
+    for (auto& [d, body] : rev.downgrade_by_dialect) section("downgrade", d, body);
+  }
   return out.str();
 }
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 #include <nlohmann/json.hpp>
@@ -160,3 +161,136 @@ TEST_P(Drift, AServerDatabaseWithoutDevUrlIsAClearError) {
 
 INSTANTIATE_TEST_SUITE_P(Dialects, Drift, ::testing::Values("sqlite", "postgresql", "mysql"),
                          [](const auto& info) { return info.param; });
+
+namespace {
+
+// A one-revision chain in portable SQL, and the same schema as a file and
+// as SQLAlchemy models.
+constexpr const char* kItems =
+    "CREATE TABLE items (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(50) NOT NULL, price NUMERIC(10,2));\n"
+    "CREATE INDEX ix_items_name ON items (name);\n";
+
+constexpr const char* kModels =
+    "import sqlalchemy as sa\n"
+    "metadata = sa.MetaData()\n"
+    "items = sa.Table('items', metadata,\n"
+    "    sa.Column('id', sa.Integer, primary_key=True, autoincrement=False),\n"
+    "    sa.Column('name', sa.String(50), nullable=False),\n"
+    "    sa.Column('price', sa.Numeric(10, 2)),\n"
+    "    sa.Index('ix_items_name', 'name'))\n";
+
+}  // namespace
+
+TEST_P(Drift, CheckComparesTheDesiredSchemaWithTheChainsHead) {
+  dir.write("migrations/main/a1_items.sql",
+            std::string("-- Revision ID: a1\n-- Revises:\n-- Message: items\n\n-- +upgrade\n") + kItems +
+                "\n-- +downgrade\nDROP TABLE items;\n");
+  dir.write("schema/main.sql", kItems);
+  dir.write("app_models.py", kModels);
+  const std::string dev = dialect() == "sqlite" ? "" : "dev_url = \"${DEV_URL}\"\n";
+  auto config = [&](const std::string& source) {
+    dir.write("alembic.toml", "[alembic]\nversion_locations = [\"migrations/main\"]\n"
+                              "[databases.main]\nurl = \"${DATABASE_URL}\"\n" + dev + source + "\n");
+  };
+  // No production database is touched: the URL only names the dialect.
+  const std::string url = dialect() == "sqlite" ? "sqlite:///" + (dir / "never_created.db")
+                                                : with_database(admin_url(dialect()), "strata_never_created");
+  const auto scratch_before = scratch_now();
+
+  config("schema = \"schema/main.sql\"");
+  auto clean = strata({"check"}, url);
+  EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  EXPECT_TRUE(has(clean.out, "no changes")) << clean.out;
+
+  dir.write("schema/main.sql", std::string(kItems) + "ALTER TABLE items ADD COLUMN note VARCHAR(20);\n");
+  auto changed = strata({"check"}, url);
+  EXPECT_EQ(changed.exit_code, 1) << changed.out << changed.err;
+  EXPECT_TRUE(has(changed.out, "1 change not in the chain yet")) << changed.out;
+  EXPECT_TRUE(has(changed.out, ".note varchar(20)")) << changed.out;
+  auto as_json = strata({"check", "--json"}, url);
+  auto doc = nlohmann::json::parse(as_json.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << as_json.out;
+  EXPECT_FALSE(doc["up_to_date"].get<bool>());
+  EXPECT_EQ(doc["databases"][0]["changes"][0]["kind"], "add_column");
+
+  // SQLAlchemy models as the desired schema (the config's folder is on the path).
+  config("models = \"app_models:metadata\"");
+  auto models = strata({"check"}, url);
+  EXPECT_EQ(models.exit_code, 0) << models.out << models.err;
+  config("models = \"no_such_module:metadata\"");
+  auto missing = strata({"check"}, url);
+  EXPECT_EQ(missing.exit_code, 2) << missing.out << missing.err;
+  EXPECT_TRUE(has(missing.err, "cannot import module no_such_module")) << missing.err;
+
+  if (dialect() == "sqlite") EXPECT_FALSE(fs::exists(dir / "never_created.db"));
+  EXPECT_TRUE(no_new_scratch(scratch_before)) << "every scratch database is dropped";
+}
+
+// revision --autogenerate writes what check reports, as SQL for the
+// dialect; applied, the chain's head is the desired schema; downgraded, it
+// is not. No changes: no file.
+TEST_P(Drift, AutogenerateWritesTheChangesAndTheirDowngrade) {
+  dir.write("migrations/main/a1_items.sql",
+            std::string("-- Revision ID: a1\n-- Revises:\n-- Message: items\n\n-- +upgrade\n") + kItems +
+                "\n-- +downgrade\nDROP TABLE items;\n");
+  dir.write("schema/main.sql", kItems);
+  const std::string dev = dialect() == "sqlite" ? "" : "dev_url = \"${DEV_URL}\"\n";
+  dir.write("alembic.toml", "[alembic]\nversion_locations = [\"migrations/main\"]\n"
+                            "[databases.main]\nurl = \"${DATABASE_URL}\"\n" + dev + "schema = \"schema/main.sql\"\n");
+  const std::string url = fresh_db("auto");
+  const auto scratch_before = scratch_now();
+
+  auto none = strata({"revision", "--autogenerate", "-m", "nothing"}, url);
+  EXPECT_EQ(none.exit_code, 0) << none.out << none.err;
+  EXPECT_TRUE(has(none.out, "No changes in schema detected.")) << none.out;
+  size_t files = 0;
+  for (auto& e : fs::directory_iterator(dir / "migrations/main")) files += e.path().extension() == ".sql";
+  EXPECT_EQ(files, 1u) << "no changes: no file";
+
+  dir.write("schema/main.sql", std::string(kItems) +
+                                   "ALTER TABLE items ADD COLUMN note VARCHAR(20);\n"
+                                   "CREATE TABLE tags (id INTEGER NOT NULL PRIMARY KEY, item_id INTEGER NOT NULL "
+                                   "REFERENCES items (id), label VARCHAR(30) NOT NULL);\n"
+                                   "CREATE UNIQUE INDEX ux_tags_label ON tags (item_id, label);\n");
+  auto gen = strata({"revision", "--autogenerate", "-m", "notes and tags"}, url);
+  ASSERT_EQ(gen.exit_code, 0) << gen.out << gen.err;
+  EXPECT_TRUE(has(gen.out, "Detected " + dialect() + ": add column")) << gen.out;
+  std::string file;
+  for (auto& e : fs::directory_iterator(dir / "migrations/main"))
+    if (e.path().filename().string().find("notes_and_tags") != std::string::npos) file = e.path();
+  ASSERT_FALSE(file.empty());
+  std::ifstream in(file);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(has(text, "-- +upgrade " + dialect())) << text;
+  EXPECT_TRUE(has(text, "-- +downgrade " + dialect())) << text;
+  EXPECT_TRUE(has(text, "-- REVIEW: ")) << "the downgrade drops a table and a column: destructive\n" << text;
+
+  auto up = strata({"upgrade", "head"}, url);
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  auto checked = strata({"check"}, url);
+  EXPECT_EQ(checked.exit_code, 0) << checked.out << checked.err;
+  auto drift = strata({"diff"}, url);
+  EXPECT_EQ(drift.exit_code, 0) << drift.out << drift.err;
+  auto down = strata({"downgrade", "-1"}, url);
+  ASSERT_EQ(down.exit_code, 0) << down.out << down.err;
+  auto back = strata({"diff"}, url);
+  EXPECT_EQ(back.exit_code, 0) << "downgraded: the database is what the chain gives at a1\n" << back.out << back.err;
+  EXPECT_TRUE(no_new_scratch(scratch_before)) << "every scratch database is dropped";
+}
+
+// --env: every URL of a fleet, side by side, each named in the output.
+TEST(DriftFleet, EveryUrlOfAnEnvironmentIsComparedAndNamed) {
+  TempDir dir;
+  fs::create_directories(dir / "migrations");
+  fs::copy(strata::test::source_dir() + "/migrations/main", dir / "migrations/main", fs::copy_options::recursive);
+  dir.write("alembic.toml", "[alembic]\nversion_locations = [\"migrations/main\"]\n"
+                            "[databases.main]\nurl = \"sqlite:///unused.db\"\n"
+                            "[environments.staging]\nmain = [\"sqlite:///s1.db\", \"sqlite:///s2.db\", \"sqlite:///s3.db\"]\n");
+  ASSERT_EQ(run_strata({"--env", "staging", "upgrade", "head"}, dir.path()).exit_code, 0);
+  strata::test::connect("sqlite:///" + (dir / "s2.db"))->execute("CREATE TABLE by_hand (id INTEGER)");
+  auto r = run_strata({"--env", "staging", "-j", "3", "diff"}, dir.path());
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(has(r.out, "main[0]: no drift")) << r.out;
+  EXPECT_TRUE(has(r.out, "main[1]: drifted from its chain at 5d9b3e7a2f60: 1 difference\n  + table by_hand")) << r.out;
+  EXPECT_TRUE(has(r.out, "main[2]: no drift")) << r.out;
+}

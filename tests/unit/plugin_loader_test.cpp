@@ -59,6 +59,15 @@ TEST(PluginLoader, LoadsAnAbi10PluginAndTreatsItsStatementsAsPossiblyInDoubt) {
   EXPECT_EQ(p.api->abi_minor, 0u);
   EXPECT_EQ(p.api->struct_size, STRATA_DIALECT_API_SIZE_1_0);
   EXPECT_EQ(p.statement_traits("INSERT INTO t VALUES (1)"), STRATA_STMT_NO_TRANSACTION);
+  // The schema engine's calls are not in its table: a clear error, no crash.
+  EXPECT_FALSE(STRATA_API_HAS(p.api, introspect));
+  EXPECT_FALSE(STRATA_API_HAS(p.api, render_changes));
+  try {
+    p.render_changes(R"({"format":1,"dialect":"broken","changes":[]})");
+    ADD_FAILURE() << "a 1.0 plugin rendered schema changes";
+  } catch (const strata::dialect::DialectError& e) {
+    EXPECT_TRUE(has(e.what(), "cannot render schema changes")) << e.what();
+  }
 }
 
 TEST(PluginLoader, RealPluginsClassifyStatementsForProgressTracking) {

@@ -288,3 +288,34 @@ TEST(SchemaCatalog, ParseErrorsNameThePath) {
       R"({"format":1,"dialect":"sqlite","tables":[{"schema":null,"name":5}],"views":[],"sequences":[],"enums":[]})";
   EXPECT_EQ(error_of(wrong_type), ".tables[0].name: expected a string");
 }
+
+TEST(SchemaDiff, AViewOverAColumnThatChangesTypeIsDroppedAndCreatedAgain) {
+  Catalog a = catalog({table("t", {col("id", "integer", false), col("v", "integer")})});
+  a.views.push_back({std::nullopt, "w", "SELECT v FROM t"});
+  Catalog b = a;
+  b.tables[0].columns[1] = col("v", "bigint");
+  auto changes = diff(a, b);
+  ASSERT_EQ(changes.size(), 3u) << ::testing::PrintToString(described(changes));
+  EXPECT_EQ(changes[0].kind, K::DropView);
+  EXPECT_EQ(changes[1].kind, K::AlterColumn);
+  EXPECT_EQ(changes[2].kind, K::CreateView);
+  // A view over another table, or a change that keeps the type: untouched.
+  Catalog c = a;
+  c.views[0].definition = "SELECT 1 AS v FROM tt";
+  Catalog d = c;
+  d.tables[0].columns[1] = col("v", "bigint");
+  EXPECT_EQ(diff(c, d).size(), 1u);
+  Catalog e = a;
+  e.tables[0].columns[1].comment = "a note";
+  EXPECT_EQ(diff(a, e).size(), 1u);
+}
+
+TEST(SchemaDiff, ASequencesStartIsCompared) {
+  Catalog a = catalog({});
+  a.sequences.push_back({std::string("public"), "s", "bigint", 1});
+  Catalog b = a;
+  b.sequences[0].start = 7;
+  auto changes = diff(a, b);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, K::AlterSequence);
+}

@@ -37,6 +37,16 @@ struct DatabaseConfig {
   std::optional<Url> dev_url;
   std::string dev_url_text;  ///< after ${VAR} interpolation; contains the password
   std::string dev_url_error;
+  /// The schema the database should have (`check`, `revision
+  /// --autogenerate`): `schema` = a SQL file in the database's dialect
+  /// (absolute path), or `models` = "module:attribute" naming SQLAlchemy
+  /// MetaData (read through the Python bridge with `python`, default
+  /// /usr/bin/python3). Empty when not set; at most one of them.
+  std::string schema_file;
+  int schema_line = 0;
+  std::string models;
+  int models_line = 0;
+  std::string python;
 };
 
 /// Throws the database's url_error (a UserError naming file:line) when its

@@ -129,6 +129,9 @@ struct NewRevision {
   std::string message;
   std::string upgrade_sql;    ///< body of -- +upgrade (may be empty)
   std::string downgrade_sql;  ///< body of -- +downgrade (may be empty)
+  /// Dialect sections (dialect, body), written instead of the plain ones
+  /// when set (revision --autogenerate --dialect a,b).
+  std::vector<std::pair<std::string, std::string>> upgrade_by_dialect, downgrade_by_dialect;
 };
 
 /// Renders the file text, dated now.

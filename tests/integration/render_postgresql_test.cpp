@@ -1,0 +1,1227 @@
+// The PostgreSQL plugin's render_changes (dialect ABI 1.2) against a real
+// server (STRATA_TEST_PG_URL), by round trips: schema A and schema B, each
+// built from SQL in its own database and introspected (A', B');
+// diff(A', B') rendered and applied to A's database in one transaction must
+// make its introspection byte-equal to B', and diff(B', A') applied to B's
+// database must give A'. Rows inserted before must be there after.
+//
+// Hand-written pairs cover every change kind and every REVIEW rule; a
+// seeded generator of random schema pairs covers their combinations
+// (STRATA_SCHEMA_PAIRS pairs, default 200, seeds from STRATA_SCHEMA_FIRST_SEED
+// on; STRATA_SCHEMA_SEED to replay one pair). The DISABLED_KnownDiffBug
+// tests show what the diff (src/schema) gets wrong today; run them with
+// --gtest_also_run_disabled_tests. Two databases are created once and reset with DROP SCHEMA
+// ... CASCADE between pairs.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <future>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "db_support.hpp"
+#include "strata/dialect/dialect.hpp"
+#include "strata/schema/catalog.hpp"
+#include "strata/schema/diff.hpp"
+
+using namespace strata;
+using json = nlohmann::json;
+
+namespace {
+
+// ------------------------------------------------------------ databases
+
+struct Databases {
+  std::string admin_url;
+  std::unique_ptr<dialect::Connection> admin;
+  std::string names[2];
+  std::unique_ptr<dialect::Connection> conns[2];
+};
+
+Databases& dbs() {
+  static Databases* d = [] {
+    auto* x = new Databases;
+    x->admin_url = test::admin_url("postgresql");
+    x->admin = test::connect(x->admin_url);
+    for (int i = 0; i < 2; ++i) {
+      x->names[i] = "strata_render_" + std::to_string(::getpid()) + (i ? "_b" : "_a");
+      x->admin->execute("DROP DATABASE IF EXISTS " + x->names[i] + " WITH (FORCE)", true);
+      x->admin->execute("CREATE DATABASE " + x->names[i], true);
+      x->conns[i] = test::connect(test::with_database(x->admin_url, x->names[i]));
+    }
+    return x;
+  }();
+  return *d;
+}
+
+class DropDatabases : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    auto& d = dbs();
+    for (int i = 0; i < 2; ++i) {
+      d.conns[i].reset();
+      try {
+        d.admin->execute("DROP DATABASE IF EXISTS " + d.names[i] + " WITH (FORCE)", true);
+      } catch (const std::exception& e) {
+        std::cerr << "cannot drop " << d.names[i] << ": " << e.what() << "\n";
+      }
+    }
+  }
+};
+[[maybe_unused]] auto* const kEnv = ::testing::AddGlobalTestEnvironment(new DropDatabases);
+
+const dialect::Plugin& pg() { return test::plugins().get("postgresql"); }
+
+// Everything a pair needs: the SQL of each side, rows to insert on each
+// side before its change runs, and queries (one value each) with the value
+// they must give after the change.
+struct Pair {
+  std::string a, b;
+  std::string data_a, data_b;
+  std::vector<std::pair<std::string, std::string>> after_up, after_down;
+  std::string schema;  // "" = public (the current schema); else also created and introspected
+  bool down_drops_enum_value = false;  // diff(B', A') removes an enum value: rendering must refuse it
+};
+
+struct Outcome {
+  std::string error;  // empty: passed
+  std::vector<schema::Change> up, down;
+  std::vector<std::string> up_sql, down_sql;
+};
+
+std::string options(const Pair& p) { return p.schema.empty() ? "{}" : json({{"schemas", {p.schema}}}).dump(); }
+
+void reset(dialect::Connection& c, const Pair& p) {
+  std::string sql = "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public";
+  if (!p.schema.empty())
+    sql += "; DROP SCHEMA IF EXISTS " + pg().quote(p.schema) + " CASCADE; CREATE SCHEMA " + pg().quote(p.schema);
+  c.execute(sql);
+}
+
+std::string join(const std::vector<std::string>& stmts) {
+  std::string out;
+  for (auto& s : stmts) out += s + ";\n";
+  return out;
+}
+
+// Applies statements in one transaction; "" or the failure.
+std::string apply_sql(dialect::Connection& c, const std::vector<std::string>& stmts) {
+  c.begin();
+  for (auto& s : stmts) {
+    try {
+      c.execute(s, true);
+    } catch (const std::exception& e) {
+      try {
+        c.rollback();
+      } catch (...) {
+      }
+      return "statement failed: " + s + "\n  " + e.what();
+    }
+  }
+  c.commit();
+  return "";
+}
+
+std::string compare(const std::string& want, const std::string& got) {
+  if (want == got) return "";
+  return "introspection differs; JSON patch from wanted to got: " +
+         json::diff(json::parse(want), json::parse(got)).dump();
+}
+
+std::string checks(dialect::Connection& c, const std::vector<std::pair<std::string, std::string>>& qs) {
+  for (auto& [q, want] : qs) {
+    std::vector<std::string> got;
+    try {
+      got = c.query_column(q);
+    } catch (const std::exception& e) {
+      return "data check failed: " + q + ": " + e.what();
+    }
+    if (got.size() != 1 || got[0] != want)
+      return "data check " + q + ": want " + want + ", got " + (got.empty() ? "(no row)" : got[0]);
+  }
+  return "";
+}
+
+// One side: reset, build, introspect, insert rows. Returns the catalog, or
+// throws with what failed.
+std::string build_side(dialect::Connection& c, const Pair& p, const std::string& sql, const std::string& data) {
+  try {
+    reset(c, p);
+    if (!sql.empty()) c.execute(sql);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("building: ") + e.what());
+  }
+  std::string catalog = c.introspect(options(p));
+  try {
+    if (!data.empty()) c.execute(data);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("inserting rows: ") + e.what());
+  }
+  return catalog;
+}
+
+// Applies `stmts` on `c`; its catalog must then be `want` and the checks
+// must hold. "" or what failed.
+std::string change_side(dialect::Connection& c, const Pair& p, const std::vector<std::string>& stmts,
+                        const std::string& want, const std::vector<std::pair<std::string, std::string>>& after) {
+  if (auto e = apply_sql(c, stmts); !e.empty()) return e;
+  if (auto e = compare(want, c.introspect(options(p))); !e.empty()) return e;
+  return checks(c, after);
+}
+
+// The two sides run at once, each on its own connection (the up change on
+// A's database, the down change on B's).
+Outcome round_trip(const Pair& p) {
+  auto& d = dbs();
+  dialect::Connection& ca = *d.conns[0];
+  dialect::Connection& cb = *d.conns[1];
+  Outcome o;
+  auto fail = [&](const std::string& where, const std::string& what) {
+    o.error = where + ": " + what + "\n-- up:\n" + join(o.up_sql) + "-- down:\n" + join(o.down_sql);
+    return o;
+  };
+  auto fb = std::async(std::launch::async, [&] { return build_side(cb, p, p.b, p.data_b); });
+  std::string a1, b1, ea, eb;
+  try {
+    a1 = build_side(ca, p, p.a, p.data_a);
+  } catch (const std::exception& e) {
+    ea = e.what();
+  }
+  try {
+    b1 = fb.get();
+  } catch (const std::exception& e) {
+    eb = e.what();
+  }
+  if (!ea.empty()) return fail("A", ea);
+  if (!eb.empty()) return fail("B", eb);
+  const auto A = schema::parse_catalog(a1), B = schema::parse_catalog(b1);
+  o.up = schema::diff(A, B);
+  o.down = schema::diff(B, A);
+  try {
+    o.up_sql = pg().render_changes(schema::changes_json("postgresql", o.up));
+  } catch (const std::exception& e) {
+    return fail("rendering up", e.what());
+  }
+  if (p.down_drops_enum_value) {
+    try {
+      pg().render_changes(schema::changes_json("postgresql", o.down));
+      return fail("rendering down", "rendered a drop_enum_value instead of refusing it");
+    } catch (const dialect::DialectError& e) {
+      if (std::string(e.what()).find("drop_enum_value") == std::string::npos)
+        return fail("rendering down", std::string("error does not name drop_enum_value: ") + e.what());
+    }
+    if (auto e = change_side(ca, p, o.up_sql, b1, p.after_up); !e.empty()) return fail("up on A", e);
+    return o;
+  }
+  try {
+    o.down_sql = pg().render_changes(schema::changes_json("postgresql", o.down));
+  } catch (const std::exception& e) {
+    return fail("rendering down", e.what());
+  }
+  auto down = std::async(std::launch::async, [&] { return change_side(cb, p, o.down_sql, a1, p.after_down); });
+  const std::string up_error = change_side(ca, p, o.up_sql, b1, p.after_up);
+  const std::string down_error = down.get();
+  if (!up_error.empty()) return fail("up on A", up_error);
+  if (!down_error.empty()) return fail("down on B", down_error);
+  return o;
+}
+
+bool has_kind(const std::vector<schema::Change>& cs, const std::string& kind) {
+  return std::any_of(cs.begin(), cs.end(), [&](auto& c) { return c.kind_name() == kind; });
+}
+bool has_review(const std::vector<schema::Change>& cs, const std::string& part) {
+  for (auto& c : cs)
+    for (auto& r : c.review)
+      if (r.find(part) != std::string::npos) return true;
+  return false;
+}
+bool has_sql(const std::vector<std::string>& stmts, const std::string& part) {
+  return std::any_of(stmts.begin(), stmts.end(), [&](auto& s) { return s.find(part) != std::string::npos; });
+}
+
+#define ROUND_TRIP(p)                              \
+  Outcome o = round_trip(p);                       \
+  ASSERT_EQ(o.error, "") << "A:\n" << (p).a << "\nB:\n" << (p).b
+
+// ------------------------------------------------------ hand-written pairs
+
+const char* const kFull = R"SQL(
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+CREATE TABLE users (
+  id integer GENERATED ALWAYS AS IDENTITY,
+  n bigint GENERATED BY DEFAULT AS IDENTITY,
+  s serial,
+  email varchar(255) NOT NULL,
+  name text COLLATE "C" DEFAULT 'it''s',
+  balance numeric(10,2) DEFAULT 0,
+  created timestamptz NOT NULL DEFAULT now(),
+  token uuid DEFAULT gen_random_uuid(),
+  tags text[] DEFAULT '{}',
+  data jsonb,
+  m mood DEFAULT 'ok',
+  CONSTRAINT pk_users PRIMARY KEY (id),
+  CONSTRAINT uq_users_email UNIQUE (email),
+  CONSTRAINT uq_users_pair UNIQUE (name, balance),
+  CONSTRAINT ck_balance CHECK (balance >= 0),
+  CONSTRAINT "ck odd ""name""" CHECK (name <> '')
+);
+COMMENT ON TABLE users IS 'people''s table';
+COMMENT ON COLUMN users.email IS 'mail';
+CREATE INDEX ix_users_lower ON users (lower(email));
+CREATE INDEX ix_users_partial ON users (created DESC, id) WHERE m = 'ok';
+CREATE INDEX ix_users_gin ON users USING gin (data);
+CREATE INDEX ix_users_hash ON users USING hash (name);
+CREATE UNIQUE INDEX ux_users_token ON users (token);
+)SQL";
+
+TEST(RenderPostgresql, CreateAndDropTableWithEverything) {
+  Pair p;
+  p.a = "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');";
+  p.b = kFull;
+  ROUND_TRIP(p);
+  EXPECT_TRUE(has_kind(o.up, "create_table"));
+  EXPECT_TRUE(has_kind(o.up, "create_sequence"));  // the serial's
+  EXPECT_TRUE(has_sql(o.up_sql, "\"id\" integer GENERATED ALWAYS AS IDENTITY NOT NULL"));
+  EXPECT_TRUE(has_sql(o.up_sql, "\"n\" bigint GENERATED BY DEFAULT AS IDENTITY NOT NULL"));
+  EXPECT_TRUE(has_sql(o.up_sql, "\"name\" text COLLATE \"C\" DEFAULT 'it''s'::text"));
+  EXPECT_TRUE(has_sql(o.up_sql, "ALTER SEQUENCE \"public\".\"users_s_seq\" OWNED BY \"public\".\"users\".\"s\""));
+  EXPECT_TRUE(has_sql(o.up_sql, "CONSTRAINT \"ck odd \"\"name\"\"\" CHECK"));
+  EXPECT_TRUE(has_sql(o.up_sql, "USING gin"));
+  EXPECT_TRUE(has_kind(o.down, "drop_table"));
+  EXPECT_TRUE(has_review(o.down, "destructive: drops table public.users"));
+  EXPECT_EQ(o.up_sql.front().rfind("CREATE SEQUENCE \"public\".\"users_s_seq\" AS integer", 0), 0u) << o.up_sql.front();
+}
+
+TEST(RenderPostgresql, AddAndDropColumnsKeepRows) {
+  Pair p;
+  p.a = "CREATE TABLE t (id integer PRIMARY KEY, gone text, old_name integer);";
+  p.b = "CREATE TABLE t (id integer PRIMARY KEY, new_name integer, "
+        "added varchar(10) NOT NULL DEFAULT 'x', ser bigserial, ident integer GENERATED ALWAYS AS IDENTITY, "
+        "c2 text COLLATE \"POSIX\");"
+        "COMMENT ON COLUMN t.added IS 'new';";
+  p.data_a = "INSERT INTO t VALUES (1, 'a', 10), (2, 'b', 20)";
+  p.data_b = "INSERT INTO t (id, new_name) VALUES (1, 5), (2, 6), (3, 7)";
+  p.after_up = {{"SELECT count(*) FROM t", "2"},
+                {"SELECT string_agg(added || ser || ident, ',' ORDER BY id) FROM t", "x11,x22"}};
+  p.after_down = {{"SELECT count(*) FROM t", "3"}, {"SELECT count(*) FROM t WHERE old_name IS NULL", "3"}};
+  ROUND_TRIP(p);
+  EXPECT_TRUE(has_review(o.up, "destructive: drops column public.t.gone"));
+  EXPECT_TRUE(has_review(o.up, "rename of old_name to new_name?"));
+  EXPECT_TRUE(has_sql(o.up_sql, "ADD COLUMN \"added\" character varying(10) DEFAULT 'x'::character varying NOT NULL"));
+  EXPECT_TRUE(has_sql(o.down_sql, "DROP SEQUENCE IF EXISTS \"public\".\"t_ser_seq\""));
+}
+
+// REVIEW: a column added NOT NULL without a default (fine on an empty table).
+TEST(RenderPostgresql, NotNullColumnWithoutDefault) {
+  Pair p;
+  p.a = "CREATE TABLE t (id integer PRIMARY KEY);";
+  p.b = "CREATE TABLE t (id integer PRIMARY KEY, must text NOT NULL);";
+  ROUND_TRIP(p);
+  EXPECT_TRUE(has_review(o.up, "column must is NOT NULL without a default: fails on a table with rows"));
+  EXPECT_TRUE(has_sql(o.up_sql, "ALTER TABLE \"public\".\"t\" ADD COLUMN \"must\" text NOT NULL"));
+}
+
+TEST(RenderPostgresql, AlterColumnTypesWithUsingKeepValues) {
+  Pair p;
+  p.a = "CREATE TABLE t (id integer PRIMARY KEY, a integer DEFAULT 1, b text DEFAULT 'x', c numeric(12,4), "
+        "d varchar(50), e text, f smallint);";
+  p.b = "CREATE TABLE t (id integer PRIMARY KEY, a bigint DEFAULT 1, b varchar(20) DEFAULT 'x', c numeric(6,2), "
+        "d text, e integer, f numeric(10,2));";
+  p.data_a = "INSERT INTO t VALUES (1, 7, 'abc', 12.5, 'dd', '42', 3)";
+  p.data_b = "INSERT INTO t VALUES (1, 7, 'abc', 12.5, 'dd', 42, 3)";
+  p.after_up = {{"SELECT a || b || c || d || e || f FROM t", "7abc12.50dd423.00"}};
+  p.after_down = {{"SELECT a || b || c || d || e || f FROM t", "7abc12.5000dd423"}};
+  ROUND_TRIP(p);
+  EXPECT_TRUE(has_sql(o.up_sql, "ALTER COLUMN \"e\" TYPE integer USING \"e\"::integer"));
+  EXPECT_TRUE(has_review(o.up, "narrows type text -> varchar(20)"));
+  EXPECT_TRUE(has_review(o.up, "narrows type numeric(12,4) -> numeric(6,2)"));
+  EXPECT_TRUE(has_review(o.down, "narrows type bigint -> integer"));
+  EXPECT_TRUE(has_review(o.up, "changes type text -> integer"));
+}
+
+TEST(RenderPostgresql, DefaultsNullabilityCollationComments) {
+  Pair p;
+  p.a = "CREATE TABLE t (id integer PRIMARY KEY, a integer DEFAULT 5, b text, c text NOT NULL, d text COLLATE \"C\","
+        " e text);"
+        "COMMENT ON COLUMN t.a IS 'old'; COMMENT ON TABLE t IS 'before';";
+  p.b = "CREATE TABLE t (id integer PRIMARY KEY, a integer, b text DEFAULT 'y', c text, d text, e text COLLATE \"POSIX\" NOT NULL);"
+        "COMMENT ON COLUMN t.b IS 'new';";
+  p.data_a = "INSERT INTO t VALUES (1, 1, 'b', 'c', 'd', 'e')";
+  p.data_b = "INSERT INTO t VALUES (1, 1, 'b', 'c', 'd', 'e')";
+  p.after_up = {{"SELECT count(*) FROM t", "1"}};
+  p.after_down = {{"SELECT count(*) FROM t", "1"}};
+  ROUND_TRIP(p);
+  EXPECT_TRUE(has_review(o.up, "column e becomes NOT NULL"));
+  EXPECT_TRUE(has_kind(o.up, "set_table_comment"));
+  EXPECT_TRUE(has_sql(o.up_sql, "COMMENT ON TABLE \"public\".\"t\" IS NULL"));
+  EXPECT_TRUE(has_sql(o.up_sql, "TYPE text COLLATE \"default\""));
+}
+
+TEST(RenderPostgresql, IdentityAndSerialChanges) {
+  Pair p;
+  p.a = "CREATE TABLE t (id integer PRIMARY KEY, a integer NOT NULL, b bigint GENERATED ALWAYS AS IDENTITY,"
+        " c integer GENERATED BY DEFAULT AS IDENTITY, d integer DEFAULT 3, s serial);";
+  p.b = "CREATE TABLE t (id integer PRIMARY KEY, a integer GENERATED BY DEFAULT AS IDENTITY, b bigint,"
+        " c integer GENERATED ALWAYS AS IDENTITY, d integer GENERATED ALWAYS AS IDENTITY, s integer);";
+  p.data_a = "INSERT INTO t (id, a, d) VALUES (1, 10, 4), (2, 20, 5)";
+  p.data_b = "INSERT INTO t (id, b, s) VALUES (1, 10, 4)";
+  p.after_up = {{"SELECT string_agg(a || ':' || b || ':' || d || ':' || s, ',' ORDER BY id) FROM t", "10:1:4:1,20:2:5:2"}};
+  p.after_down = {{"SELECT count(*) FROM t", "1"}};
+  ROUND_TRIP(p);
+  EXPECT_TRUE(has_sql(o.up_sql, "ALTER COLUMN \"b\" DROP IDENTITY"));
+  EXPECT_TRUE(has_sql(o.up_sql, "ALTER COLUMN \"a\" ADD GENERATED BY DEFAULT AS IDENTITY"));
+  EXPECT_TRUE(has_sql(o.up_sql, "ALTER COLUMN \"c\" SET GENERATED ALWAYS"));
+  EXPECT_TRUE(has_sql(o.up_sql, "DROP SEQUENCE IF EXISTS \"public\".\"t_s_seq\""));
+}
+
+TEST(RenderPostgresql, KeysUniquesChecks) {
+  Pair p;
+  p.a = "CREATE TABLE t (id integer, k integer NOT NULL, v text, CONSTRAINT t_pkey PRIMARY KEY (id),"
+        " CONSTRAINT uq_v UNIQUE (v), CONSTRAINT ck_k CHECK (k > 0), CONSTRAINT ck_gone CHECK (v <> ''));"
+        "CREATE TABLE u (id integer, CONSTRAINT u_pkey PRIMARY KEY (id));";
+  p.b = "CREATE TABLE t (id integer NOT NULL, k integer NOT NULL, v text, CONSTRAINT pk_t PRIMARY KEY (id, k),"
+        " CONSTRAINT uq_v UNIQUE (v, k), CONSTRAINT ck_k CHECK (k >= 0), CONSTRAINT uq_k UNIQUE (k));"
+        "CREATE TABLE u (id integer);";
+  p.data_a = "INSERT INTO t VALUES (1, 1, 'a'), (2, 2, 'b'); INSERT INTO u VALUES (1)";
+  p.data_b = "INSERT INTO t VALUES (1, 1, 'a'); INSERT INTO u VALUES (1)";
+  p.after_up = {{"SELECT count(*) FROM t", "2"}};
+  p.after_down = {{"SELECT count(*) FROM t", "1"}};
+  ROUND_TRIP(p);
+  for (auto k : {"drop_primary_key", "add_primary_key", "drop_unique", "add_unique", "drop_check", "add_check"})
+    EXPECT_TRUE(has_kind(o.up, k)) << k;
+}
+
+TEST(RenderPostgresql, ForeignKeys) {
+  Pair p;
+  p.a = "CREATE TABLE p (id integer PRIMARY KEY, code text UNIQUE);"
+        "CREATE TABLE c (id integer PRIMARY KEY, p_id integer, code text,"
+        " CONSTRAINT fk_c_p FOREIGN KEY (p_id) REFERENCES p (id));";
+  p.b = "CREATE TABLE p (id integer PRIMARY KEY, code text UNIQUE);"
+        "CREATE TABLE c (id integer PRIMARY KEY, p_id integer, code text,"
+        " CONSTRAINT fk_c_p FOREIGN KEY (p_id) REFERENCES p (id) ON DELETE CASCADE ON UPDATE SET NULL"
+        "   DEFERRABLE INITIALLY DEFERRED,"
+        " CONSTRAINT fk_c_code FOREIGN KEY (code) REFERENCES p (code) ON DELETE SET NULL DEFERRABLE);"
+        "CREATE TABLE n (id integer PRIMARY KEY, c_id integer REFERENCES c ON DELETE RESTRICT);";
+  p.data_a = "INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES (1, 1, 'a')";
+  p.data_b = "INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES (1, 1, 'a'); INSERT INTO n VALUES (1, 1)";
+  p.after_up = {{"SELECT count(*) FROM c", "1"}};
+  p.after_down = {{"SELECT count(*) FROM c", "1"}};
+  ROUND_TRIP(p);
+  EXPECT_TRUE(has_sql(o.up_sql, "ON DELETE CASCADE ON UPDATE SET NULL DEFERRABLE INITIALLY DEFERRED"));
+  EXPECT_TRUE(has_sql(o.up_sql, "REFERENCES \"public\".\"p\" (\"code\") ON DELETE SET NULL DEFERRABLE"));
+}
+
+TEST(RenderPostgresql, DroppingTablesThatReferenceEachOther) {
+  Pair p;
+  p.a = "CREATE TABLE a1 (id integer PRIMARY KEY, z_id integer);"
+        "CREATE TABLE z1 (id integer PRIMARY KEY, a_id integer REFERENCES a1);"
+        "ALTER TABLE a1 ADD CONSTRAINT a1_z FOREIGN KEY (z_id) REFERENCES z1;"
+        "CREATE TABLE keep (id integer PRIMARY KEY, a_id integer REFERENCES a1);"
+        "CREATE TABLE k2 (id integer CONSTRAINT k2_old PRIMARY KEY, v integer CONSTRAINT uq_k2_v UNIQUE);"
+        "CREATE TABLE gone (id integer PRIMARY KEY, k2_id integer REFERENCES k2, v integer REFERENCES k2 (v));";
+  // k2's key and unique constraint change while gone, pointing at them, goes.
+  p.b = "CREATE TABLE keep (id integer PRIMARY KEY, a_id integer);"
+        "CREATE TABLE k2 (id integer CONSTRAINT k2_new PRIMARY KEY, v integer CONSTRAINT uq_k2_v2 UNIQUE);";
+  ROUND_TRIP(p);
+}
+
+TEST(RenderPostgresql, Indexes) {
+  Pair p;
+  p.a = "CREATE TABLE t (id integer PRIMARY KEY, a text, b integer, j jsonb);"
+        "CREATE INDEX ix_gone ON t (a);"
+        "CREATE INDEX ix_change ON t (b);";
+  p.b = "CREATE TABLE t (id integer PRIMARY KEY, a text, b integer, j jsonb);"
+        "CREATE INDEX ix_change ON t (b DESC, a) WHERE b > 0;"
+        "CREATE UNIQUE INDEX ux_expr ON t (lower(a), (b + 1));"
+        "CREATE INDEX ix_gin ON t USING gin (j jsonb_path_ops);"  // opclass is not in the catalog
+        "CREATE INDEX ix_brin ON t USING brin (b);";
+  ROUND_TRIP(p);
+  EXPECT_TRUE(has_sql(o.up_sql, "CREATE INDEX \"ix_change\" ON \"public\".\"t\" USING btree (\"b\" DESC, \"a\") WHERE ((b > 0))"));
+  EXPECT_TRUE(has_sql(o.up_sql, "DROP INDEX \"public\".\"ix_gone\""));
+}
+
+TEST(RenderPostgresql, Views) {
+  Pair p;
+  p.a = "CREATE TABLE t (id integer PRIMARY KEY, v text);"
+        "CREATE VIEW gone AS SELECT id FROM t;"
+        "CREATE VIEW changed AS SELECT id FROM t WHERE id > 1;";
+  p.b = "CREATE TABLE t (id integer PRIMARY KEY, v text);"
+        "CREATE VIEW changed AS SELECT id, v FROM t WHERE id > 2;"
+        "CREATE VIEW \"New View\" AS SELECT count(*) AS n FROM t;";
+  ROUND_TRIP(p);
+}
+
+TEST(RenderPostgresql, Sequences) {
+  Pair p;
+  p.a = "CREATE TABLE t (id integer PRIMARY KEY, n integer);"
+        "CREATE SEQUENCE gone;"
+        "CREATE SEQUENCE changed AS integer INCREMENT 2 MAXVALUE 1000;"
+        "CREATE SEQUENCE owned AS bigint;"
+        "ALTER SEQUENCE owned OWNED BY t.n;"
+        "CREATE TABLE old_t (id integer);"
+        "CREATE SEQUENCE moving; ALTER SEQUENCE moving OWNED BY old_t.id;";
+  // moving: its owner goes, it moves to t.n (changed before the drop).
+  p.b = "CREATE TABLE t (id integer PRIMARY KEY, n integer);"
+        "CREATE SEQUENCE moving INCREMENT 2; ALTER SEQUENCE moving OWNED BY t.n;"
+        "CREATE SEQUENCE changed AS bigint INCREMENT 5 MAXVALUE 100000 CYCLE;"
+        "CREATE SEQUENCE owned AS bigint;"
+        "CREATE SEQUENCE fresh AS smallint START 3 MINVALUE 2;"
+        "ALTER SEQUENCE fresh OWNED BY t.id;";
+  ROUND_TRIP(p);
+  EXPECT_TRUE(has_sql(o.up_sql, "OWNED BY NONE"));
+  EXPECT_TRUE(has_review(o.up, "destructive: drops sequence public.gone"));
+}
+
+TEST(RenderPostgresql, Enums) {
+  Pair p;
+  p.a = "CREATE TYPE gone AS ENUM ('x');"
+        "CREATE TYPE kept AS ENUM ('a', 'b');"
+        "CREATE TABLE t (id integer PRIMARY KEY, k kept DEFAULT 'a', s text);";
+  p.b = "CREATE TYPE kept AS ENUM ('a', 'b');"
+        "CREATE TYPE \"New Mood\" AS ENUM ('it''s', 'ok');"
+        "CREATE TABLE t (id integer PRIMARY KEY, k kept DEFAULT 'a', s \"New Mood\" DEFAULT 'ok');";
+  p.data_a = "INSERT INTO t VALUES (1, 'b', 'ok')";
+  p.data_b = "INSERT INTO t VALUES (1, 'b', 'ok')";
+  p.after_up = {{"SELECT k::text || s::text FROM t", "bok"}};
+  p.after_down = {{"SELECT k::text || s::text FROM t", "bok"}};
+  ROUND_TRIP(p);
+  EXPECT_TRUE(has_sql(o.up_sql, "CREATE TYPE \"public\".\"New Mood\" AS ENUM ('it''s', 'ok')"));
+  EXPECT_TRUE(has_sql(o.up_sql, "DROP TYPE \"public\".\"gone\""));
+  EXPECT_TRUE(has_review(o.up, "destructive: drops type public.gone"));
+}
+
+// Added values keep their place; the way back cannot be rendered.
+TEST(RenderPostgresql, EnumValuesAddedAndRefusedDrop) {
+  Pair p;
+  p.a = "CREATE TYPE m AS ENUM ('b', 'd'); CREATE TABLE t (id integer PRIMARY KEY, v m);";
+  p.b = "CREATE TYPE m AS ENUM ('a', 'b', 'c', 'd', 'e', 'f'); CREATE TABLE t (id integer PRIMARY KEY, v m);";
+  p.data_a = "INSERT INTO t VALUES (1, 'd')";
+  p.after_up = {{"SELECT count(*) FROM t", "1"}};
+  p.down_drops_enum_value = true;
+  ROUND_TRIP(p);
+  EXPECT_TRUE(has_sql(o.up_sql, "ALTER TYPE \"public\".\"m\" ADD VALUE 'a' BEFORE 'b'"));
+  EXPECT_TRUE(has_sql(o.up_sql, "ALTER TYPE \"public\".\"m\" ADD VALUE 'c' AFTER 'b'"));
+  EXPECT_TRUE(has_sql(o.up_sql, "ALTER TYPE \"public\".\"m\" ADD VALUE 'f' AFTER 'e'"));
+  EXPECT_TRUE(has_review(o.down, "PostgreSQL cannot drop an enum value"));
+  try {
+    pg().render_changes(schema::changes_json("postgresql", o.down));
+    ADD_FAILURE() << "drop_enum_value rendered";
+  } catch (const dialect::DialectError& e) {
+    EXPECT_NE(std::string(e.what()).find("drop_enum_value: PostgreSQL cannot remove value 'a' from enum type public.m"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+// A new value used by a later statement of the same transaction fails on
+// PostgreSQL 12+ ("unsafe use of new value"); committed first, it works.
+TEST(RenderPostgresql, EnumValueUsedInTheSameDocument) {
+  Pair p;
+  p.a = "CREATE TYPE m AS ENUM ('a'); CREATE TABLE t (id integer PRIMARY KEY, v m DEFAULT 'a');";
+  p.b = "CREATE TYPE m AS ENUM ('a', 'b'); CREATE TABLE t (id integer PRIMARY KEY, v m DEFAULT 'b');";
+  p.down_drops_enum_value = true;
+  Outcome o = round_trip(p);
+  EXPECT_NE(o.error.find("unsafe use of new value"), std::string::npos) << o.error;
+  // The ADD VALUE statements come first; committed on their own, the rest runs.
+  auto& c = *dbs().conns[0];
+  reset(c, p);
+  c.execute(p.a);
+  auto& b = *dbs().conns[1];
+  reset(b, p);
+  b.execute(p.b);
+  auto up = pg().render_changes(
+      schema::changes_json("postgresql", schema::diff(schema::parse_catalog(c.introspect("{}")),
+                                                      schema::parse_catalog(b.introspect("{}")))));
+  ASSERT_GE(up.size(), 2u);
+  ASSERT_EQ(up[0].rfind("ALTER TYPE", 0), 0u);
+  EXPECT_EQ(apply_sql(c, {up[0]}), "");
+  EXPECT_EQ(apply_sql(c, std::vector<std::string>(up.begin() + 1, up.end())), "");
+  EXPECT_EQ(c.introspect("{}"), b.introspect("{}"));
+}
+
+// Everything in a schema that is not the current one, with names that
+// need quoting.
+TEST(RenderPostgresql, QuotedNamesInAnotherSchema) {
+  Pair p;
+  p.schema = "Odd \"Schema\"";
+  const std::string s = "\"Odd \"\"Schema\"\"\".";
+  p.a = "CREATE TABLE " + s + "\"T 1\" (\"Id\" integer PRIMARY KEY, \"x\"\"y\" text);" +
+        "CREATE SEQUENCE " + s + "\"S q\";";
+  p.b = "CREATE TYPE " + s + "\"E n\" AS ENUM ('a');" +
+        "CREATE TABLE " + s + "\"T 1\" (\"Id\" bigint PRIMARY KEY, \"x\"\"y\" text NOT NULL DEFAULT 'q', \"E\" " + s +
+        "\"E n\" DEFAULT 'a', \"Ser\" serial);" +
+        "CREATE TABLE " + s + "\"T 2\" (\"Id\" integer PRIMARY KEY, \"T1\" bigint REFERENCES " + s + "\"T 1\");" +
+        "CREATE INDEX \"I x\" ON " + s + "\"T 2\" (\"T1\");" +
+        "CREATE VIEW " + s + "\"V w\" AS SELECT \"Id\" FROM " + s + "\"T 2\";" +
+        "COMMENT ON TABLE " + s + "\"T 2\" IS 'two';";
+  p.data_a = "INSERT INTO " + s + "\"T 1\" VALUES (1, 'z')";
+  p.after_up = {{"SELECT count(*) FROM " + s + "\"T 1\"", "1"}};
+  ROUND_TRIP(p);
+  EXPECT_TRUE(has_sql(o.up_sql, "CREATE TABLE \"Odd \"\"Schema\"\"\".\"T 2\""));
+}
+
+TEST(RenderPostgresql, EmptyDiffRendersNothingAndBadInputIsRefused) {
+  EXPECT_TRUE(pg().render_changes(R"({"format":1,"dialect":"postgresql","changes":[]})").empty());
+  EXPECT_THROW(pg().render_changes("not json"), dialect::DialectError);
+  EXPECT_THROW(pg().render_changes(R"({"format":2,"changes":[]})"), dialect::DialectError);
+  EXPECT_THROW(pg().render_changes(R"({"format":1,"dialect":"mysql","changes":[]})"), dialect::DialectError);
+  EXPECT_THROW(pg().render_changes(R"({"format":1,"changes":[{"kind":"frobnicate"}]})"), dialect::DialectError);
+}
+
+// ------------------------------------------- known diff bugs (src/schema)
+
+// A key changes on a table an unchanged foreign key of a surviving table
+// points at: the diff drops the key without dropping (and re-adding) the
+// foreign key, so DROP CONSTRAINT fails ("other objects depend on it").
+TEST(RenderPostgresql, DISABLED_KnownDiffBug_KeyUnderAnUnchangedForeignKey) {
+  Pair p;
+  p.a = "CREATE TABLE p (id integer CONSTRAINT p_old PRIMARY KEY); CREATE TABLE c (p_id integer REFERENCES p);";
+  p.b = "CREATE TABLE p (id integer CONSTRAINT p_new PRIMARY KEY); CREATE TABLE c (p_id integer REFERENCES p);";
+  ROUND_TRIP(p);
+}
+
+// A column's type changes under a view whose text does not change: the
+// view is dropped and created again around ALTER COLUMN TYPE (which would
+// fail otherwise: "cannot alter type of a column used by a view or rule").
+TEST(RenderPostgresql, TypeChangeUnderAViewDropsAndRecreatesTheView) {
+  Pair p;
+  p.a = "CREATE TABLE t (id integer, v integer); CREATE VIEW w AS SELECT v FROM t;";
+  p.b = "CREATE TABLE t (id integer, v integer); ALTER TABLE t ALTER COLUMN v TYPE bigint; CREATE VIEW w AS SELECT v FROM t;";
+  ROUND_TRIP(p);
+}
+
+// Only a sequence's START differs: the diff sees it (an alter_sequence).
+TEST(RenderPostgresql, SequenceStartIsCompared) {
+  Pair p;
+  p.a = "CREATE SEQUENCE s START 1;";
+  p.b = "CREATE SEQUENCE s START 7;";
+  ROUND_TRIP(p);
+}
+
+// ------------------------------------------------------------ generator
+//
+// A model of a schema, written as SQL, with rows that fit it; B is A
+// mutated. Rules that keep the pairs applicable with rows in them (each a
+// limit of the data, or of the diff, listed in the report):
+//  - every table has "id integer" as its first column, in its primary key;
+//    foreign keys are integer columns "r_<table>" pointing at an older
+//    table's id, only between tables that exist on both sides;
+//  - types change only within a family whose values cast both ways
+//    (integers/numerics/floats; text/varchar/char);
+//  - a column added NOT NULL has a default; rows have no NULLs;
+//  - only the last column of a table is dropped or renamed: ADD COLUMN
+//    appends, so a column dropped from the middle comes back at the end;
+//    and none under a unique constraint (it comes back with one value in
+//    every row);
+//  - a table's primary key constraint is renamed only when no foreign key
+//    points at it, and a view's columns are "id" only (the diff does not
+//    drop views or foreign keys that depend on a changing key or column).
+
+struct GCol {
+  std::string name, type, family;  // family: int, text, bool, json, uuid, time, arr, enum:<name>, ref, id
+  bool nullable = true;
+  std::string dflt;        // SQL or ""
+  std::string identity;    // "", "ALWAYS", "BY DEFAULT"
+  bool serial = false;
+  std::string collation;   // "", "C", "POSIX"
+  std::string comment;     // "" = none
+};
+struct GFk {
+  std::string name, col, target, on_delete;
+  bool deferrable = false, deferred = false;
+};
+struct GTable {
+  std::string name;
+  std::vector<GCol> cols;
+  std::string pk_name;  // "" = no primary key
+  std::vector<std::pair<std::string, std::vector<std::string>>> uniques;
+  std::vector<std::pair<std::string, std::string>> checks;  // name, expression
+  std::vector<std::pair<std::string, std::string>> indexes;  // name, "CREATE ... ON %T ..." body after ON table
+  std::vector<GFk> fks;
+  std::string comment;
+  bool in_a = true;  // exists in A (so has rows on both sides when it survives)
+};
+struct GSeq {
+  std::string name, type;
+  int64_t inc = 1, max = 0;  // max 0: the type's default
+  bool cycle = false;
+  std::string owned;  // "table" (owned by its id) or ""
+};
+struct GView {
+  std::string name, table;
+  int k = 0;
+};
+struct GModel {
+  std::vector<std::pair<std::string, std::vector<std::string>>> enums;
+  std::vector<GSeq> seqs;
+  std::vector<GTable> tables;
+  std::vector<GView> views;
+  int counter = 0;
+};
+
+std::string q(const std::string& id) { return "\"" + id + "\""; }
+
+std::string sql_of(const GModel& m) {
+  std::ostringstream s;
+  for (auto& [name, values] : m.enums) {
+    s << "CREATE TYPE " << q(name) << " AS ENUM (";
+    for (size_t i = 0; i < values.size(); ++i) s << (i ? ", " : "") << "'" << values[i] << "'";
+    s << ");\n";
+  }
+  for (auto& sq : m.seqs) {
+    s << "CREATE SEQUENCE " << q(sq.name) << " AS " << sq.type << " INCREMENT " << sq.inc;
+    if (sq.max) s << " MAXVALUE " << sq.max;
+    s << (sq.cycle ? " CYCLE" : "") << ";\n";
+  }
+  for (auto& t : m.tables) {
+    s << "CREATE TABLE " << q(t.name) << " (";
+    bool first = true;
+    for (auto& c : t.cols) {
+      s << (first ? "" : ", ") << q(c.name) << " " << (c.serial ? (c.type == "bigint" ? "bigserial" : "serial") : c.type);
+      first = false;
+      if (!c.collation.empty()) s << " COLLATE " << q(c.collation);
+      if (!c.identity.empty()) s << " GENERATED " << c.identity << " AS IDENTITY";
+      if (!c.dflt.empty()) s << " DEFAULT " << c.dflt;
+      if (!c.nullable) s << " NOT NULL";
+    }
+    if (!t.pk_name.empty()) s << ", CONSTRAINT " << q(t.pk_name) << " PRIMARY KEY (id)";
+    for (auto& [n, cols] : t.uniques) {
+      s << ", CONSTRAINT " << q(n) << " UNIQUE (";
+      for (size_t i = 0; i < cols.size(); ++i) s << (i ? ", " : "") << q(cols[i]);
+      s << ")";
+    }
+    for (auto& [n, e] : t.checks) s << ", CONSTRAINT " << q(n) << " CHECK (" << e << ")";
+    s << ");\n";
+    for (auto& [n, body] : t.indexes) {
+      std::string b = body;
+      b.replace(b.find("%T"), 2, q(t.name));
+      s << b << ";\n";
+    }
+    if (!t.comment.empty()) s << "COMMENT ON TABLE " << q(t.name) << " IS '" << t.comment << "';\n";
+    for (auto& c : t.cols)
+      if (!c.comment.empty()) s << "COMMENT ON COLUMN " << q(t.name) << "." << q(c.name) << " IS '" << c.comment << "';\n";
+  }
+  for (auto& t : m.tables)
+    for (auto& f : t.fks) {
+      s << "ALTER TABLE " << q(t.name) << " ADD CONSTRAINT " << q(f.name) << " FOREIGN KEY (" << q(f.col)
+        << ") REFERENCES " << q(f.target) << " (id)";
+      if (!f.on_delete.empty()) s << " ON DELETE " << f.on_delete;
+      if (f.deferrable) s << (f.deferred ? " DEFERRABLE INITIALLY DEFERRED" : " DEFERRABLE");
+      s << ";\n";
+    }
+  for (auto& sq : m.seqs)
+    if (!sq.owned.empty()) s << "ALTER SEQUENCE " << q(sq.name) << " OWNED BY " << q(sq.owned) << ".id;\n";
+  for (auto& v : m.views)
+    s << "CREATE VIEW " << q(v.name) << " AS SELECT id FROM " << q(v.table) << " WHERE id > " << v.k << ";\n";
+  return s.str();
+}
+
+const std::vector<std::string> kInt = {"smallint", "integer", "bigint", "numeric(10,2)", "numeric(12,4)", "real",
+                                       "double precision"};
+const std::vector<std::string> kText = {"text", "varchar(20)", "varchar(40)", "char(8)"};
+
+std::string value_of(const GModel& m, const GCol& c, int row) {
+  const std::string n = std::to_string(row);
+  if (c.family == "id" || c.family == "int" || c.family == "ref") return n;
+  if (c.family == "text") return "'v" + n + "'";
+  if (c.family == "bool") return row % 2 ? "true" : "false";
+  if (c.family == "json") return "'{\"k\": " + n + "}'";
+  if (c.family == "uuid") return "'00000000-0000-0000-0000-00000000000" + n + "'";
+  if (c.family == "time") return "'2024-01-0" + n + " 10:00:00+00'";
+  if (c.family == "arr") return "'{" + n + "}'";
+  if (c.family.rfind("enum:", 0) == 0) {
+    for (auto& [name, values] : m.enums)
+      if (name == c.family.substr(5)) return "'" + values[0] + "'";
+  }
+  return "NULL";
+}
+
+// Three rows per table that existed in A (tables only in B stay empty on
+// A's side, so they do on B's), in table order (foreign keys point back).
+std::string data_of(const GModel& m) {
+  std::ostringstream s;
+  for (auto& t : m.tables) {
+    if (!t.in_a) continue;
+    std::string cols;
+    for (auto& c : t.cols)
+      if (c.identity.empty() && !c.serial) cols += (cols.empty() ? "" : ", ") + q(c.name);
+    for (int row = 1; row <= 3; ++row) {
+      std::string vals;
+      for (auto& c : t.cols)
+        if (c.identity.empty() && !c.serial) vals += (vals.empty() ? "" : ", ") + value_of(m, c, row);
+      s << "INSERT INTO " << q(t.name) << " (" << cols << ") VALUES (" << vals << ");\n";
+    }
+  }
+  return s.str();
+}
+
+class Gen {
+ public:
+  explicit Gen(uint64_t seed) : rng_(seed) {}
+
+  int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
+  bool chance(int percent) { return pick(100) < percent; }
+  template <class T>
+  const T& one(const std::vector<T>& v) { return v[pick(static_cast<int>(v.size()))]; }
+  std::string id(GModel& m, const std::string& prefix) { return prefix + std::to_string(++m.counter); }
+
+  GCol column(GModel& m, bool allow_not_null_without_default) {
+    GCol c;
+    c.name = id(m, "c");
+    int kind = pick(12);
+    if (kind < 4) {
+      c.family = "int";
+      c.type = one(kInt);
+    } else if (kind < 7) {
+      c.family = "text";
+      c.type = one(kText);
+      if (chance(20)) c.collation = chance(50) ? "C" : "POSIX";
+    } else if (kind == 7) {
+      c.family = "bool", c.type = "boolean";
+    } else if (kind == 8) {
+      c.family = "json", c.type = "jsonb";
+    } else if (kind == 9) {
+      c.family = "uuid", c.type = "uuid";
+    } else if (kind == 10) {
+      c.family = chance(50) ? "time" : "arr";
+      c.type = c.family == "time" ? "timestamptz" : (chance(50) ? "integer[]" : "text[]");
+    } else if (!m.enums.empty()) {
+      auto& e = one(m.enums);
+      c.family = "enum:" + e.first;
+      c.type = q(e.first);
+    } else {
+      c.family = "int", c.type = "integer";
+    }
+    if (chance(30)) c.dflt = default_of(m, c);
+    c.nullable = chance(60) || (!allow_not_null_without_default && c.dflt.empty());
+    if (!c.nullable && !allow_not_null_without_default && c.dflt.empty()) c.nullable = true;
+    if (c.family == "int" && (c.type == "integer" || c.type == "bigint") && chance(10)) {
+      if (chance(50)) {
+        c.identity = chance(50) ? "ALWAYS" : "BY DEFAULT";
+        c.dflt.clear();
+        c.nullable = false;
+      } else {
+        c.serial = true;
+        c.dflt.clear();
+        c.nullable = false;
+      }
+    }
+    if (chance(10)) c.comment = chance(50) ? "note" : "it''s";
+    return c;
+  }
+
+  std::string default_of(const GModel& m, const GCol& c) {
+    if (c.family == "int") return std::to_string(pick(10));
+    if (c.family == "text") return chance(50) ? "'d'" : "'it''s'";
+    if (c.family == "bool") return "true";
+    if (c.family == "json") return "'{}'";
+    if (c.family == "uuid") return "gen_random_uuid()";
+    if (c.family == "time") return "now()";
+    if (c.family == "arr") return "'{}'";
+    if (c.family.rfind("enum:", 0) == 0)
+      for (auto& [name, values] : m.enums)
+        if (name == c.family.substr(5)) return "'" + values[0] + "'";
+    return "";
+  }
+
+  void add_index(GModel& m, GTable& t) {
+    std::vector<const GCol*> plain;
+    for (auto& c : t.cols)
+      if (c.family == "int" || c.family == "text" || c.family == "time" || c.family == "id") plain.push_back(&c);
+    const std::string name = id(m, "ix_" + t.name + "_");
+    const GCol& c = *one(plain);
+    std::string body;
+    switch (pick(6)) {
+      case 0: body = "CREATE INDEX " + q(name) + " ON %T (" + q(c.name) + ")"; break;
+      case 1: body = "CREATE INDEX " + q(name) + " ON %T (" + q(c.name) + " DESC, id)"; break;
+      case 2: body = "CREATE INDEX " + q(name) + " ON %T (" + q(c.name) + ") WHERE " + q(c.name) + " IS NOT NULL"; break;
+      case 3: body = "CREATE UNIQUE INDEX " + q(name) + " ON %T (id, " + q(c.name) + ")"; break;
+      case 4: body = "CREATE INDEX " + q(name) + " ON %T USING hash (" + q(c.name) + ")"; break;
+      default: body = "CREATE INDEX " + q(name) + " ON %T ((id + 1), " + q(c.name) + ")"; break;
+    }
+    if (c.family == "text" && chance(40)) body = "CREATE INDEX " + q(name) + " ON %T (lower(" + q(c.name) + "))";
+    for (auto& cc : t.cols)
+      if (cc.family == "json" && chance(30)) body = "CREATE INDEX " + q(name) + " ON %T USING gin (" + q(cc.name) + ")";
+    t.indexes.push_back({name, body});
+  }
+
+  void add_unique(GModel& m, GTable& t) {
+    std::vector<std::string> cands;
+    for (auto& c : t.cols)
+      if ((c.family == "int" && c.type != "real" && c.type != "double precision") || c.family == "text") cands.push_back(c.name);
+    if (cands.empty()) return;
+    std::vector<std::string> cols = {one(cands)};
+    if (chance(30)) cols.insert(cols.begin(), "id");
+    t.uniques.push_back({id(m, "uq_" + t.name + "_"), cols});
+  }
+
+  void add_check(GModel& m, GTable& t) {
+    std::vector<const GCol*> cands;
+    for (auto& c : t.cols)
+      if (c.family == "int" || c.family == "text" || c.family == "id") cands.push_back(&c);
+    const GCol& c = *one(cands);
+    std::string e = c.family == "text" ? "length(" + q(c.name) + ") < 30" : q(c.name) + " >= 0";
+    if (chance(20)) e = q(c.name) + " IS NOT NULL OR id > 0";
+    t.checks.push_back({id(m, "ck_" + t.name + "_"), e});
+  }
+
+  void add_fk(GModel& m, GTable& t, size_t index) {
+    std::vector<std::string> targets;
+    for (size_t i = 0; i < index && i < m.tables.size(); ++i)
+      if (!m.tables[i].pk_name.empty() && m.tables[i].in_a == t.in_a) targets.push_back(m.tables[i].name);
+    if (targets.empty()) return;
+    GFk f;
+    f.target = one(targets);
+    f.col = id(m, "r_");
+    f.name = id(m, "fk_" + t.name + "_");
+    f.on_delete = one(std::vector<std::string>{"", "CASCADE", "SET NULL", "RESTRICT"});
+    f.deferrable = chance(30);
+    f.deferred = f.deferrable && chance(50);
+    GCol c;
+    c.name = f.col;
+    c.type = "integer";
+    c.family = "ref";
+    t.cols.push_back(c);
+    t.fks.push_back(f);
+  }
+
+  GTable table(GModel& m, bool in_a) {
+    GTable t;
+    t.name = id(m, "t");
+    t.in_a = in_a;
+    GCol idc;
+    idc.name = "id";
+    idc.type = "integer";
+    idc.family = "id";
+    idc.nullable = false;
+    t.cols.push_back(idc);
+    int n = 1 + pick(6);
+    for (int i = 0; i < n; ++i) t.cols.push_back(column(m, false));
+    t.pk_name = chance(50) ? t.name + "_pkey" : "pk_" + t.name;
+    int k = pick(3);
+    for (int i = 0; i < k; ++i) add_unique(m, t);
+    k = pick(3);
+    for (int i = 0; i < k; ++i) add_check(m, t);
+    k = pick(4);
+    for (int i = 0; i < k; ++i) add_index(m, t);
+    if (chance(20)) t.comment = "table note";
+    return t;
+  }
+
+  GModel model() {
+    GModel m;
+    int e = pick(3);
+    for (int i = 0; i < e; ++i) m.enums.push_back({id(m, "e"), {"a", "b", "c"}});
+    int s = pick(3);
+    for (int i = 0; i < s; ++i) m.seqs.push_back(sequence(m));
+    int n = 1 + pick(4);
+    for (int i = 0; i < n; ++i) {
+      m.tables.push_back(table(m, true));
+      if (i > 0 && chance(50)) add_fk(m, m.tables.back(), m.tables.size() - 1);
+    }
+    int v = pick(3);
+    for (int i = 0; i < v; ++i) m.views.push_back({id(m, "v"), one(m.tables).name, pick(5)});
+    if (!m.seqs.empty() && chance(30)) m.seqs[0].owned = one(m.tables).name;
+    return m;
+  }
+
+  GSeq sequence(GModel& m) {
+    GSeq s;
+    s.name = id(m, "s");
+    s.type = one(std::vector<std::string>{"integer", "bigint", "smallint"});
+    s.inc = 1 + pick(5);
+    s.max = chance(50) ? 0 : 1000 + pick(1000);
+    s.cycle = chance(30);
+    return s;
+  }
+
+  bool referenced(const GModel& m, const std::string& table) {
+    for (auto& t : m.tables)
+      for (auto& f : t.fks)
+        if (f.target == table) return true;
+    return false;
+  }
+
+  // One random change of B.
+  void mutate(GModel& m) {
+    if (m.tables.empty()) {
+      m.tables.push_back(table(m, false));
+      return;
+    }
+    GTable& t = m.tables[pick(static_cast<int>(m.tables.size()))];
+    switch (pick(22)) {
+      case 0: {  // add column
+        GCol c = column(m, false);
+        t.cols.push_back(c);
+        break;
+      }
+      case 1:
+      case 2: {  // drop column (and what uses it)
+        // The last column only: ADD COLUMN appends, so the way back puts
+        // a column dropped from the middle at the end (see the report).
+        if (t.cols.back().family == "id" || t.cols.back().family == "ref") break;
+        const std::string name = t.cols.back().name;
+        // Nor one under a unique constraint: on the way back it returns
+        // with one value (its default or NULL) in every row.
+        bool unique = false;
+        for (auto& u : t.uniques) unique |= std::count(u.second.begin(), u.second.end(), name) > 0;
+        if (unique) break;
+        t.cols.erase(std::remove_if(t.cols.begin(), t.cols.end(), [&](auto& c) { return c.name == name; }), t.cols.end());
+        auto uses = [&](const std::string& text) { return text.find(q(name)) != std::string::npos; };
+        t.uniques.erase(std::remove_if(t.uniques.begin(), t.uniques.end(),
+                                       [&](auto& u) { return std::count(u.second.begin(), u.second.end(), name) > 0; }),
+                        t.uniques.end());
+        t.checks.erase(std::remove_if(t.checks.begin(), t.checks.end(), [&](auto& c) { return uses(c.second); }), t.checks.end());
+        t.indexes.erase(std::remove_if(t.indexes.begin(), t.indexes.end(), [&](auto& c) { return uses(c.second); }),
+                        t.indexes.end());
+        break;
+      }
+      case 3:
+      case 4: {  // change type within the family
+        std::vector<GCol*> cands;
+        for (auto& c : t.cols)
+          if ((c.family == "int" || c.family == "text") && c.identity.empty() && !c.serial) cands.push_back(&c);
+        if (cands.empty()) break;
+        GCol& c = *one(cands);
+        c.type = one(c.family == "int" ? kInt : kText);
+        break;
+      }
+      case 5: {  // nullability
+        GCol& c = t.cols[pick(static_cast<int>(t.cols.size()))];
+        if (c.family == "id" || !c.identity.empty() || c.serial) break;
+        c.nullable = !c.nullable;
+        break;
+      }
+      case 6: {  // default
+        GCol& c = t.cols[pick(static_cast<int>(t.cols.size()))];
+        if (c.family == "id" || c.family == "ref" || !c.identity.empty() || c.serial) break;
+        c.dflt = c.dflt.empty() || chance(50) ? default_of(m, c) : "";
+        break;
+      }
+      case 7: {  // identity on / off / kind
+        std::vector<GCol*> cands;
+        for (auto& c : t.cols)
+          if (c.family == "int" && (c.type == "integer" || c.type == "bigint" || c.type == "smallint") && !c.serial)
+            cands.push_back(&c);
+        if (cands.empty()) break;
+        GCol& c = *one(cands);
+        if (c.identity.empty()) {
+          c.identity = chance(50) ? "ALWAYS" : "BY DEFAULT";
+          c.dflt.clear();
+          c.nullable = false;
+        } else if (chance(50)) {
+          c.identity = c.identity == "ALWAYS" ? "BY DEFAULT" : "ALWAYS";
+        } else {
+          c.identity.clear();
+        }
+        break;
+      }
+      case 8: {  // collation
+        std::vector<GCol*> cands;
+        for (auto& c : t.cols)
+          if (c.family == "text") cands.push_back(&c);
+        if (cands.empty()) break;
+        GCol& c = *one(cands);
+        c.collation = c.collation.empty() ? (chance(50) ? "C" : "POSIX") : (chance(50) ? "" : c.collation == "C" ? "POSIX" : "C");
+        break;
+      }
+      case 9:  // comments
+        if (chance(50)) {
+          t.comment = t.comment.empty() ? "changed" : "";
+        } else {
+          GCol& c = t.cols[pick(static_cast<int>(t.cols.size()))];
+          c.comment = c.comment.empty() ? "col note" : chance(50) ? "" : "other";
+        }
+        break;
+      case 10:  // uniques
+        if (!t.uniques.empty() && chance(50)) t.uniques.erase(t.uniques.begin() + pick(static_cast<int>(t.uniques.size())));
+        else add_unique(m, t);
+        break;
+      case 11:  // checks
+        if (!t.checks.empty() && chance(50)) t.checks.erase(t.checks.begin() + pick(static_cast<int>(t.checks.size())));
+        else add_check(m, t);
+        break;
+      case 12:  // indexes
+        if (!t.indexes.empty() && chance(50)) t.indexes.erase(t.indexes.begin() + pick(static_cast<int>(t.indexes.size())));
+        else add_index(m, t);
+        break;
+      case 13: {  // foreign keys
+        if (!t.fks.empty() && chance(60)) {
+          GFk& f = t.fks[pick(static_cast<int>(t.fks.size()))];
+          if (chance(50)) f.on_delete = one(std::vector<std::string>{"", "CASCADE", "SET NULL", "RESTRICT"});
+          else f.deferrable = !f.deferrable, f.deferred = f.deferrable && chance(50);
+        } else {
+          size_t index = static_cast<size_t>(&t - &m.tables[0]);
+          if (t.in_a) add_fk(m, t, index);
+        }
+        break;
+      }
+      case 14:  // primary key name (not under a foreign key)
+        if (!referenced(m, t.name) && !t.pk_name.empty())
+          t.pk_name = t.pk_name == "pk_" + t.name ? t.name + "_pkey" : "pk_" + t.name;
+        break;
+      case 15: {  // add table
+        m.tables.push_back(table(m, false));
+        if (chance(50)) add_fk(m, m.tables.back(), m.tables.size() - 1);
+        break;
+      }
+      case 16: {  // drop a table nothing points at (and its views and owned sequences)
+        if (referenced(m, t.name)) break;
+        const std::string name = t.name;
+        m.views.erase(std::remove_if(m.views.begin(), m.views.end(), [&](auto& v) { return v.table == name; }), m.views.end());
+        for (auto& s : m.seqs)
+          if (s.owned == name) s.owned.clear();
+        m.tables.erase(std::remove_if(m.tables.begin(), m.tables.end(), [&](auto& x) { return x.name == name; }),
+                       m.tables.end());
+        break;
+      }
+      case 17:  // views
+        if (!m.views.empty() && chance(60)) {
+          if (chance(50)) m.views.erase(m.views.begin() + pick(static_cast<int>(m.views.size())));
+          else m.views[pick(static_cast<int>(m.views.size()))].k += 1;
+        } else {
+          m.views.push_back({id(m, "v"), t.name, pick(5)});
+        }
+        break;
+      case 18:  // sequences
+        if (!m.seqs.empty() && chance(70)) {
+          GSeq& s = m.seqs[pick(static_cast<int>(m.seqs.size()))];
+          switch (pick(5)) {
+            case 0: s.inc += 1; break;
+            case 1: s.cycle = !s.cycle; break;
+            case 2: s.max = s.max ? 0 : 5000; break;
+            case 3: s.type = s.type == "bigint" ? "integer" : "bigint"; break;
+            default: s.owned = s.owned.empty() ? t.name : ""; break;
+          }
+        } else if (!m.seqs.empty() && chance(30)) {
+          m.seqs.erase(m.seqs.begin() + pick(static_cast<int>(m.seqs.size())));
+        } else {
+          m.seqs.push_back(sequence(m));
+        }
+        break;
+      case 19: {  // enums: a new one, or an unused one goes
+        if (!m.enums.empty() && chance(50)) {
+          const std::string name = m.enums.back().first;
+          bool used = false;
+          for (auto& tt : m.tables)
+            for (auto& c : tt.cols)
+              if (c.family == "enum:" + name) used = true;
+          if (!used) m.enums.pop_back();
+        } else {
+          m.enums.push_back({id(m, "e"), {"x", "y"}});
+        }
+        break;
+      }
+      case 20:  // an enum value added (the way back cannot be rendered)
+        if (!m.enums.empty() && chance(30)) {
+          auto& e = m.enums[pick(static_cast<int>(m.enums.size()))];
+          e.second.insert(e.second.begin() + 1 + pick(static_cast<int>(e.second.size())), id(m, "n"));
+        }
+        break;
+      default: {  // a column renamed (drop + add of the same type, flagged)
+        GCol& c = t.cols.back();  // the last column only (see dropping)
+        if (c.family != "int" && c.family != "text" && c.family != "bool") break;
+        if (!c.identity.empty() || c.serial) break;
+        // Added back NOT NULL without a default, it fails on rows (flagged).
+        if (!c.nullable && c.dflt.empty()) break;
+        bool used = false;
+        for (auto& u : t.uniques) used |= std::count(u.second.begin(), u.second.end(), c.name) > 0;
+        for (auto& x : t.checks) used |= x.second.find(q(c.name)) != std::string::npos;
+        for (auto& x : t.indexes) used |= x.second.find(q(c.name)) != std::string::npos;
+        if (!used) c.name = id(m, "c");
+        break;
+      }
+    }
+  }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+bool enum_value_added(const GModel& a, const GModel& b) {
+  for (auto& [name, values] : a.enums)
+    for (auto& [name2, values2] : b.enums)
+      if (name == name2 && values != values2) return true;
+  return false;
+}
+
+Pair pair_of(uint64_t seed) {
+  Gen g(seed);
+  GModel a = g.model();
+  GModel b = a;
+  for (auto& t : b.tables) t.in_a = true;
+  int n = 1 + g.pick(6);
+  for (int i = 0; i < n; ++i) g.mutate(b);
+  // A column B adds to a table of A gets rows: NOT NULL needs a default
+  // (the diff flags the other case; NotNullColumnWithoutDefault covers it).
+  for (auto& t : b.tables)
+    for (auto& c : t.cols) {
+      const GTable* old = nullptr;
+      for (auto& x : a.tables)
+        if (x.name == t.name) old = &x;
+      if (!old) continue;
+      bool existed = std::any_of(old->cols.begin(), old->cols.end(), [&](auto& x) { return x.name == c.name; });
+      if (!existed && !c.nullable && c.dflt.empty() && c.identity.empty() && !c.serial) c.nullable = true;
+    }
+  Pair p;
+  p.a = sql_of(a);
+  p.b = sql_of(b);
+  // Rows: A's tables on A's side; on B's side the tables B shares with A
+  // (those B adds stay empty, as they are on A's side after the upgrade).
+  p.data_a = data_of(a);
+  p.data_b = data_of(b);
+  for (auto& t : b.tables) {
+    bool shared = false;
+    for (auto& x : a.tables) shared |= x.name == t.name;
+    if (shared) {
+      p.after_up.push_back({"SELECT count(*) FROM " + q(t.name), "3"});
+      p.after_down.push_back({"SELECT count(*) FROM " + q(t.name), "3"});
+    }
+  }
+  p.down_drops_enum_value = enum_value_added(a, b);
+  return p;
+}
+
+TEST(RenderPostgresql, RandomSchemaPairs) {
+  long pairs = 200;
+  if (const char* e = std::getenv("STRATA_SCHEMA_PAIRS")) pairs = std::atol(e);
+  uint64_t base = 20261130;
+  bool one = false;
+  if (const char* e = std::getenv("STRATA_SCHEMA_FIRST_SEED")) base = std::strtoull(e, nullptr, 10);
+  if (const char* e = std::getenv("STRATA_SCHEMA_SEED")) base = std::strtoull(e, nullptr, 10), one = true;
+  if (one) pairs = 1;
+  const auto start = std::chrono::steady_clock::now();
+  long failed = 0, changes = 0;
+  std::set<std::string> kinds;
+  for (long i = 0; i < pairs; ++i) {
+    const uint64_t seed = base + static_cast<uint64_t>(i);
+    Pair p = pair_of(seed);
+    Outcome o = round_trip(p);
+    changes += static_cast<long>(o.up.size() + o.down.size());
+    for (auto& c : o.up) kinds.insert(c.kind_name());
+    for (auto& c : o.down) kinds.insert(c.kind_name());
+    if (!o.error.empty()) {
+      ++failed;
+      ADD_FAILURE() << "pair with seed " << seed << " (replay: STRATA_SCHEMA_SEED=" << seed << ")\n"
+                    << o.error << "\n-- A:\n" << p.a << "\n-- B:\n" << p.b;
+      if (failed >= 5) break;
+    }
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::string k;
+  for (auto& x : kinds) k += " " + x;
+  std::cout << "[ pairs    ] " << pairs << " random schema pairs, " << changes << " changes, " << failed
+            << " failed, " << secs << " s; kinds:" << k << "\n";
+}
+
+}  // namespace
