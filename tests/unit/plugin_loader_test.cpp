@@ -40,15 +40,15 @@ TEST(PluginLoader, LoadsTheRealSqlitePlugin) {
 TEST(PluginLoader, RefusesAnotherMajorVersionNamingFileAndBothVersions) {
   auto msg = refusal("brokenmajor");
   EXPECT_TRUE(has(msg, plugin("brokenmajor"))) << msg;
-  EXPECT_TRUE(has(msg, "ABI 2.1")) << msg;
-  EXPECT_TRUE(has(msg, "speaks 1.1")) << msg;
+  EXPECT_TRUE(has(msg, "ABI 2.2")) << msg;
+  EXPECT_TRUE(has(msg, "speaks 1.2")) << msg;
 }
 
 TEST(PluginLoader, RefusesANewerMinorVersion) {
   auto msg = refusal("brokenminor");
   EXPECT_TRUE(has(msg, plugin("brokenminor"))) << msg;
-  EXPECT_TRUE(has(msg, "ABI 1.2")) << msg;
-  EXPECT_TRUE(has(msg, "newer than this strata's 1.1")) << msg;
+  EXPECT_TRUE(has(msg, "ABI 1.3")) << msg;
+  EXPECT_TRUE(has(msg, "newer than this strata's 1.2")) << msg;
 }
 
 // A plugin built for ABI 1.0 has a shorter table, without statement_traits:
@@ -58,6 +58,23 @@ TEST(PluginLoader, LoadsAnAbi10PluginAndTreatsItsStatementsAsPossiblyInDoubt) {
   EXPECT_EQ(p.api->abi_minor, 0u);
   EXPECT_EQ(p.api->struct_size, STRATA_DIALECT_API_SIZE_1_0);
   EXPECT_EQ(p.statement_traits("INSERT INTO t VALUES (1)"), STRATA_STMT_NO_TRANSACTION);
+}
+
+// A plugin built for ABI 1.1 ends before execute_batch: it keeps its
+// statement traits, and batches run one statement at a time.
+TEST(PluginLoader, LoadsAnAbi11PluginKeepingItsTraitsWithoutBatches) {
+  auto p = PluginRegistry::load_file(plugin("brokenold11"), "broken");
+  EXPECT_EQ(p.api->abi_minor, 1u);
+  EXPECT_EQ(p.api->struct_size, STRATA_DIALECT_API_SIZE_1_1);
+  EXPECT_FALSE(p.batches());
+  EXPECT_EQ(p.statement_traits("INSERT INTO t VALUES (1)"), 0u);
+}
+
+TEST(PluginLoader, ServerPluginsBatchAndSqliteDoesNot) {
+  const auto dir = strata::test::build_plugin_dir();
+  EXPECT_TRUE(PluginRegistry::load_file(dir + "/strata-dialect-postgresql.so", "postgresql").batches());
+  EXPECT_TRUE(PluginRegistry::load_file(dir + "/strata-dialect-mysql.so", "mysql").batches());
+  EXPECT_FALSE(PluginRegistry::load_file(dir + "/strata-dialect-sqlite.so", "sqlite").batches());
 }
 
 TEST(PluginLoader, RealPluginsClassifyStatementsForProgressTracking) {
