@@ -83,7 +83,7 @@ set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS OFF)
 
 set(CPACK_DEBIAN_STRATA_PACKAGE_NAME strata)
 set(CPACK_DEBIAN_STRATA_PACKAGE_RECOMMENDS "bash-completion")
-set(CPACK_DEBIAN_STRATA_PACKAGE_SUGGESTS "strata-postgresql, strata-mysql")
+set(CPACK_DEBIAN_STRATA_PACKAGE_SUGGESTS "strata-postgresql, strata-mysql, python3-alembic, python3-psycopg2, python3-pymysql")
 set(CPACK_COMPONENT_STRATA_DESCRIPTION
 "schema migrations for several databases at once (Alembic's workflow)
 Strata keeps Alembic's workflow - revision, upgrade head, downgrade -1,
@@ -93,7 +93,8 @@ one command. Revisions are plain SQL files; fleets of databases are fanned out
 to and sharded across machines (--env, --shard).
 .
 This package contains the strata command, its SQLite dialect, the manual
-page, bash and zsh completion and an example project. PostgreSQL and
+page, bash and zsh completion, an example project and the Python bridge that
+`strata import alembic` runs (with python3-alembic). PostgreSQL and
 MySQL/MariaDB support are in strata-postgresql and strata-mysql.")
 
 set(CPACK_DEBIAN_POSTGRESQL_PACKAGE_NAME strata-postgresql)

@@ -84,6 +84,9 @@ const std::vector<Command>& commands() {
              ("branch-label", po::value<std::vector<std::string>>()->value_name("LABEL")->composing(), "branch label");
        },
        cmd_merge},
+      {"import", "alembic",
+       "Convert an Alembic project (alembic.ini, Python revisions) into revision files and alembic.toml, same ids and graph.",
+       add_import_options, cmd_import},
       {"version", "", "Show the version, the dialect ABI and the plugins found (also: strata --version).",
        nullptr, [](Context& ctx) { return meta::version(ctx.globals.json, ctx.globals.config, ctx.out, ctx.err); }},
   };

@@ -144,6 +144,9 @@ int cmd_current(Context& ctx);
 int cmd_verify(Context& ctx);
 /// history --applied: the applied log of each database, newest first.
 int history_applied(Context& ctx);
+// import_commands.cpp
+int cmd_import(Context& ctx);
+void add_import_options(po::options_description& d);
 // inspect_commands.cpp
 int cmd_history(Context& ctx);
 int cmd_graph(Context& ctx);

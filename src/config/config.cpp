@@ -453,11 +453,23 @@ class Loader {
         } else if (k == "version_table_schema") {
           db.version_table_schema = identifier_of(n2, k, kMaxIdentifierLength, " (PostgreSQL's limit)");
           own_version_table_schema_.insert(db.name);
+        } else if (k == "dev_url") {
+          // Like url: a failure matters only to a command that needs a
+          // scratch database for this database.
+          if (!n2.is_string()) string_of(n2, k);
+          try {
+            db.dev_url_text = string_of(n2, k);
+            db.dev_url = parse_url(db.dev_url_text, cfg.dir);
+          } catch (const Deferred& e) {
+            db.dev_url_error = e.what();
+          } catch (const UserError& e) {
+            db.dev_url_error = located(path_, line_of(n2), std::string("dev_url: ") + e.what());
+          }
         } else if (k == "location") {
           location = resolve(cfg, string_of(n2, k));
           while (location->size() > 1 && location->back() == '/') location->pop_back();
         } else {
-          unknown(k2, "[databases." + db.name + "]", "url, location, version_table, version_table_schema");
+          unknown(k2, "[databases." + db.name + "]", "url, location, version_table, version_table_schema, dev_url");
         }
       }
       if (!dt.contains("url")) fail(db.line, "[databases." + db.name + "] has no 'url'");

@@ -740,7 +740,8 @@ class DatabaseRun {
                                  " current' to see it");
     } else {
       output_.error(prefix_, result_.to_rows == result_.from_rows
-                                 ? "rolled back: database left at " + rows_text(result_.to_rows)
+                                 ? (result_.file_error ? "nothing ran: database at " : "rolled back: database left at ") +
+                                       rows_text(result_.to_rows)
                                  : "database left at " + rows_text(result_.to_rows) + " (was " +
                                        rows_text(result_.from_rows) + ")");
     }

@@ -113,14 +113,36 @@ void StepExecutor::run_step(const planner::Step& step, int64_t resume_at) {
 }
 
 void StepExecutor::check_runnable(const planner::Plan& plan) const {
+  // Every revision awaiting review is named at once, in plan order.
+  std::vector<std::string> awaiting;
+  for (auto& s : plan.steps) {
+    const auto& rev = graph_.rev(s.rev);
+    if (!rev.review.empty())
+      awaiting.push_back(located(rev.path, rev.review_line, "revision " + rev.id + " awaits review (" + rev.review + ")"));
+  }
+  if (!awaiting.empty())
+    throw UserError(util::join(awaiting, "\n") + "\ncheck " + (awaiting.size() == 1 ? "its" : "their") +
+                    " SQL, then delete the '-- Review:' line" + (awaiting.size() == 1 ? "" : "s") +
+                    "; nothing was changed");
   for (auto& s : plan.steps) {
     const auto& rev = graph_.rev(s.rev);
     const script::Section* section = s.upgrade ? rev.upgrade_for(plugin_.name) : rev.downgrade_for(plugin_.name);
-    if (!s.upgrade && !section)
-      throw UserError(located(rev.path, rev.id_line,
-                              "revision " + rev.id + " has no '-- +downgrade' section: cannot downgrade through it; "
-                              "nothing was changed"));
-    if (!section) continue;
+    const char* kind = s.upgrade ? "upgrade" : "downgrade";
+    if (!section) {
+      // Sections for other dialects only: this dialect's SQL is missing, not
+      // empty (running nothing and recording the revision would be wrong).
+      std::vector<std::string> others;
+      for (auto& sec : s.upgrade ? rev.upgrade : rev.downgrade) others.push_back(sec.dialect);
+      if (!others.empty())
+        throw UserError(located(rev.path, rev.id_line,
+                                "revision " + rev.id + " has no '-- +" + kind + "' section for " + plugin_.name +
+                                    " (only for " + util::join(others, ", ") + ") and no plain one; nothing was changed"));
+      if (!s.upgrade)
+        throw UserError(located(rev.path, rev.id_line,
+                                "revision " + rev.id + " has no '-- +downgrade' section: cannot downgrade through it; "
+                                "nothing was changed"));
+      continue;
+    }
     // The dialect's own split finds what would make the server see other
     // statements than the file shows (an unterminated comment or quote
     // swallowing the rest of the section).

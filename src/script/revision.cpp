@@ -52,9 +52,9 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 // Header keys, matched without allocating (this runs for every file).
-enum HeaderKey { kRevisionId, kRevises, kCreateDate, kMessage, kBranchLabels, kDependsOn, kTransactional, kUnknown };
-constexpr const char* kHeaderKeys[] = {"revision id", "revises",    "create date",  "message",
-                                       "branch labels", "depends on", "transactional"};
+enum HeaderKey { kRevisionId, kRevises, kCreateDate, kMessage, kBranchLabels, kDependsOn, kTransactional, kReview, kUnknown };
+constexpr const char* kHeaderKeys[] = {"revision id",   "revises",    "create date",   "message",
+                                       "branch labels", "depends on", "transactional", "review"};
 
 HeaderKey header_key(std::string_view key) {
   for (int k = 0; k < kUnknown; ++k)
@@ -305,10 +305,14 @@ Revision parse_revision(std::string_view text, const std::string& path) {
           if (v == "true" || v == "yes") rev.transactional = true;
           else if (v == "false" || v == "no") rev.transactional = false;
           else fail(line_no, "'Transactional:' must be true or false, not '" + value + "'");
+        } else if (key == kReview) {
+          if (value.empty()) fail(line_no, "'Review:' needs a reason (or delete the line once reviewed)");
+          rev.review = value;
+          rev.review_line = line_no;
         } else {
           fail(line_no, "unknown header key '" + std::string(key_text) +
                             "' (known: Revision ID, Revises, Create Date, Message, Branch "
-                            "Labels, Depends On, Transactional)");
+                            "Labels, Depends On, Transactional, Review)");
         }
         for (auto& r : rev.down_revisions)
           if (!is_revision_id(r)) fail(line_no, "invalid revision id '" + r + "' in Revises");

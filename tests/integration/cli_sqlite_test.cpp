@@ -183,7 +183,7 @@ TEST_F(Example, MalformedRevisionFileIsAOneLineErrorWithExitTwo) {
   auto r = strata({"upgrade", "head"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "strata: error: " + bad + ":2: unknown header key 'Revizes' (known: Revision ID, Revises, "
-                   "Create Date, Message, Branch Labels, Depends On, Transactional)\n");
+                   "Create Date, Message, Branch Labels, Depends On, Transactional, Review)\n");
   EXPECT_FALSE(fs::exists(main_db())) << "nothing may be touched when a file is malformed";
 }
 
@@ -791,4 +791,68 @@ TEST_F(Example, AppliedLogRecordsHalfAppliedAndResolved) {
                                                          "'9a0000000001' AND outcome = 'resolved'")
                                       .at(0)))
       << script.out;
+}
+
+// `import alembic` marks a revision whose SQL a person must confirm with a
+// Review header: nothing of it runs, online or as a script, until the line
+// is gone; the header survives the revision cache.
+TEST_F(Example, ARevisionAwaitingReviewIsRefusedUntilTheLineIsDeleted) {
+  fs::create_directories(dir / "var");
+  const std::string file = dir.write(
+      "migrations/main/9b0000000001_reads_rows.sql",
+      strata::test::revision_text("9b0000000001", "5d9b3e7a2f60", "CREATE TABLE reviewed (id INTEGER);",
+                                  "DROP TABLE reviewed;", "-- Review: its code reads rows (SELECT id FROM users)\n"));
+  for (int pass = 0; pass < 2; ++pass) {  // the second pass reads the header from the cache
+    auto up = strata({"--db", "main", "upgrade", "head"}, {"STRATA_CACHE_SETTLE=0"});
+    EXPECT_EQ(up.exit_code, 2) << up.out << up.err;
+    EXPECT_TRUE(has(up.err, file + ":5: revision 9b0000000001 awaits review (its code reads rows (SELECT id FROM users))"))
+        << up.err;
+    EXPECT_TRUE(has(up.err, "nothing was changed")) << up.err;
+    if (fs::exists(main_db())) {
+      EXPECT_EQ(sqlite_rows(main_db(), "SELECT count(*) FROM sqlite_master WHERE name = 'users'"), Rows{"0"})
+          << "nothing of the chain may run while one of its revisions awaits review";
+    }
+  }
+  auto script = strata({"--db", "main", "upgrade", "head", "--sql"});
+  EXPECT_EQ(script.exit_code, 2) << script.out << script.err;
+  EXPECT_TRUE(has(script.err, "awaits review")) << script.err;
+  // Up to the revision before it, the chain runs.
+  auto before = strata({"--db", "main", "upgrade", "5d9b3e7a2f60"});
+  EXPECT_EQ(before.exit_code, 0) << before.err;
+  // A person checked the SQL and deleted the line.
+  dir.write("migrations/main/9b0000000001_reads_rows.sql",
+            strata::test::revision_text("9b0000000001", "5d9b3e7a2f60", "CREATE TABLE reviewed (id INTEGER);",
+                                        "DROP TABLE reviewed;"));
+  auto up = strata({"--db", "main", "upgrade", "head"}, {"STRATA_CACHE_SETTLE=0"});
+  EXPECT_EQ(up.exit_code, 0) << up.err;
+  EXPECT_EQ(sqlite_rows(main_db(), "SELECT count(*) FROM sqlite_master WHERE name = 'reviewed'"), Rows{"1"});
+}
+
+// A revision with SQL for other dialects only is refused on this one: its
+// SQL is missing, not empty; recording it as applied would be a lie.
+TEST_F(Example, ARevisionWithSectionsForOtherDialectsOnlyIsRefused) {
+  fs::create_directories(dir / "var");
+  const std::string file = dir.write("migrations/main/9c0000000001_pg_only.sql",
+                                     "-- Revision ID: 9c0000000001\n"
+                                     "-- Revises: 5d9b3e7a2f60\n"
+                                     "-- Message: pg only\n"
+                                     "\n"
+                                     "-- +upgrade postgresql\n"
+                                     "CREATE TABLE pg_only (id BIGINT);\n"
+                                     "-- +downgrade postgresql\n"
+                                     "DROP TABLE pg_only;\n");
+  auto up = strata({"--db", "main", "upgrade", "head"});
+  EXPECT_EQ(up.exit_code, 2) << up.out << up.err;
+  EXPECT_TRUE(has(up.err, file + ":1: revision 9c0000000001 has no '-- +upgrade' section for sqlite (only for "
+                                 "postgresql) and no plain one; nothing was changed"))
+      << up.err;
+  EXPECT_TRUE(has(up.err, "nothing ran: database at")) << up.err;
+  auto script = strata({"--db", "main", "upgrade", "head", "--sql"});
+  EXPECT_EQ(script.exit_code, 2) << script.err;
+  // Below it, the chain runs; downgrading through it is refused the same way.
+  ASSERT_EQ(strata({"--db", "main", "upgrade", "5d9b3e7a2f60"}).exit_code, 0);
+  ASSERT_EQ(strata({"--db", "main", "stamp", "9c0000000001"}).exit_code, 0);
+  auto down = strata({"--db", "main", "downgrade", "-1"});
+  EXPECT_EQ(down.exit_code, 2) << down.err;
+  EXPECT_TRUE(has(down.err, "no '-- +downgrade' section for sqlite (only for postgresql)")) << down.err;
 }

@@ -983,3 +983,28 @@ TEST(Config, ParseSecondsAcceptsZeroToTheLimit) {
   EXPECT_TRUE(Contains(user_error([&] { parse_seconds("-1", "--wait-timeout", 86400); }),
                        "a negative time is not allowed"));
 }
+
+TEST(Config, DevUrlIsParsedAndItsProblemsWaitForACommandThatNeedsIt) {
+  Project p;
+  std::string file = p.config(
+      "[alembic]\n"
+      "version_locations = [\"migrations/main\"]\n"
+      "[databases.main]\n"
+      "url = \"sqlite:///main.db\"\n"
+      "dev_url = \"postgresql://me:pw@localhost:5433/postgres\"\n");
+  auto cfg = strata::config::load_config(file);
+  ASSERT_TRUE(cfg.databases[0].dev_url.has_value());
+  EXPECT_EQ(cfg.databases[0].dev_url->dialect, "postgresql");
+  EXPECT_EQ(cfg.databases[0].dev_url->port, 5433u);
+  EXPECT_TRUE(cfg.databases[0].dev_url_error.empty());
+  file = p.config(
+      "[alembic]\n"
+      "version_locations = [\"migrations/main\"]\n"
+      "[databases.main]\n"
+      "url = \"sqlite:///main.db\"\n"
+      "dev_url = \"${STRATA_TEST_UNSET_DEV_URL_VAR}\"\n");
+  cfg = strata::config::load_config(file);  // loads: only a command that needs dev_url reports it
+  EXPECT_FALSE(cfg.databases[0].dev_url.has_value());
+  EXPECT_NE(cfg.databases[0].dev_url_error.find("STRATA_TEST_UNSET_DEV_URL_VAR"), std::string::npos)
+      << cfg.databases[0].dev_url_error;
+}

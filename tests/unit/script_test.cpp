@@ -1105,3 +1105,13 @@ TEST(Cache, BodiesReadLaterAreCheckedForNulAndUtf8) {
   }
   EXPECT_TRUE(contains(msg, path + ":7: invalid UTF-8 at column 7 (byte 0xFF)")) << msg;
 }
+
+TEST(Script, ReviewHeaderKeepsItsReasonAndLineAndNeedsAReason) {
+  Revision r = parse_revision(revision_text("rv1", "", "", "<none>", "-- Review: its code reads rows\n"), "r.sql");
+  EXPECT_EQ(r.review, "its code reads rows");
+  EXPECT_EQ(r.review_line, 5);
+  EXPECT_TRUE(parse_revision(revision_text("rv2", "", "", "<none>"), "r.sql").review.empty());
+  std::string msg = parse_error(revision_text("rv3", "", "", "<none>", "-- Review:\n"));
+  EXPECT_TRUE(contains(msg, "rev.sql:5:")) << msg;
+  EXPECT_TRUE(contains(msg, "needs a reason")) << msg;
+}

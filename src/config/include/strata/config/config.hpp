@@ -29,6 +29,14 @@ struct DatabaseConfig {
   /// share one database with a version table each.
   std::string version_table = "alembic_version";
   std::optional<std::string> version_table_schema;
+  /// dev_url: a server where Strata may create and drop throwaway "scratch"
+  /// databases for this database's dialect (`import alembic`; Atlas's "dev
+  /// database"), never the database itself. Set when given and valid;
+  /// otherwise dev_url_error says why (reported only by a command that
+  /// needs it).
+  std::optional<Url> dev_url;
+  std::string dev_url_text;  ///< after ${VAR} interpolation; contains the password
+  std::string dev_url_error;
 };
 
 /// Throws the database's url_error (a UserError naming file:line) when its

@@ -25,6 +25,12 @@ struct Revision {
   std::string message;
   std::string create_date;
   bool transactional = true;  ///< "Transactional: false" runs outside a transaction
+  /// "Review: REASON": the revision's SQL awaits a person's confirmation
+  /// (written by `strata import alembic` when Alembic's code read rows or
+  /// consulted the dialect). Strata refuses to run it, online or --sql,
+  /// until the line is deleted. Empty when there is none.
+  std::string review;
+  int review_line = 0;        ///< line of "-- Review:" (0: none)
   std::string path;           ///< the file it came from
   int id_line = 0;            ///< line of "-- Revision ID:"
   std::vector<Section> upgrade;

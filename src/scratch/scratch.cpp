@@ -1,0 +1,132 @@
+#include "strata/scratch/scratch.hpp"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <vector>
+
+#include "strata/runner/runner.hpp"
+#include "strata/util/error.hpp"
+
+namespace strata::scratch {
+namespace fs = std::filesystem;
+
+std::string percent_encode(const std::string& text) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::string random_name() {
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(getpid()));
+  static const char* hex = "0123456789abcdef";
+  std::string name = "strata_scratch_";
+  uint64_t v = gen();
+  for (int i = 0; i < 16; ++i) name.push_back(hex[(v >> (4 * i)) & 15]);
+  return name;
+}
+
+std::string dialect_label(const std::string& d) {
+  return d == "postgresql" ? "PostgreSQL" : d == "mysql" ? "MySQL/MariaDB" : d;
+}
+
+}  // namespace
+
+ScratchDatabase::ScratchDatabase(dialect::PluginRegistry& plugins, const std::string& dialect,
+                                 const config::Url* dev_url)
+    : plugins_(plugins), dialect_(dialect) {
+  if (dialect_ == "sqlite") {
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern = std::string(base && *base ? base : "/tmp") + "/strata-scratch-XXXXXX";
+    std::vector<char> buf(pattern.begin(), pattern.end());
+    buf.push_back('\0');
+    if (!mkdtemp(buf.data()))
+      throw DatabaseError("cannot create a scratch folder " + pattern + ": " + std::strerror(errno));
+    temp_dir_ = buf.data();
+    url_.dialect = url_.scheme = "sqlite";
+    url_.database = temp_dir_ + "/scratch.db";
+    return;
+  }
+  if (dialect_ != "postgresql" && dialect_ != "mysql")
+    throw UserError("no scratch database for dialect '" + dialect_ + "' (sqlite, postgresql, mysql)");
+  if (!dev_url)
+    throw UserError("a scratch " + dialect_label(dialect_) + " database is needed: give a dev_url, a " +
+                    dialect_label(dialect_) + " server where Strata may create and drop throwaway databases " +
+                    "(e.g. --dev-url " + (dialect_ == "postgresql" ? "postgresql://user@localhost/postgres" :
+                                                                       "mysql://user@localhost/mysql") + ")");
+  if (dev_url->dialect != dialect_)
+    throw UserError("dev_url " + dev_url->masked() + " is a " + dialect_label(dev_url->dialect) +
+                    " server; a scratch " + dialect_label(dialect_) + " database needs a " +
+                    dialect_label(dialect_) + " dev_url");
+  server_ = *dev_url;
+  url_ = *dev_url;
+  url_.database = random_name();
+  const auto& plugin = plugins_.get(dialect_);
+  try {
+    dialect::Connection conn(plugin, runner::connect_options(server_));
+    // MySQL's server default may still be latin1; what Alembic writes on the
+    // scratch database must fit as it fits on a utf8mb4 database.
+    conn.execute("CREATE DATABASE " + url_.database + (dialect_ == "mysql" ? " CHARACTER SET utf8mb4" : ""), true);
+  } catch (const dialect::DialectError& e) {
+    throw DatabaseError("cannot create a scratch database on " + server_.masked() + ": " +
+                        config::mask_passwords(e.what()));
+  }
+}
+
+ScratchDatabase::~ScratchDatabase() {
+  if (!temp_dir_.empty()) {
+    std::error_code ec;
+    fs::remove_all(temp_dir_, ec);
+    return;
+  }
+  try {
+    const auto& plugin = plugins_.get(dialect_);
+    dialect::Connection conn(plugin, runner::connect_options(server_));
+    if (dialect_ == "postgresql") {
+      try {
+        conn.execute("DROP DATABASE IF EXISTS " + url_.database + " WITH (FORCE)", true);
+        return;
+      } catch (const dialect::DialectError&) {  // before PostgreSQL 13: no FORCE
+      }
+    }
+    conn.execute("DROP DATABASE IF EXISTS " + url_.database, true);
+  } catch (const std::exception&) {
+    // A scratch database left behind is named strata_scratch_*; nothing of
+    // the user's is in it.
+  }
+}
+
+std::string ScratchDatabase::sqlalchemy_url() const {
+  if (dialect_ == "sqlite") return "sqlite:///" + url_.database;
+  std::string out = dialect_ == "postgresql" ? "postgresql+psycopg2://" : "mysql+pymysql://";
+  if (!url_.user.empty() || url_.has_password) {
+    out += percent_encode(url_.user);
+    if (url_.has_password) out += ":" + percent_encode(url_.password);
+    out += "@";
+  }
+  out += url_.host.find(':') != std::string::npos ? "[" + url_.host + "]" : url_.host;
+  if (url_.port) out += ":" + std::to_string(url_.port);
+  out += "/" + url_.database;
+  for (size_t i = 0; i < url_.query.size(); ++i)
+    out += (i ? "&" : "?") + percent_encode(url_.query[i].first) + "=" + percent_encode(url_.query[i].second);
+  return out;
+}
+
+}  // namespace strata::scratch
