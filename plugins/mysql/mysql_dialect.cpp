@@ -7,8 +7,8 @@
 // serialised by GET_LOCK, a session lock that dies with the connection.
 //
 // Scripts are split the way the mysql client splits them (DELIMITER, quotes,
-// comments: statement_splitter.cpp) and run statement by statement; the
-// connection never enables multi-statement mode.
+// comments: statement_splitter.cpp) and run statement by statement; a
+// batch (execute_batch) sends runs of them as multi-statement packets.
 #include <cppconn/connection.h>
 #include <cppconn/driver.h>
 #include <cppconn/exception.h>
@@ -241,6 +241,9 @@ strata_status connect(const strata_connect_params* params, strata_conn** out, st
     // UPDATE counts matched rows, not changed rows (as SQLAlchemy's MySQL
     // drivers do): the runner checks version-table updates hit one row.
     opts["CLIENT_FOUND_ROWS"] = true;
+    // Several statements in one packet (execute_batch), as the mysql client
+    // sends a DELIMITER block. execute() still sends one statement at a time.
+    opts["CLIENT_MULTI_STATEMENTS"] = true;
     if (!ssl_ca.empty()) opts["sslCA"] = sql::SQLString(ssl_ca);
     if (!ssl_cert.empty()) opts["sslCert"] = sql::SQLString(ssl_cert);
     if (!ssl_key.empty()) opts["sslKey"] = sql::SQLString(ssl_key);
@@ -326,6 +329,111 @@ strata_status execute(strata_conn* c, const char* sql, size_t length, const stra
     return make_error(error, STRATA_ERROR, e.what(), "", 0, static_cast<int64_t>(e.offset));
   }
   STRATA_MYSQL_CATCH(conn)
+}
+
+// Whether a batch item can share a multi-statement packet: exactly one
+// result (CALL returns one per SELECT inside the procedure, LOAD DATA LOCAL
+// talks back), and no ';' anywhere, so the server cannot see a statement
+// boundary the file does not show.
+bool packable(std::string_view statement) {
+  if (statement.find(';') != std::string_view::npos) return false;
+  size_t i = 0;
+  while (i < statement.size()) {
+    const char c = statement[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(') {
+      ++i;
+    } else if (c == '#' || (c == '-' && statement.substr(i, 3) == "-- ")) {
+      const size_t nl = statement.find('\n', i);
+      i = nl == std::string_view::npos ? statement.size() : nl + 1;
+    } else if (statement.substr(i, 2) == "/*") {
+      if (statement.substr(i, 3) == "/*!") return false;  // executable comment: keep it alone
+      const size_t end = statement.find("*/", i + 2);
+      i = end == std::string_view::npos ? statement.size() : end + 2;
+    } else {
+      break;
+    }
+  }
+  std::string word;
+  for (; i < statement.size() && std::isalpha(static_cast<unsigned char>(statement[i])); ++i)
+    word += static_cast<char>(std::toupper(static_cast<unsigned char>(statement[i])));
+  return !word.empty() && word != "CALL" && word != "LOAD" && word != "HANDLER";
+}
+
+constexpr size_t kPacketBytes = 1 << 20;     // well under max_allowed_packet's 16 MB default
+constexpr size_t kPacketStatements = 1000;
+
+// ABI 1.2: consecutive packable items go out as one multi-statement packet;
+// the server runs them in order and stops at the first error, which the
+// driver reports when that statement's result is reached, so the results
+// read before it say which item failed. Connector/C++ 1.1 gives the update
+// count of a packet's first statement only: a later item whose count the
+// host needs is followed by SELECT ROW_COUNT() in the packet (matched rows,
+// as CLIENT_FOUND_ROWS makes it). Anything else runs alone, as execute().
+strata_status execute_batch(strata_conn* c, strata_batch_item* items, size_t count, strata_error** error) {
+  auto* conn = reinterpret_cast<Conn*>(c);
+  size_t done = 0;
+  try {
+    for (size_t i = 0; i < count; ++i) items[i].rows_affected = -1;
+    if (conn->broken) return broken_error(error);
+    for (size_t i = 0; i < count; ++i) {
+      try {
+        strata::mysql::check_statement(std::string_view(items[i].sql, items[i].length));
+      } catch (const strata::mysql::SplitError& e) {  // nothing runs
+        return make_error(error, STRATA_ERROR, e.what(), "", 0, static_cast<int64_t>(e.offset), -1,
+                          static_cast<int64_t>(i));
+      }
+    }
+    std::unique_ptr<sql::Statement> stmt(conn->db->createStatement());
+    while (done < count) {
+      // The packet's statements: items, and ROW_COUNT() probes (true).
+      std::vector<std::pair<size_t, bool>> slots{{done, false}};
+      std::string packet(items[done].sql, items[done].length);
+      size_t end = done + 1;
+      if (packable(packet)) {
+        while (end < count && end - done < kPacketStatements && packet.size() < kPacketBytes &&
+               packable(std::string_view(items[end].sql, items[end].length))) {
+          // The newline ends a trailing "-- comment" before the delimiter.
+          packet += "\n;\n";
+          packet.append(items[end].sql, items[end].length);
+          slots.push_back({end, false});
+          if (items[end].flags & STRATA_BATCH_COUNT_ROWS) {
+            packet += "\n;\nSELECT ROW_COUNT()";
+            slots.push_back({end, true});
+          }
+          ++end;
+        }
+      }
+      try {
+        bool has_result = stmt->execute(packet);
+        for (size_t k = 0; k < slots.size(); ++k) {
+          const auto [item, probe] = slots[k];
+          if (k > 0) has_result = stmt->getMoreResults();
+          if (has_result) {
+            std::unique_ptr<sql::ResultSet> rs(stmt->getResultSet());
+            if (probe && rs && rs->next()) items[item].rows_affected = rs->getInt64(1);
+          } else if (k == 0) {
+            const uint64_t n = stmt->getUpdateCount();
+            items[item].rows_affected = n == ~uint64_t{0} ? -1 : static_cast<int64_t>(n);
+          }
+          if (!probe) done = item + 1;
+        }
+        drain(*stmt, false);
+      } catch (const sql::SQLException& e) {
+        // `done` counts the items whose result came back.
+        return sql_error(error, conn, e, false, 0, -1, static_cast<int64_t>(done));
+      }
+    }
+    return STRATA_OK;
+  } catch (const sql::SQLException& e) {
+    return sql_error(error, conn, e, false, 0, -1, static_cast<int64_t>(done));
+  } catch (const std::bad_alloc&) {
+    return make_error(error, STRATA_ERROR, "out of memory", "", 0, 0, -1, static_cast<int64_t>(done));
+  } catch (const std::exception& e) {
+    return make_error(error, STRATA_ERROR, e.what(), "", 0, 0, -1, static_cast<int64_t>(done));
+  } catch (...) {
+    return make_error(error, STRATA_ERROR, "unknown error in mysql plugin", "", 0, 0, -1,
+                      static_cast<int64_t>(done));
+  }
 }
 
 strata_status query_column(strata_conn* c, const char* sql, strata_string_list** out, strata_error** error) {
@@ -591,6 +699,7 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.script_statement = script_statement;
     a.script_preamble = script_preamble;
     a.statement_traits = statement_traits_entry;
+    a.execute_batch = execute_batch;
     a.introspect = introspect_entry;
     a.render_changes = render_changes_entry;
     return a;

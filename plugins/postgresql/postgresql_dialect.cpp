@@ -5,7 +5,8 @@
 // by libpqxx): the transaction is the one begin()/commit() open and close,
 // and with none open every statement commits by itself, which is what
 // CREATE INDEX CONCURRENTLY needs. Runs on one database are serialised by a
-// session-level advisory lock, which dies with the connection.
+// session-level advisory lock, which dies with the connection. A batch of
+// statements inside a transaction goes out as one libpq pipeline.
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
 
@@ -36,8 +37,46 @@ using strata::plugin::error_free;
 using strata::plugin::statement_list_free;
 using strata::plugin::string_list_free;
 
+// libpqxx's connect_direct, remembering the libpq handle it opens: libpqxx
+// 6 keeps the PGconn private, and pipeline mode (execute_batch) needs it.
+// A connection policy is libpqxx 6's documented extension point.
+class HandlePolicy : public pqxx::connect_direct {
+ public:
+  explicit HandlePolicy(const std::string& options) : pqxx::connect_direct(options) {}
+  handle do_startconnect(handle h) override { return handle_ = pqxx::connect_direct::do_startconnect(h); }
+  handle do_completeconnect(handle h) override { return handle_ = pqxx::connect_direct::do_completeconnect(h); }
+  handle do_dropconnect(handle h) noexcept override {
+    handle_ = nullptr;
+    return pqxx::connect_direct::do_dropconnect(h);
+  }
+  handle do_disconnect(handle h) noexcept override {
+    handle_ = nullptr;
+    return pqxx::connect_direct::do_disconnect(h);
+  }
+  PGconn* raw() const { return handle_; }
+
+ private:
+  handle handle_ = nullptr;
+};
+
+// pqxx::connection (basic_connection_base<connect_direct>) with the handle
+// reachable. Members in the same order as libpqxx's: options, then policy.
+class PgConnection : public pqxx::connection_base {
+ public:
+  explicit PgConnection(const std::string& options)
+      : pqxx::connection_base(policy_), options_(options), policy_(options_) {
+    init();
+  }
+  ~PgConnection() noexcept { close(); }
+  PGconn* raw() const { return policy_.raw(); }
+
+ private:
+  std::string options_;
+  HandlePolicy policy_;
+};
+
 struct Conn {
-  std::unique_ptr<pqxx::connection> db;
+  std::unique_ptr<PgConnection> db;
   // Set once libpqxx reported the connection lost: nothing more is tried on
   // it (and libpqxx gets no chance to reconnect behind our back, which
   // would silently drop the open transaction and the advisory lock).
@@ -213,7 +252,7 @@ strata_status connect(const strata_connect_params* params, strata_conn** out, st
 
     auto conn = std::make_unique<Conn>();
     try {
-      conn->db = std::make_unique<pqxx::connection>(conninfo);
+      conn->db = std::make_unique<PgConnection>(conninfo);
     } catch (const std::bad_alloc&) {
       throw;
     } catch (const std::exception& e) {
@@ -319,6 +358,102 @@ strata_status execute(strata_conn* c, const char* sql, size_t length, const stra
     return make_error(error, STRATA_ERROR, e.what(), "", static_cast<int64_t>(e.offset));
   } catch (...) {
     if (info) info->statements_completed = at.completed;
+    return fail(error, conn, at);
+  }
+}
+
+// rows_of() for a libpq result of a pipeline.
+int64_t rows_of(std::string_view statement, const PGresult* r) {
+  const std::string w = first_word(statement);
+  if (w == "INSERT" || w == "UPDATE" || w == "DELETE" || w == "MERGE" || w == "COPY" ||
+      (w == "WITH" && PQnfields(r) == 0))
+    return std::atoll(PQcmdTuples(const_cast<PGresult*>(r)));
+  return -1;
+}
+
+// The connection is gone (or libpq is out of step with the server): nothing
+// more is tried on it. Items from `completed` on are of unknown outcome; in
+// an open transaction, the server rolls all of them back.
+strata_status pipeline_broken(Conn* conn, strata_error** error, size_t completed) {
+  conn->broken = true;
+  std::string what = conn->db && conn->db->raw() ? trim_right(PQerrorMessage(conn->db->raw())) : std::string();
+  return make_error(error, STRATA_CONNECTION_BROKEN,
+                    "the connection to the server was lost" + (what.empty() ? std::string() : ": " + what), "", 0,
+                    -1, static_cast<int64_t>(completed));
+}
+
+// The batch as one pipeline: every statement sent, one Sync, then the
+// results read in order. Inside the open transaction block, the first error
+// aborts the rest of the pipeline (PGRES_PIPELINE_ABORTED) and the
+// transaction, as it would statement by statement. libpq reads results
+// while it sends when the socket is full, so a long batch cannot deadlock.
+strata_status run_pipeline(Conn* conn, PGconn* pg, strata_batch_item* items, size_t count, strata_error** error) {
+  if (PQenterPipelineMode(pg) != 1) return pipeline_broken(conn, error, 0);
+  for (size_t i = 0; i < count; ++i) {
+    const std::string q(items[i].sql, items[i].length);
+    if (PQsendQueryParams(pg, q.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1)
+      return pipeline_broken(conn, error, 0);
+  }
+  if (PQpipelineSync(pg) != 1) return pipeline_broken(conn, error, 0);
+  size_t completed = 0;
+  bool failed = false;
+  std::string message, sqlstate;
+  for (size_t i = 0; i < count; ++i) {
+    PGresult* r = PQgetResult(pg);
+    if (!r) return pipeline_broken(conn, error, completed);
+    const ExecStatusType st = PQresultStatus(r);
+    if (!failed && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
+      items[i].rows_affected = rows_of(std::string_view(items[i].sql, items[i].length), r);
+      ++completed;
+    } else if (!failed && st != PGRES_PIPELINE_ABORTED) {
+      failed = true;
+      message = trim_right(PQresultErrorMessage(r));
+      const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+      sqlstate = code ? code : "";
+      if (message.empty()) message = std::string("unexpected result: ") + PQresStatus(st);
+    }
+    PQclear(r);
+    // Each statement's results end with a NULL.
+    while (PGresult* extra = PQgetResult(pg)) PQclear(extra);
+    if (PQstatus(pg) == CONNECTION_BAD) return pipeline_broken(conn, error, completed);
+  }
+  PGresult* sync = PQgetResult(pg);
+  const bool synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  if (sync) PQclear(sync);
+  if (!synced || PQexitPipelineMode(pg) != 1) return pipeline_broken(conn, error, completed);
+  if (failed) {
+    if (PQstatus(pg) == CONNECTION_BAD) return pipeline_broken(conn, error, completed);
+    return make_error(error, STRATA_ERROR, message, sqlstate, 0, -1, static_cast<int64_t>(completed));
+  }
+  return STRATA_OK;
+}
+
+// ABI 1.2. One pipeline when the session is inside a transaction block and
+// no statement is one that must run outside it (a pipeline is itself an
+// implicit transaction); otherwise one statement at a time, as execute().
+strata_status execute_batch(strata_conn* c, strata_batch_item* items, size_t count, strata_error** error) {
+  Conn* conn = as_conn(c);
+  Where at;
+  at.offset = 0;
+  try {
+    for (size_t i = 0; i < count; ++i) items[i].rows_affected = -1;
+    if (conn->broken) throw pqxx::broken_connection("the connection was lost earlier");
+    PGconn* pg = conn->db->raw();
+    bool pipeline = pg && count > 1 && PQtransactionStatus(pg) == PQTRANS_INTRANS;
+    for (size_t i = 0; pipeline && i < count; ++i)
+      if (strata::postgresql::statement_traits(std::string_view(items[i].sql, items[i].length)) &
+          STRATA_STMT_NO_TRANSACTION)
+        pipeline = false;
+    if (pipeline) return run_pipeline(conn, pg, items, count, error);
+    for (size_t i = 0; i < count; ++i) {
+      const std::string_view statement(items[i].sql, items[i].length);
+      at.length = static_cast<int64_t>(statement.size());
+      pqxx::result res = run(conn, std::string(statement));
+      items[i].rows_affected = rows_of(statement, res);
+      ++at.completed;
+    }
+    return STRATA_OK;
+  } catch (...) {
     return fail(error, conn, at);
   }
 }
@@ -672,6 +807,7 @@ extern "C" STRATA_DIALECT_EXPORT const strata_dialect_api* STRATA_DIALECT_ENTRY(
     a.script_preamble = script_preamble;
     a.statement_traits = statement_traits_entry;
     a.partial_effects = partial_effects;
+    a.execute_batch = execute_batch;
     a.introspect = introspect;
     a.render_changes = strata::postgresql::render_changes_entry;
     return a;

@@ -91,8 +91,9 @@ Plugin PluginRegistry::load_file(const std::string& path, const std::string& exp
                       ", newer than this strata's " +
                       version_string(STRATA_DIALECT_ABI_MAJOR, STRATA_DIALECT_ABI_MINOR) +
                       ": upgrade strata or use the plugin built with it");
-  // A 1.0 table ends before statement_traits; later fields are optional
-  // (Plugin checks for them before calling).
+  // A 1.0 table ends before statement_traits, a 1.1 table before
+  // execute_batch; later fields are optional (Plugin checks for them before
+  // calling).
   const size_t needed = api->abi_minor >= 2   ? sizeof(strata_dialect_api)
                         : api->abi_minor == 1 ? STRATA_DIALECT_API_SIZE_1_1
                                               : STRATA_DIALECT_API_SIZE_1_0;
@@ -172,6 +173,10 @@ uint32_t Plugin::statement_traits(std::string_view statement) const {
   // A 1.0 plugin cannot tell: assume the worst (tracked as possibly in doubt).
   if (!STRATA_API_HAS(api, statement_traits)) return STRATA_STMT_NO_TRANSACTION;
   return api->statement_traits(statement.data(), statement.size());
+}
+
+bool Plugin::batches() const {
+  return STRATA_API_HAS(api, execute_batch);
 }
 
 std::vector<strata_statement_range> Plugin::split(const std::string& sql) const {
@@ -277,6 +282,33 @@ ExecResult Connection::execute(const std::string& sql, bool single) {
   strata_status st = plugin_.api->execute(conn_, sql.data(), sql.size(), &options, &info, &err);
   check(st, err);
   return {info.statements_completed, info.rows_affected};
+}
+
+std::vector<int64_t> Connection::execute_batch(const std::vector<std::string>& statements,
+                                               const std::vector<bool>& count_rows) {
+  std::vector<int64_t> rows(statements.size(), -1);
+  if (statements.empty()) return rows;
+  if (!plugin_.batches()) {
+    // A plugin before ABI 1.2: one statement at a time, same outcome.
+    for (size_t i = 0; i < statements.size(); ++i) {
+      try {
+        rows[i] = execute(statements[i], true).rows_affected;
+      } catch (const DialectError& e) {
+        throw DialectError(e.status, e.what(), e.sqlstate, e.native_code, e.statement_offset,
+                           static_cast<int64_t>(i));
+      }
+    }
+    return rows;
+  }
+  std::vector<strata_batch_item> items(statements.size());
+  for (size_t i = 0; i < statements.size(); ++i)
+    items[i] = {statements[i].data(), statements[i].size(),
+                i < count_rows.size() && count_rows[i] ? STRATA_BATCH_COUNT_ROWS : 0u, -1};
+  strata_error* err = nullptr;
+  strata_status st = plugin_.api->execute_batch(conn_, items.data(), items.size(), &err);
+  check(st, err);
+  for (size_t i = 0; i < items.size(); ++i) rows[i] = items[i].rows_affected;
+  return rows;
 }
 
 std::vector<std::string> Connection::partial_effects(const std::string& statement) {

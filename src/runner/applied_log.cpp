@@ -11,6 +11,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "strata/dialect/dialect.hpp"
+#include "strata/runner/version_table.hpp"
 #include "strata/script/revision.hpp"
 
 #ifndef STRATA_VERSION
@@ -30,6 +32,35 @@ std::string& log_field(LogRow& r, size_t column) {
   std::string* f[] = {&r.id,      &r.revision,       &r.direction, &r.checksum, &r.started_at, &r.duration_ms,
                       &r.outcome, &r.strata_version, &r.host,      &r.os_user,  &r.tag};
   return *f[column];
+}
+
+std::vector<LogRow> read_log_rows(dialect::Connection& connection, const VersionTable& vt) {
+  const auto& columns = log_columns();
+  // Two queries, each ordered by the unique id: every text column at once
+  // (row by row, column by column), and the one integer column, so the
+  // k-th row of both is the same log row.
+  std::vector<std::string> text;
+  std::vector<size_t> text_index;
+  size_t duration = 0;
+  for (size_t c = 0; c < columns.size(); ++c) {
+    if (columns[c] == "duration_ms") {
+      duration = c;
+      continue;
+    }
+    text.push_back(columns[c]);
+    text_index.push_back(c);
+  }
+  const auto values = connection.query_column(vt.log_select_columns_sql(text));
+  const auto durations = connection.query_column(vt.log_select_sql(columns[duration]));
+  const size_t n = durations.size();
+  if (values.size() != n * text.size())
+    throw std::runtime_error("the applied log " + vt.log_table() + " changed while it was read");
+  std::vector<LogRow> rows(n);
+  for (size_t r = 0; r < n; ++r) {
+    for (size_t t = 0; t < text.size(); ++t) log_field(rows[r], text_index[t]) = values[r * text.size() + t];
+    log_field(rows[r], duration) = durations[r];
+  }
+  return rows;
 }
 
 std::string utc_now_iso() {

@@ -33,6 +33,7 @@ class Coordinator {
     bool has_plan = false;
     bool finished = false;
     bool ok = false;
+    int waiters = 0;  // targets in wait_committed for this one
     std::string name;
     std::string at;               // rows when it finished / planned end
   };
@@ -91,10 +92,20 @@ class Coordinator {
     auto& st = states_[k];
     std::optional<planner::Index> i;
     if (st.graph) i = st.graph->find(rev);
+    ++st.waiters;
     while (!cv_.wait_for(lock, kStopPoll,
                          [&] { return (i && st.committed[*i]) || st.finished || stop_requested(); })) {
     }
+    --st.waiters;
     return i && st.committed[*i];
+  }
+
+  /// Whether another target is waiting (wait_committed) for `k` now: `k`
+  /// then commits what it holds back (a batch's pending COMMIT) early.
+  bool awaited(const Key& k) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = states_.find(k);
+    return it != states_.end() && it->second.waiters > 0;
   }
 
   void wake_all() { cv_.notify_all(); }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "strata/runner/executor.hpp"
@@ -27,20 +28,6 @@ std::string ms(double seconds) {
 std::string rows_text(const std::vector<std::string>& rows) {
   return rows.empty() ? "<base>" : util::join(rows, ", ");
 }
-
-/// An online run's statements go to the connection.
-class ConnectionSink : public SqlSink {
- public:
-  explicit ConnectionSink(dialect::Connection& c) : c_(c) {}
-  void begin() override { c_.begin(); }
-  void commit() override { c_.commit(); }
-  void script(const std::string& sql) override { c_.execute(sql); }
-  void statement(const std::string& sql) override { c_.execute(sql, true); }
-  int64_t bookkeeping(const std::string& sql) override { return c_.execute(sql).rows_affected; }
-
- private:
-  dialect::Connection& c_;
-};
 
 /// Everything that failed in one database, already worded for the user.
 struct RunFailure : std::runtime_error {
@@ -145,12 +132,15 @@ class DatabaseRun {
     locked_ = true;
     lock_held_ = true;
     begin();
-    if (!conn_->table_exists(schema_, vt_.table())) {
+    if (!table_exists(vt_.table())) {
       conn_->execute(vt_.create_sql());
+      known_tables_.insert(vt_.table());
       output_.debug(prefix_, "created version table " + vt_.qualified());
     }
-    if (exec_->logging() && !conn_->table_exists(schema_, vt_.log_table())) {
+    if (exec_->logging() && !table_exists(vt_.log_table())) {
       conn_->execute(vt_.log_create_sql());
+      known_tables_.insert(vt_.log_table());
+      log_created_ = true;  // empty: nothing to check against the files
       output_.debug(prefix_, "created the applied log " + vt_.log_table());
     }
     result_.from_rows = conn_->query_column(vt_.select_sql());
@@ -238,9 +228,13 @@ class DatabaseRun {
                                        std::to_string(plan.steps.size()) + "  " + step_text(graph_, plan.steps[k]));
       run_step(plan.steps[k], resuming ? resume_at : -1);
       apply_to_live_rows(plan.steps[k].ops);
-      if (!exec_->in_transaction()) coordinator_.committed(key_, live_rows_);
+      // A batching run may hold a tracked revision's COMMIT back for its
+      // next batch: sent now when another database waits for this one.
+      if (!whole_run_ && (exec_->in_transaction() || exec_->pending()) && coordinator_.awaited(key_))
+        guarded([&] { exec_->commit_if_open(); }, -1);
+      if (!exec_->in_transaction() && !exec_->pending()) coordinator_.committed(key_, live_rows_);
     }
-    exec_->commit_if_open();
+    guarded([&] { exec_->commit_if_open(); }, -1);
     coordinator_.committed(key_, plan.final_rows);
     result_.to_rows = plan.final_rows;
     conn_->unlock(vt_.lock_key());
@@ -280,16 +274,28 @@ class DatabaseRun {
     sink_ = std::make_unique<ConnectionSink>(*conn_);
     exec_ = std::make_unique<StepExecutor>(graph_, plugin_, vt_, whole_run_, *sink_);
     exec_->set_log(&log_id_);
+    exec_->on_step_done([this](const planner::Step& step, Clock::time_point st, double seconds) {
+      step_done(step, st, seconds);
+    });
     output_.debug(prefix_, "connected to " + target_.url.masked() + " (" + plugin_.api->description + ")");
   }
 
+  /// Table existence, asked once per table while it exists: Strata never
+  /// drops these tables, so a "yes" stays true for the run.
+  bool table_exists(const std::string& table) {
+    if (known_tables_.count(table)) return true;
+    if (!conn_->table_exists(schema_, table)) return false;
+    known_tables_.insert(table);
+    return true;
+  }
+
   std::vector<std::string> read_rows() {
-    if (!conn_->table_exists(schema_, vt_.table())) return {};
+    if (!table_exists(vt_.table())) return {};
     return conn_->query_column(vt_.select_sql());
   }
 
   std::optional<Progress> read_progress() {
-    if (!conn_->table_exists(schema_, vt_.progress_table())) return std::nullopt;
+    if (!table_exists(vt_.progress_table())) return std::nullopt;
     auto revs = conn_->query_column(vt_.progress_select_sql("revision"));
     if (revs.empty()) return std::nullopt;
     Progress p;
@@ -465,11 +471,32 @@ class DatabaseRun {
   }
 
   void run_step(const planner::Step& step, int64_t resume_at) {
-    const auto st = Clock::now();
     failed_step_ = step;
+    guarded([&] { exec_->run_step(step, resume_at); }, resume_at);
+    failed_step_.reset();
+  }
+
+  /// A step the executor finished (with batching, possibly some time after
+  /// run_step queued it).
+  void step_done(const planner::Step& step, Clock::time_point st, double seconds) {
+    ++result_.steps_done;
+    result_.steps.push_back({graph_.id(step.rev), step.upgrade,
+                             std::chrono::duration<double>(st - run_epoch_).count(), seconds});
+    output_.step(prefix_, step_text(graph_, step) + " (" + ms(seconds) + ")");
+  }
+
+  /// Runs `f`, turning a failed statement into the run's failure. With
+  /// batching the failure can belong to an earlier step than the last one
+  /// run_step was given: the error says which. `resume_at` is the resume
+  /// point of the step being run (-1: none).
+  template <typename F>
+  void guarded(F&& f, int64_t resume_at) {
     try {
-      exec_->run_step(step, resume_at);
+      f();
     } catch (const StepError& e) {
+      const planner::Step step = e.step ? *e.step : failed_step_ ? *failed_step_ : planner::Step{};
+      if (e.step && failed_step_ && e.step->rev != failed_step_->rev) resume_at = -1;
+      failed_step_ = step;
       if (e.statement_index >= 0) {
         // What this run knows of the record, in case it cannot be read back
         // (the connection is gone).
@@ -487,6 +514,11 @@ class DatabaseRun {
       // resume never drops its record: only success, resolve or stamp do.
       if (resume_at < 0 && e.statement_index == 0 && e.status == STRATA_ERROR && !e.in_doubt && !e.partial) {
         try {
+          // Not inside the failed statement's transaction: that rolls back.
+          if (exec_->in_transaction()) {
+            conn_->rollback();
+            exec_->rolled_back();
+          }
           sink_->bookkeeping(vt_.progress_delete_sql());
           known_progress_.reset();
         } catch (const std::exception&) {
@@ -494,11 +526,6 @@ class DatabaseRun {
       }
       throw RunFailure(e.what() + (e.partial && e.status == STRATA_ERROR ? leftovers(e.statement) : std::string()));
     }
-    failed_step_.reset();
-    ++result_.steps_done;
-    result_.steps.push_back({graph_.id(step.rev), step.upgrade,
-                             std::chrono::duration<double>(st - run_epoch_).count(), seconds_since(st)});
-    output_.step(prefix_, step_text(graph_, step) + " (" + ms(seconds_since(st)) + ")");
   }
 
   /// Where --resume continues (0-based, in the file as it is now): after the
@@ -607,25 +634,21 @@ class DatabaseRun {
   }
 
   void read_log() {
-    if (!conn_->table_exists(schema_, vt_.log_table())) return;
-    const auto& columns = log_columns();
-    // One column per query (query_column), each ordered by the unique id,
-    // so the k-th value of every column belongs to the same row.
-    std::vector<std::vector<std::string>> values;
-    for (auto& c : columns) values.push_back(conn_->query_column(vt_.log_select_sql(c)));
-    const size_t n = values[0].size();
-    for (auto& v : values)
-      if (v.size() != n) throw RunFailure("the applied log " + vt_.log_table() + " changed while it was read");
-    result_.log.resize(n);
-    for (size_t r = 0; r < n; ++r)
-      for (size_t c = 0; c < columns.size(); ++c) log_field(result_.log[r], c) = values[c][r];
+    if (!table_exists(vt_.log_table())) return;
+    try {
+      result_.log = read_log_rows(*conn_, vt_);
+    } catch (const dialect::DialectError&) {
+      throw;
+    } catch (const std::runtime_error& e) {
+      throw RunFailure(e.what());
+    }
     result_.log_read = true;
   }
 
   /// upgrade: an applied revision whose file changed since it ran is
   /// warned about (--strict: refused, nothing run).
   void check_applied_files() {
-    if (!exec_->logging() || !conn_->table_exists(schema_, vt_.log_table())) return;
+    if (!exec_->logging() || log_created_ || !table_exists(vt_.log_table())) return;
     read_log();
     std::vector<std::string> changed;
     for (auto& e : verify_applied(graph_, scripts_, plugin_.name, rows_, result_.log))
@@ -653,7 +676,7 @@ class DatabaseRun {
       const std::string checksum = section_checksum(rev, step.upgrade, plugin_.name);
       // Only into a log that exists: a failed first run on a fresh
       // database leaves nothing behind (a SQLite file is removed again).
-      if (!conn_->table_exists(schema_, vt_.log_table())) return;
+      if (!table_exists(vt_.log_table())) return;
       exec_->begin();
       exec_->log_row(id, step.upgrade ? "upgrade" : "downgrade", checksum, half ? "half-applied" : "failed");
       exec_->commit();
@@ -671,6 +694,8 @@ class DatabaseRun {
 
   // Failure: roll back what is open; report the state the database is in.
   void fail() {
+    if (exec_) exec_->discard();  // queued, never sent: rolled back with the rest
+    known_tables_.clear();         // a table created in the rolled-back transaction is gone
     if (conn_ && exec_ && exec_->in_transaction()) {
       try {
         conn_->rollback();
@@ -747,6 +772,8 @@ class DatabaseRun {
   bool locked_ = false;     // holds the lock now
   bool lock_held_ = false;  // held it at some point: what the database shows may be this run's doing
   std::optional<Progress> known_progress_;
+  std::set<std::string> known_tables_;  // tables known to exist
+  bool log_created_ = false;            // this run created the applied log
   LogIdentity log_id_;
   /// The step that failed, for its outcome row in the applied log.
   std::optional<planner::Step> failed_step_;

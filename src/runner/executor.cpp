@@ -22,9 +22,15 @@ StepExecutor::StepExecutor(const planner::RevisionGraph& graph, const dialect::P
       vt_(vt),
       transactional_ddl_(plugin.has(STRATA_CAP_TRANSACTIONAL_DDL)),
       whole_run_(whole_run),
-      sink_(sink) {}
+      sink_(sink),
+      batching_(sink.batches()) {}
+
+std::vector<int64_t> SqlSink::batch(const std::vector<std::string>&, const std::vector<bool>&) {
+  throw std::logic_error("this SQL sink does not batch");
+}
 
 void StepExecutor::begin() {
+  flush();
   sink_.begin();
   in_tx_ = true;
 }
@@ -34,12 +40,16 @@ void StepExecutor::begin_if_needed() {
 }
 
 void StepExecutor::commit() {
-  sink_.commit();
+  // The steps a flush finishes are reported once they are committed.
+  send_all();
+  if (in_tx_) sink_.commit();  // (a queued COMMIT may have just been sent)
   in_tx_ = false;
+  report();
 }
 
 void StepExecutor::commit_if_open() {
   if (in_tx_) commit();
+  else flush();
 }
 
 bool StepExecutor::tracked(const script::Revision& rev) const { return !transactional_ddl_ || !rev.transactional; }
@@ -47,6 +57,12 @@ bool StepExecutor::tracked(const script::Revision& rev) const { return !transact
 void StepExecutor::log_row(const std::string& revision, const std::string& direction, const std::string& checksum,
                            const std::string& outcome, const std::string& started_iso, int64_t duration_ms) {
   if (!log_) return;
+  sink_.bookkeeping(log_row_sql(revision, direction, checksum, outcome, started_iso, duration_ms));
+}
+
+std::string StepExecutor::log_row_sql(const std::string& revision, const std::string& direction,
+                                      const std::string& checksum, const std::string& outcome,
+                                      const std::string& started_iso, int64_t duration_ms) {
   LogRow row;
   char seq[32];
   std::snprintf(seq, sizeof seq, "%06lld", static_cast<long long>(++log_->seq));
@@ -63,112 +79,37 @@ void StepExecutor::log_row(const std::string& revision, const std::string& direc
   row.host = log_->host;
   row.os_user = log_->os_user;
   row.tag = log_->tag;
-  sink_.bookkeeping(vt_.log_insert_sql(row));
+  return vt_.log_insert_sql(row);
 }
 
 void StepExecutor::run_step(const planner::Step& step, int64_t resume_at) {
   const auto& rev = graph_.rev(step.rev);
+  if (tracked(rev)) return run_tracked(step, resume_at);
+  if (batching_) return queue_transactional(step);
   const script::Section* section = step.upgrade ? rev.upgrade_for(plugin_.name) : rev.downgrade_for(plugin_.name);
   const std::string checksum = sql_checksum(section ? section->sql : std::string());
   const std::string started_iso = log_ ? utc_now_iso() : std::string();
   const auto started = std::chrono::steady_clock::now();
-  auto log_ok = [&] {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    log_row(rev.id, step.upgrade ? "upgrade" : "downgrade", checksum, "ok", started_iso, ms.count());
-  };
   // Offline scripts carry the checksum, so a reviewed script can be matched
   // with the log rows of what later ran.
-  const std::string header = step_text(graph_, step) + "\n" + rev.path + "\nsha256 " + checksum;
-  if (!tracked(rev)) {
-    sink_.note(header);
-    begin_if_needed();
-    if (section) {
-      try {
-        sink_.script(section->sql);
-      } catch (const dialect::DialectError& e) {
-        throw StepError(statement_error(e, rev, section, e.statement_offset, -1, -1), e.status);
-      }
-    }
-    apply_ops(step.ops);
-    log_ok();
-    if (!whole_run_) commit();
-    return;
-  }
-  // Run statement by statement with progress recorded, so a failure leaves
-  // a precise record instead of a silent half-applied state.
-  commit_if_open();  // what came before stays, whatever happens next
-  sink_.note(header);
-  std::vector<strata_statement_range> ranges;
-  if (section) ranges = plugin_.split(section->sql);
-  const int64_t total = static_cast<int64_t>(ranges.size());
-  auto text = [&](int64_t i) {
-    const auto& r = ranges[static_cast<size_t>(i)];
-    return section->sql.substr(static_cast<size_t>(r.offset), static_cast<size_t>(r.length));
-  };
-  std::vector<uint32_t> traits(static_cast<size_t>(total));
-  for (int64_t i = 0; i < total; ++i) traits[static_cast<size_t>(i)] = plugin_.statement_traits(text(i));
-  auto atomic = [&](int64_t i) { return (traits[static_cast<size_t>(i)] & STRATA_STMT_NO_TRANSACTION) == 0; };
-  // The statement a progress write announces as sent next (1-based; 0 for
-  // none): set ahead of a statement that cannot share a transaction with
-  // its progress update, so that a crash while it runs leaves it "in doubt"
-  // rather than "not run". Folded into the previous write: no extra trip.
-  auto announce = [&](int64_t i) { return i < total && !atomic(i) ? i + 1 : 0; };
-  if (resume_at < 0) {
-    sink_.note(std::string(transactional_ddl_ ? "Transactional: false" : plugin_.name + " commits DDL implicitly") +
-               ": statements run one by one; " + vt_.progress_table() + " records how far it got");
-    sink_.bookkeeping(vt_.progress_create_sql());
-    sink_.bookkeeping(vt_.progress_insert_sql(rev.id, step.upgrade, total, announce(0)));
-    resume_at = 0;
-  } else {
-    // Resuming: the record now says what the user settled (--resume-after
-    // counts the in-doubt statement as done).
-    sink_.bookkeeping(vt_.progress_update_sql(rev.id, resume_at, announce(resume_at)));
-  }
-  for (int64_t i = resume_at; i < total; ++i) {
-    const auto& r = ranges[static_cast<size_t>(i)];
-    const uint32_t t = traits[static_cast<size_t>(i)];
-    auto failed = [&](const dialect::DialectError& e, bool in_doubt) {
-      StepError err(statement_error(e, rev, section, r.offset, i, total), e.status, i, total, in_doubt,
-                    (t & STRATA_STMT_PARTIAL_ON_FAILURE) != 0);
-      err.statement = text(i);
-      return err;
-    };
-    if (atomic(i)) {
-      // The statement and its progress update commit together (or not at
-      // all), so nothing is ever in doubt; a lost connection rolls both back.
-      begin();
-      try {
-        sink_.statement(text(i));
-      } catch (const dialect::DialectError& e) {
-        throw failed(e, false);
-      }
-      sink_.bookkeeping(vt_.progress_update_sql(rev.id, i + 1, announce(i + 1)));
-      commit();
-      continue;
-    }
+  sink_.note(step_text(graph_, step) + "\n" + rev.path + "\nsha256 " + checksum);
+  begin_if_needed();
+  if (section) {
     try {
-      sink_.statement(text(i));
+      sink_.script(section->sql);
     } catch (const dialect::DialectError& e) {
-      // The server answered with an error: the statement did not complete,
-      // so it is no longer in doubt. Anything else (the connection broke
-      // while it ran) leaves the record announcing it: in doubt.
-      if (e.status != STRATA_ERROR) throw failed(e, true);
-      try {
-        sink_.bookkeeping(vt_.progress_update_sql(rev.id, i, 0));
-      } catch (const dialect::DialectError&) {
-        throw failed(e, true);
-      }
-      throw failed(e, false);
+      StepError err(statement_error(e, rev, section, e.statement_offset, -1, -1), e.status);
+      err.step = step;
+      throw err;
     }
-    sink_.bookkeeping(vt_.progress_update_sql(rev.id, i + 1, announce(i + 1)));
   }
-  // The version write, the log row and the end of the record commit together.
-  begin();
   apply_ops(step.ops);
-  log_ok();
-  sink_.bookkeeping(vt_.progress_delete_sql());
-  commit();
-  if (whole_run_) begin();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (log_)
+    log_row(rev.id, step.upgrade ? "upgrade" : "downgrade", checksum, "ok", started_iso,
+            static_cast<int64_t>(seconds * 1000));
+  if (!whole_run_) commit();
+  if (step_done_) step_done_(step, started, seconds);
 }
 
 void StepExecutor::check_runnable(const planner::Plan& plan) const {

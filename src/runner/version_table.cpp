@@ -117,6 +117,15 @@ std::string VersionTable::log_select_sql(const std::string& column) const {
   return "SELECT " + column + " FROM " + log_qualified_ + " ORDER BY id";
 }
 
+std::string VersionTable::log_select_columns_sql(const std::vector<std::string>& columns) const {
+  std::string parts;
+  for (size_t c = 0; c < columns.size(); ++c) {
+    if (c) parts += " UNION ALL ";
+    parts += "SELECT id AS k, " + std::to_string(c) + " AS c, " + columns[c] + " AS v FROM " + log_qualified_;
+  }
+  return "SELECT v FROM (" + parts + ") u ORDER BY k, c";
+}
+
 std::string VersionTable::lock_key() const {
   return "strata:" + (schema_ ? *schema_ + "." : std::string()) + table_;
 }

@@ -85,6 +85,11 @@ const strata_dialect_api* table() {
     // Not broken: a plugin built against ABI 1.0, before statement_traits.
     t.abi_minor = 0;
     t.struct_size = STRATA_DIALECT_API_SIZE_1_0;
+#elif defined(OLD_ABI_1_1)
+    // Not broken: a plugin built against ABI 1.1, before execute_batch.
+    t.abi_minor = 1;
+    t.struct_size = STRATA_DIALECT_API_SIZE_1_1;
+    t.statement_traits = [](const char*, size_t) -> uint32_t { return 0; };
 #endif
     return t;
   }();

@@ -70,6 +70,23 @@ TEST(PluginLoader, LoadsAnAbi10PluginAndTreatsItsStatementsAsPossiblyInDoubt) {
   }
 }
 
+// A plugin built for ABI 1.1 ends before execute_batch: it keeps its
+// statement traits, and batches run one statement at a time.
+TEST(PluginLoader, LoadsAnAbi11PluginKeepingItsTraitsWithoutBatches) {
+  auto p = PluginRegistry::load_file(plugin("brokenold11"), "broken");
+  EXPECT_EQ(p.api->abi_minor, 1u);
+  EXPECT_EQ(p.api->struct_size, STRATA_DIALECT_API_SIZE_1_1);
+  EXPECT_FALSE(p.batches());
+  EXPECT_EQ(p.statement_traits("INSERT INTO t VALUES (1)"), 0u);
+}
+
+TEST(PluginLoader, ServerPluginsBatchAndSqliteDoesNot) {
+  const auto dir = strata::test::build_plugin_dir();
+  EXPECT_TRUE(PluginRegistry::load_file(dir + "/strata-dialect-postgresql.so", "postgresql").batches());
+  EXPECT_TRUE(PluginRegistry::load_file(dir + "/strata-dialect-mysql.so", "mysql").batches());
+  EXPECT_FALSE(PluginRegistry::load_file(dir + "/strata-dialect-sqlite.so", "sqlite").batches());
+}
+
 TEST(PluginLoader, RealPluginsClassifyStatementsForProgressTracking) {
   auto sqlite = PluginRegistry::load_file(strata::test::build_plugin_dir() + "/strata-dialect-sqlite.so", "sqlite");
   EXPECT_EQ(sqlite.statement_traits("INSERT INTO t VALUES (1)"), 0u);

@@ -156,24 +156,21 @@ TEST_F(RunnerTest, NonTransactionalRevisionRunsBetweenCommitsWithItsProgressReco
   ASSERT_NE(recorded, -1);
   EXPECT_LT(committed, recorded);
   EXPECT_LT(recorded, t2);
-  // A statement that can share a transaction commits with its progress.
+  // A statement that can share a transaction commits with its progress;
+  // the last one, with the version row, the end of the record and the
+  // applied log's row, all in one transaction.
   EXPECT_EQ(l[t2 - 1], "begin");
-  EXPECT_EQ(l[t2 + 1],
-            "exec:UPDATE `alembic_version_progress` SET statements_done = 1, statement_started = NULL WHERE revision = 'c2'");
-  EXPECT_EQ(l[t2 + 2], "commit");
-  EXPECT_EQ(l[t2 + 3], "begin");
-  EXPECT_EQ(l[t2 + 4], "exec:UPDATE `alembic_version` SET version_num='c2' WHERE `alembic_version`.version_num = 'c1'");
-  // The applied log's row commits with the version row.
-  EXPECT_EQ(l[t2 + 5].rfind("exec:INSERT INTO `alembic_version_log` (id, revision, direction, checksum, started_at, "
+  EXPECT_EQ(l[t2 + 1], "exec:UPDATE `alembic_version` SET version_num='c2' WHERE `alembic_version`.version_num = 'c1'");
+  EXPECT_EQ(l[t2 + 2], "exec:DELETE FROM `alembic_version_progress`");
+  EXPECT_EQ(l[t2 + 3].rfind("exec:INSERT INTO `alembic_version_log` (id, revision, direction, checksum, started_at, "
                             "duration_ms, outcome, strata_version, host, os_user, tag) VALUES (",
                             0),
             0u)
-      << l[t2 + 5];
-  EXPECT_NE(l[t2 + 5].find("'c2', 'upgrade', '"), std::string::npos) << l[t2 + 5];
-  EXPECT_NE(l[t2 + 5].find(", 'ok', '"), std::string::npos) << l[t2 + 5];
-  EXPECT_EQ(l[t2 + 6], "exec:DELETE FROM `alembic_version_progress`");
-  EXPECT_EQ(l[t2 + 7], "commit");
-  EXPECT_EQ(l[t2 + 8], "begin");  // the run's transaction goes on for c3
+      << l[t2 + 3];
+  EXPECT_NE(l[t2 + 3].find("'c2', 'upgrade', '"), std::string::npos) << l[t2 + 3];
+  EXPECT_NE(l[t2 + 3].find(", 'ok', '"), std::string::npos) << l[t2 + 3];
+  EXPECT_EQ(l[t2 + 4], "commit");
+  EXPECT_EQ(l[t2 + 5], "begin");  // the run's transaction goes on for c3
   EXPECT_EQ(results[0].to_rows, std::vector<std::string>{"c3"});
 }
 
@@ -265,22 +262,32 @@ TEST_F(RunnerTest, ResolveAppliedRecordsTheRevisionAndResolveRevertedForgetsIt) 
 // sent; one that can commits together with its progress update.
 TEST_F(RunnerTest, TrackedStatementsAreAnnouncedOrCommittedWithTheirProgress) {
   const std::string url = "fakenontx://host/announce";
-  add_db("main", url, chain("main", "a", "", "CREATE TABLE t3 NOTX (id INT);\nINSERT INTO t1 VALUES (1)"));
+  add_db("main", url,
+         chain("main", "a", "", "CREATE TABLE t3 NOTX (id INT);\nINSERT INTO t1 VALUES (1);\nINSERT INTO t1 VALUES (2)"));
   auto results = run(runner::Action::Upgrade, "head");
   ASSERT_TRUE(results[0].ok) << results[0].error;
   auto l = log(url);
   long ddl = index_of(l, "exec:CREATE TABLE t3 NOTX");
   ASSERT_GT(ddl, 0);
+  // Announced before it is sent, counted after.
   EXPECT_EQ(l[ddl - 1],
             "exec:INSERT INTO `alembic_version_progress` (revision, direction, statements_done, statements_total, "
-            "statement_started) VALUES ('a3', 'upgrade', 0, 2, 1)");
+            "statement_started) VALUES ('a3', 'upgrade', 0, 3, 1)");
   EXPECT_EQ(l[ddl + 1],
             "exec:UPDATE `alembic_version_progress` SET statements_done = 1, statement_started = NULL WHERE revision = 'a3'");
+  // Committed with its progress update.
   EXPECT_EQ(l[ddl + 2], "begin");
   EXPECT_EQ(l[ddl + 3], "exec:INSERT INTO t1 VALUES (1)");
   EXPECT_EQ(l[ddl + 4],
             "exec:UPDATE `alembic_version_progress` SET statements_done = 2, statement_started = NULL WHERE revision = 'a3'");
   EXPECT_EQ(l[ddl + 5], "commit");
+  // The last one: committed with the revision's completion.
+  EXPECT_EQ(l[ddl + 6], "begin");
+  EXPECT_EQ(l[ddl + 7], "exec:INSERT INTO t1 VALUES (2)");
+  EXPECT_EQ(l[ddl + 8], "exec:UPDATE `alembic_version` SET version_num='a3' WHERE `alembic_version`.version_num = 'a2'");
+  EXPECT_EQ(l[ddl + 9], "exec:DELETE FROM `alembic_version_progress`");
+  EXPECT_EQ(l[ddl + 10].rfind("exec:INSERT INTO `alembic_version_log`", 0), 0u) << l[ddl + 10];
+  EXPECT_EQ(l[ddl + 11], "commit");
 }
 
 TEST_F(RunnerTest, AStatementInDoubtIsNeverRunAgainUnlessTheUserSaysSo) {

@@ -155,6 +155,26 @@ typedef struct strata_exec_info {
   int64_t rows_affected;
 } strata_exec_info;
 
+/* One statement of execute_batch() (ABI 1.2). */
+typedef struct strata_batch_item {
+  /* In: exactly one statement (as returned by split_statements, or one of
+   * the host's own), run as with STRATA_EXEC_SINGLE_STATEMENT. Not
+   * NUL-terminated: `length` bytes. */
+  const char* sql;
+  size_t length;
+  /* In: STRATA_BATCH_* flags. */
+  uint32_t flags;
+  /* Out: rows changed by the statement (INSERT/UPDATE/DELETE; UPDATE counts
+   * matched rows), or -1 when it is not such a statement, did not run, or
+   * was not flagged STRATA_BATCH_COUNT_ROWS and counting it would cost the
+   * dialect extra work. */
+  int64_t rows_affected;
+} strata_batch_item;
+
+/* The host needs the item's rows_affected (a version-table write it checks
+ * matched one row). */
+#define STRATA_BATCH_COUNT_ROWS (1u << 0)
+
 /* A list of strings returned by a query. Allocated by the plugin, released
  * with string_list_free. */
 typedef struct strata_string_list {
@@ -255,6 +275,24 @@ typedef struct strata_dialect_api {
 
   /* ---- ABI 1.2 ---- */
 
+  /* Runs `count` statements in order, exactly as calling execute() with
+   * STRATA_EXEC_SINGLE_STATEMENT on each in turn would (same transaction
+   * semantics, stopping at the first failure), but in as few round trips to
+   * the server as the dialect can manage (PostgreSQL: one pipeline inside an
+   * open transaction; MySQL: multi-statement packets). Fills each item's
+   * rows_affected. Besides statements of revision files and the host's own
+   * writes, items can be "START TRANSACTION" and "COMMIT": a dialect that
+   * batches accepts both.
+   * On failure, error->statements_completed is the number of items that
+   * completed (so items[statements_completed] is the one that failed, or,
+   * for STRATA_CONNECTION_BROKEN / STRATA_COMMIT_IN_DOUBT, the first whose
+   * outcome is unknown: it and later items may or may not have run), and
+   * error->statement_offset is where the failure is inside that item's text
+   * (0 when only the statement is known). May be NULL: the host then calls
+   * execute() per item. */
+  strata_status (*execute_batch)(strata_conn* conn, strata_batch_item* items, size_t count,
+                                 strata_error** error);
+
   /* The connected database's schema as ONE JSON document (the catalog
    * format documented in strata/schema/catalog.hpp, "format": 1), returned
    * as a list of one string. `options` is a NUL-terminated JSON object:
@@ -285,8 +323,8 @@ typedef struct strata_dialect_api {
 
 /* Size of a 1.0 table: every later field is optional for the host. */
 #define STRATA_DIALECT_API_SIZE_1_0 offsetof(strata_dialect_api, statement_traits)
-/* Size of a 1.1 table (ends before introspect). */
-#define STRATA_DIALECT_API_SIZE_1_1 offsetof(strata_dialect_api, introspect)
+/* Size of a 1.1 table (ends before execute_batch). */
+#define STRATA_DIALECT_API_SIZE_1_1 offsetof(strata_dialect_api, execute_batch)
 
 /* The one exported symbol. */
 typedef const strata_dialect_api* (*strata_dialect_entry_fn)(void);

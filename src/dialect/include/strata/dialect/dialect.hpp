@@ -48,6 +48,9 @@ struct Plugin {
   /// STRATA_STMT_* traits of one statement (ABI 1.1); a 1.0 plugin's
   /// statements all count as STRATA_STMT_NO_TRANSACTION (the safe answer).
   uint32_t statement_traits(std::string_view statement) const;
+  /// Whether the plugin sends a batch in fewer round trips than one per
+  /// statement (ABI 1.2 execute_batch).
+  bool batches() const;
   /// One statement as the dialect's command-line client runs it (offline
   /// scripts).
   std::string script_statement(const std::string& statement) const;
@@ -113,6 +116,16 @@ class Connection {
   const Plugin& plugin() const { return plugin_; }
   /// Runs a script (or, with `single`, exactly one statement from split()).
   ExecResult execute(const std::string& sql, bool single = false);
+  /// Runs `statements` (each exactly one statement) in order, as execute(s,
+  /// true) on each would, stopping at the first failure, in as few round
+  /// trips as the plugin can (ABI 1.2; one by one for older plugins).
+  /// Returns the rows changed by each (-1: not an INSERT/UPDATE/DELETE, or
+  /// not asked for: `count_rows[i]` asks for statement i's count).
+  /// Throws DialectError whose statements_completed is the index of the
+  /// failing statement (for a broken connection: of the first whose outcome
+  /// is unknown) and statement_offset the position inside it (-1: unknown).
+  std::vector<int64_t> execute_batch(const std::vector<std::string>& statements,
+                                     const std::vector<bool>& count_rows = {});
   std::vector<std::string> query_column(const std::string& sql);
   bool table_exists(const std::string* schema, const std::string& table);
   void begin();

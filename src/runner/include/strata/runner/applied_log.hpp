@@ -12,7 +12,13 @@ namespace strata::script {
 struct Revision;
 }
 
+namespace strata::dialect {
+class Connection;
+}
+
 namespace strata::runner {
+
+class VersionTable;
 
 /// One row of the log, as read back (NULL reads as "").
 struct LogRow {
@@ -32,6 +38,11 @@ struct LogRow {
 /// The columns, in table order (LogRow's fields).
 const std::vector<std::string>& log_columns();
 std::string& log_field(LogRow& row, size_t column);
+
+/// Every row of the applied log (which must exist), oldest first, in two
+/// queries. Throws std::runtime_error when the log changed between them,
+/// dialect::DialectError when a query fails.
+std::vector<LogRow> read_log_rows(dialect::Connection& connection, const VersionTable& vt);
 
 /// Who writes rows, and when: one per run (online) or per script (offline).
 struct LogIdentity {

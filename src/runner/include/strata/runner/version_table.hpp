@@ -43,6 +43,11 @@ class VersionTable {
   std::string log_insert_sql(const LogRow& row) const;
   /// One column of every row, oldest first (ORDER BY the unique id).
   std::string log_select_sql(const std::string& column) const;
+  /// Several text columns of every row in one query and one column: for
+  /// each row, oldest first, its values in the order of `columns` (so the
+  /// result has rows * columns.size() values). The columns must share a
+  /// text type (UNION ALL); NULL reads as "".
+  std::string log_select_columns_sql(const std::vector<std::string>& columns) const;
 
  private:
   std::string name(const std::string& identifier) const;
