@@ -350,7 +350,7 @@ std::string normalize_type(const std::string& type) {
 
 // -------------------------------------------------------------- introspect
 
-std::string introspect(pqxx::connection& db, const std::string& options_json) {
+std::string introspect(pqxx::connection_base& db, const std::string& options_json) {
   const Options opt = parse_options(options_json);
   auto query = [&](const char* body) {
     pqxx::nontransaction w(db);

@@ -13,7 +13,7 @@ namespace strata::postgresql {
 /// session as it is: inside the run's transaction when one is open, and it
 /// never begins, commits or rolls back one. Throws std::invalid_argument
 /// for bad options, pqxx exceptions for database failures.
-std::string introspect(pqxx::connection& db, const std::string& options_json);
+std::string introspect(pqxx::connection_base& db, const std::string& options_json);
 
 /// normalized_type of a PostgreSQL type as format_type() reports it.
 std::string normalize_type(const std::string& type);
