@@ -124,10 +124,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // A raw blank or control character makes no URL (parse_url refuses it,
   // and Strata prints no URL it could not parse), and it ends a word for
   // mask_passwords: such a password must be percent-encoded.
-  const bool raw_blank = !encode && std::any_of(password.begin(), password.end(), [](char c) {
+  // The same holds for a raw blank anywhere in the URL (its user name, its
+  // host): the text is no URL, and a word ends there.
+  const bool raw_blank = std::any_of(url.begin(), url.end(), [](char c) {
     return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
   });
+  // Text that also stands in the input outside the password's own place
+  // (as a user name, a path, another parameter) is not only a secret:
+  // nothing can mask one occurrence and show the other.
+  auto occurrences = [](const std::string& hay, const std::string& needle) {
+    size_t n = 0;
+    for (size_t at = hay.find(needle); at != std::string::npos; at = hay.find(needle, at + 1)) ++n;
+    return n;
+  };
+  const bool elsewhere = occurrences(text, password) > 1 || occurrences(text, secret) > 1;
   const bool checkable = password.size() >= 4 && password.find('*') == std::string::npos && !query_cut && !raw_blank &&
+                         !elsewhere &&
                          !contains(rest, password) && !contains(rest_decoded, password) &&
                          !contains(rest, secret) && !contains(rest_decoded, secret);
   // What the same calls print without the password: boilerplate of the

@@ -312,7 +312,19 @@ std::string Url::masked() const {
     out += (i ? "&" : "?") + mask_passwords(query[i].first) + "=";
     // A password can also arrive as a query parameter (password,
     // sslpassword, passwd, ...).
-    out += is_secret_parameter(query[i].first) ? "***" : mask_passwords(query[i].second);
+    // A value mask_passwords would change holds something secret-looking
+    // ("x?password=%26..." decodes to text whose secret starts with '&',
+    // which would end it early): the whole value is masked.
+    const std::string& value = query[i].second;
+    bool secret_inside = mask_passwords(value) != value;
+    for (size_t eq = value.find('='); !secret_inside && eq != std::string::npos; eq = value.find('=', eq + 1)) {
+      size_t start = eq;
+      while (start > 0 && (std::isalnum(static_cast<unsigned char>(value[start - 1])) || value[start - 1] == '_' ||
+                           value[start - 1] == '-'))
+        --start;
+      secret_inside = start < eq && is_secret_parameter(value.substr(start, eq - start));
+    }
+    out += is_secret_parameter(query[i].first) || secret_inside ? "***" : value;
   }
   return out;
 }
