@@ -49,8 +49,10 @@
 //    column may be created by a later change). drop_sequence of an owned sequence is DROP
 //    SEQUENCE IF EXISTS: dropping its column or table drops it already.
 //  - Enums: CREATE TYPE t AS ENUM (...); add_enum_value: ALTER TYPE t ADD
-//    VALUE 'v' AFTER the value before it in the new list (BEFORE the next
-//    old value when it is first), so the order of the values is kept;
+//    VALUE IF NOT EXISTS 'v' AFTER the value before it in the new list
+//    (BEFORE the next old value when it is first), so the order of the
+//    values is kept (IF NOT EXISTS: a downgrade cannot remove the value,
+//    so the upgrade after it finds it there);
 //    drop_enum: DROP TYPE; drop_enum_value: an error naming the type and the
 //    value (PostgreSQL cannot remove an enum value).
 //    ALTER TYPE ... ADD VALUE is emitted where the diff places it (before
@@ -375,7 +377,7 @@ class Renderer {
 
   void add_enum_value(const json& e, const std::string& value) {
     const json& values = e.at("values");
-    std::string s = "ALTER TYPE " + qualified(e) + " ADD VALUE " + literal(value);
+    std::string s = "ALTER TYPE " + qualified(e) + " ADD VALUE IF NOT EXISTS " + literal(value);
     size_t i = 0;
     while (i < values.size() && values[i] != value) ++i;
     if (i == values.size()) throw std::invalid_argument("render_changes: add_enum_value: '" + value + "' is not in the enum's values");

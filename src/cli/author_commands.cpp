@@ -143,6 +143,8 @@ int cmd_revision(Context& ctx) {
       for (auto& line : gen.summary) ctx.out << "Detected " << line << "\n";
     rev.upgrade_by_dialect = gen.upgrade;
     rev.downgrade_by_dialect = gen.downgrade;
+    rev.transactional = gen.transactional;
+    rev.transactional_reason = gen.transactional_reason;
   }
   std::string folder = ctx.vm.count("version-path") ? ctx.vm["version-path"].as<std::string>() : db.location;
   print_written(ctx, "revision", db, rev.id, write_revision(ctx, folder, rev));

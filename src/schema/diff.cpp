@@ -125,6 +125,7 @@ class Differ {
 
   std::vector<Change> run() {
     tables();
+    dependent_foreign_keys();
     views();
     sequences();
     enums();
@@ -247,6 +248,69 @@ class Differ {
     if (a.comment != b.comment) on(K::SetTableComment, a, b);
   }
 
+  // A foreign key that stays as it is must still be dropped before, and
+  // added again after, a change to the key it references: that key (a
+  // primary key, unique constraint or unique index over the referenced
+  // columns) dropped or replaced (PostgreSQL: "cannot drop constraint ...
+  // because other objects depend on it"; MySQL: "needed in a foreign key
+  // constraint"), or a referenced column's type or collation changed
+  // (MySQL: "Cannot change column used in a foreign key constraint"). What
+  // changes on the referencing table itself the plugins handle where they
+  // render that table (the MySQL renderer releases the keys of a column
+  // whose type changes, and drops an index a key needs together with its
+  // replacement). SQLite checks foreign keys only as rows change and its
+  // table rebuild keeps them: nothing to do there.
+  void dependent_foreign_keys() {
+    if (to_.dialect == "sqlite") return;
+    std::map<std::string, std::set<std::string>> touched;  // qualified table -> columns
+    for (auto& c : out_) {
+      auto& cols = touched[c.table];
+      switch (c.kind) {
+        case K::AlterColumn:
+          if (c.column_before->normalized_type != c.column_after->normalized_type ||
+              c.column_before->collation != c.column_after->collation)
+            cols.insert(c.column_after->name);
+          break;
+        case K::DropIndex:
+          if (c.index->unique)
+            for (auto& ic : c.index->columns)
+              if (ic.column) cols.insert(*ic.column);
+          break;
+        case K::DropUnique:
+        case K::DropPrimaryKey:
+          cols.insert(c.key->columns.begin(), c.key->columns.end());
+          break;
+        default:
+          break;
+      }
+    }
+    for (auto& t : to_.tables) {
+      const Table* old = from_.table(t.qualified());
+      if (!old) continue;
+      for (auto& fk : old->foreign_keys) {
+        const ForeignKey* now = match_in(t.foreign_keys, fk);
+        if (!now || !same(*now, fk)) continue;  // it changes: dropped and added already
+        const Table* ref = referenced(to_, fk, t);
+        if (!ref || !from_.table(ref->qualified())) continue;  // a new table cannot be under it
+        auto it = touched.find(ref->qualified());
+        if (it == touched.end() || std::none_of(fk.ref_columns.begin(), fk.ref_columns.end(),
+                                                [&](auto& c) { return it->second.count(c) > 0; }))
+          continue;
+        on(K::DropForeignKey, *old, t).foreign_key = fk;
+        on(K::AddForeignKey, *old, t).foreign_key = fk;
+      }
+    }
+  }
+
+  // The table a foreign key of `from` points at: in its own schema unless
+  // it names another.
+  static const Table* referenced(const Catalog& catalog, const ForeignKey& fk, const Table& from) {
+    if (fk.ref_schema) return catalog.table(*fk.ref_schema + "." + fk.ref_table);
+    if (from.schema)
+      if (const Table* t = catalog.table(*from.schema + "." + fk.ref_table)) return t;
+    return catalog.table(fk.ref_table);
+  }
+
   template <class T, class Set>
   void constraints(const Table& a, const Table& b, const std::vector<T>& before, const std::vector<T>& after, K drop,
                    K create, Set set) {
@@ -335,7 +399,8 @@ class Differ {
           c.enum_type = *it;
           c.enum_value = v;
           c.review.push_back("enum " + e.qualified() + " loses value '" + v +
-                             "': PostgreSQL cannot drop an enum value; recreate the type by hand");
+                             "': PostgreSQL cannot drop an enum value, so no SQL is written for it and the value "
+                             "stays; recreate the type by hand if it must go");
         }
     }
     for (auto& e : from_.enums)

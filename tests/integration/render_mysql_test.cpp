@@ -410,6 +410,33 @@ TEST(RenderMysql, ForeignKeyColumnsChangeType) {
   ROUND_TRIP(p);
 }
 
+// The key a foreign key of an unchanged table references is replaced: the
+// diff drops that foreign key first and adds it back after ("needed in a
+// foreign key constraint" otherwise). Also a referenced string column whose
+// length changes under a child that stays as it is.
+TEST(RenderMysql, KeyReplacedUnderAForeignKeyThatStays) {
+  Pair p;
+  p.a = "CREATE TABLE p (id INT PRIMARY KEY, code VARCHAR(5), UNIQUE KEY uq_old (code));"
+        "CREATE TABLE c (id INT PRIMARY KEY, pcode VARCHAR(5), CONSTRAINT fk_c FOREIGN KEY (pcode) REFERENCES p (code))";
+  p.b = "CREATE TABLE p (id INT PRIMARY KEY, code VARCHAR(5), UNIQUE KEY uq_new (code));"
+        "CREATE TABLE c (id INT PRIMARY KEY, pcode VARCHAR(5), CONSTRAINT fk_c FOREIGN KEY (pcode) REFERENCES p (code))";
+  p.rows_a = "INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES (1, 'a')";
+  p.keep_a_to_b = {"SELECT pcode FROM c"};
+  p.rows_b = p.rows_a;
+  p.keep_b_to_a = p.keep_a_to_b;
+  auto o = ROUND_TRIP(p);
+  EXPECT_TRUE(has_kind(o.up, "drop_foreign_key"));
+  EXPECT_TRUE(has_kind(o.up, "add_foreign_key"));
+  Pair w;
+  w.a = "CREATE TABLE p (id INT PRIMARY KEY, code VARCHAR(5), UNIQUE KEY uq (code));"
+        "CREATE TABLE c (id INT PRIMARY KEY, pcode VARCHAR(5), CONSTRAINT fk_c FOREIGN KEY (pcode) REFERENCES p (code))";
+  w.b = "CREATE TABLE p (id INT PRIMARY KEY, code VARCHAR(8), UNIQUE KEY uq (code));"
+        "CREATE TABLE c (id INT PRIMARY KEY, pcode VARCHAR(5), CONSTRAINT fk_c FOREIGN KEY (pcode) REFERENCES p (code))";
+  w.rows_a = p.rows_a;
+  w.keep_a_to_b = p.keep_a_to_b;
+  ROUND_TRIP(w);
+}
+
 // A foreign key whose actions change is dropped and added again; MariaDB
 // would replace the index it made for the old one (named like its column)
 // by one named like the constraint.

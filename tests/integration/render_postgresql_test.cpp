@@ -8,9 +8,7 @@
 // Hand-written pairs cover every change kind and every REVIEW rule; a
 // seeded generator of random schema pairs covers their combinations
 // (STRATA_SCHEMA_PAIRS pairs, default 200, seeds from STRATA_SCHEMA_FIRST_SEED
-// on; STRATA_SCHEMA_SEED to replay one pair). The DISABLED_KnownDiffBug
-// tests show what the diff (src/schema) gets wrong today; run them with
-// --gtest_also_run_disabled_tests. Two databases are created once and reset with DROP SCHEMA
+// on; STRATA_SCHEMA_SEED to replay one pair). Two databases are created once and reset with DROP SCHEMA
 // ... CASCADE between pairs.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -509,9 +507,9 @@ TEST(RenderPostgresql, EnumValuesAddedAndRefusedDrop) {
   p.after_up = {{"SELECT count(*) FROM t", "1"}};
   p.down_drops_enum_value = true;
   ROUND_TRIP(p);
-  EXPECT_TRUE(has_sql(o.up_sql, "ALTER TYPE \"public\".\"m\" ADD VALUE 'a' BEFORE 'b'"));
-  EXPECT_TRUE(has_sql(o.up_sql, "ALTER TYPE \"public\".\"m\" ADD VALUE 'c' AFTER 'b'"));
-  EXPECT_TRUE(has_sql(o.up_sql, "ALTER TYPE \"public\".\"m\" ADD VALUE 'f' AFTER 'e'"));
+  EXPECT_TRUE(has_sql(o.up_sql, "ALTER TYPE \"public\".\"m\" ADD VALUE IF NOT EXISTS 'a' BEFORE 'b'"));
+  EXPECT_TRUE(has_sql(o.up_sql, "ALTER TYPE \"public\".\"m\" ADD VALUE IF NOT EXISTS 'c' AFTER 'b'"));
+  EXPECT_TRUE(has_sql(o.up_sql, "ALTER TYPE \"public\".\"m\" ADD VALUE IF NOT EXISTS 'f' AFTER 'e'"));
   EXPECT_TRUE(has_review(o.down, "PostgreSQL cannot drop an enum value"));
   try {
     pg().render_changes(schema::changes_json("postgresql", o.down));
@@ -578,15 +576,33 @@ TEST(RenderPostgresql, EmptyDiffRendersNothingAndBadInputIsRefused) {
   EXPECT_THROW(pg().render_changes(R"({"format":1,"changes":[{"kind":"frobnicate"}]})"), dialect::DialectError);
 }
 
-// ------------------------------------------- known diff bugs (src/schema)
-
-// A key changes on a table an unchanged foreign key of a surviving table
-// points at: the diff drops the key without dropping (and re-adding) the
-// foreign key, so DROP CONSTRAINT fails ("other objects depend on it").
-TEST(RenderPostgresql, DISABLED_KnownDiffBug_KeyUnderAnUnchangedForeignKey) {
+// A key is renamed on a table that an unchanged foreign key of a surviving
+// table points at: the foreign key is dropped before the key and added
+// again after (DROP CONSTRAINT fails otherwise: "other objects depend on
+// it"). Also under a unique constraint, and with rows.
+TEST(RenderPostgresql, KeyRenamedUnderAForeignKeyThatStays) {
   Pair p;
   p.a = "CREATE TABLE p (id integer CONSTRAINT p_old PRIMARY KEY); CREATE TABLE c (p_id integer REFERENCES p);";
   p.b = "CREATE TABLE p (id integer CONSTRAINT p_new PRIMARY KEY); CREATE TABLE c (p_id integer REFERENCES p);";
+  p.data_a = "INSERT INTO p VALUES (1); INSERT INTO c VALUES (1);";
+  p.data_b = p.data_a;
+  ROUND_TRIP(p);
+}
+
+TEST(RenderPostgresql, UniqueRenamedUnderAForeignKeyThatStays) {
+  Pair u;
+  u.a = "CREATE TABLE p (id integer, k integer CONSTRAINT uq_old UNIQUE); CREATE TABLE c (k integer REFERENCES p (k));";
+  u.b = "CREATE TABLE p (id integer, k integer CONSTRAINT uq_new UNIQUE); CREATE TABLE c (k integer REFERENCES p (k));";
+  ROUND_TRIP(u);
+}
+
+// A referenced column changes type under a child table that stays as it is.
+TEST(RenderPostgresql, ReferencedColumnChangesTypeUnderAForeignKeyThatStays) {
+  Pair p;
+  p.a = "CREATE TABLE p (id integer PRIMARY KEY); CREATE TABLE c (p_id integer CONSTRAINT fk_c REFERENCES p);";
+  p.b = "CREATE TABLE p (id bigint PRIMARY KEY); CREATE TABLE c (p_id integer CONSTRAINT fk_c REFERENCES p);";
+  p.data_a = "INSERT INTO p VALUES (1); INSERT INTO c VALUES (1);";
+  p.data_b = p.data_a;
   ROUND_TRIP(p);
 }
 
@@ -623,9 +639,7 @@ TEST(RenderPostgresql, SequenceStartIsCompared) {
 //    appends, so a column dropped from the middle comes back at the end;
 //    and none under a unique constraint (it comes back with one value in
 //    every row);
-//  - a table's primary key constraint is renamed only when no foreign key
-//    points at it, and a view's columns are "id" only (the diff does not
-//    drop views or foreign keys that depend on a changing key or column).
+//  - a view's columns are "id" only.
 
 struct GCol {
   std::string name, type, family;  // family: int, text, bool, json, uuid, time, arr, enum:<name>, ref, id
@@ -1066,8 +1080,8 @@ class Gen {
         }
         break;
       }
-      case 14:  // primary key name (not under a foreign key)
-        if (!referenced(m, t.name) && !t.pk_name.empty())
+      case 14:  // primary key name (also under foreign keys: they are dropped and added again)
+        if (!t.pk_name.empty())
           t.pk_name = t.pk_name == "pk_" + t.name ? t.name + "_pkey" : "pk_" + t.name;
         break;
       case 15: {  // add table

@@ -278,6 +278,63 @@ TEST_P(Drift, AutogenerateWritesTheChangesAndTheirDowngrade) {
   EXPECT_TRUE(no_new_scratch(scratch_before)) << "every scratch database is dropped";
 }
 
+// PostgreSQL: a new enum value used by a later statement of the revision
+// must be committed first ("unsafe use of new value"): the revision is
+// written Transactional: false, saying why. Its downgrade cannot remove the
+// value: a REVIEW line says so, the rest of the downgrade is written, and
+// the value stays (diff shows it).
+TEST_P(Drift, ANewEnumValueUsedInTheSameRevisionIsCommittedFirst) {
+  if (dialect() != "postgresql") GTEST_SKIP() << "enum types are PostgreSQL's";
+  dir.write("migrations/main/a1_mood.sql",
+            "-- Revision ID: a1\n-- Revises:\n-- Message: mood\n\n-- +upgrade\n"
+            "CREATE TYPE mood AS ENUM ('sad', 'ok');\nCREATE TABLE t (id integer PRIMARY KEY, m mood);\n"
+            "-- +downgrade\nDROP TABLE t;\nDROP TYPE mood;\n");
+  dir.write("schema/main.sql", "CREATE TYPE mood AS ENUM ('sad', 'ok', 'it''s');\n"
+                               "CREATE TABLE t (id integer PRIMARY KEY, m mood DEFAULT 'it''s');\n");
+  dir.write("alembic.toml", "[alembic]\nversion_locations = [\"migrations/main\"]\n"
+                            "[databases.main]\nurl = \"${DATABASE_URL}\"\ndev_url = \"${DEV_URL}\"\n"
+                            "schema = \"schema/main.sql\"\n");
+  const std::string url = fresh_db("enum");
+  auto gen = strata({"revision", "--autogenerate", "-m", "new mood"}, url);
+  ASSERT_EQ(gen.exit_code, 0) << gen.out << gen.err;
+  std::string file;
+  for (auto& e : fs::directory_iterator(dir / "migrations/main"))
+    if (e.path().filename().string().find("new_mood") != std::string::npos) file = e.path();
+  ASSERT_FALSE(file.empty());
+  std::ifstream in(file);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(has(text, "\n-- Transactional: false\n")) << text;
+  EXPECT_TRUE(has(text, "uses the new enum value 'it''s'")) << text;
+  EXPECT_TRUE(has(text, "-- REVIEW: ") && has(text, "the value stays")) << text;
+  EXPECT_TRUE(has(text, "DROP DEFAULT")) << "the rest of the downgrade is written\n" << text;
+
+  auto up = strata({"upgrade", "head"}, url);
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  auto checked = strata({"check"}, url);
+  EXPECT_EQ(checked.exit_code, 0) << checked.out << checked.err;
+  auto down = strata({"downgrade", "-1"}, url);
+  ASSERT_EQ(down.exit_code, 0) << down.out << down.err;
+  auto drift = strata({"diff"}, url);
+  EXPECT_EQ(drift.exit_code, 1) << drift.out << drift.err;
+  EXPECT_TRUE(has(drift.out, "'it''s'") || has(drift.out, "it's")) << drift.out;
+
+  // A new value nothing else uses keeps the revision in one transaction.
+  dir.write("schema/main.sql", "CREATE TYPE mood AS ENUM ('sad', 'ok', 'it''s', 'calm');\n"
+                               "CREATE TABLE t (id integer PRIMARY KEY, m mood DEFAULT 'it''s');\n");
+  auto up2 = strata({"upgrade", "head"}, url);
+  ASSERT_EQ(up2.exit_code, 0) << up2.out << up2.err;
+  auto gen2 = strata({"revision", "--autogenerate", "-m", "calm"}, url);
+  ASSERT_EQ(gen2.exit_code, 0) << gen2.out << gen2.err;
+  for (auto& e : fs::directory_iterator(dir / "migrations/main"))
+    if (e.path().filename().string().find("calm") != std::string::npos) file = e.path();
+  std::ifstream in2(file);
+  const std::string text2((std::istreambuf_iterator<char>(in2)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(has(text2, "ADD VALUE IF NOT EXISTS 'calm'")) << text2;
+  EXPECT_FALSE(has(text2, "Transactional")) << text2;
+  auto up3 = strata({"upgrade", "head"}, url);
+  EXPECT_EQ(up3.exit_code, 0) << up3.out << up3.err;
+}
+
 // --env: every URL of a fleet, side by side, each named in the output.
 TEST(DriftFleet, EveryUrlOfAnEnvironmentIsComparedAndNamed) {
   TempDir dir;

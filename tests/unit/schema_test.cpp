@@ -319,3 +319,73 @@ TEST(SchemaDiff, ASequencesStartIsCompared) {
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].kind, K::AlterSequence);
 }
+
+// A foreign key that stays is dropped and added again around a change to
+// what it stands on; nothing else about it changes.
+TEST(SchemaDiff, AForeignKeyThatStaysIsDroppedAndAddedAgainAroundWhatItStandsOn) {
+  auto fk_changes = [](const std::vector<Change>& changes) {
+    std::vector<K> kinds;
+    for (auto& c : changes)
+      if (c.kind == K::DropForeignKey || c.kind == K::AddForeignKey) {
+        EXPECT_EQ(c.table, "orders");
+        EXPECT_EQ(c.foreign_key->name, std::optional<std::string>("fk_orders_user_id"));
+        kinds.push_back(c.kind);
+      }
+    return kinds;
+  };
+  const std::vector<K> around{K::DropForeignKey, K::AddForeignKey};
+  // The referenced key is renamed (dropped and added).
+  {
+    Table u = users();
+    u.primary_key->name = "pk_users";
+    auto changes = diff(catalog({users(), orders()}), catalog({u, orders()}));
+    EXPECT_EQ(fk_changes(changes), around) << ::testing::PrintToString(described(changes));
+    EXPECT_LT(position(changes, K::DropForeignKey), position(changes, K::DropPrimaryKey));
+    EXPECT_LT(position(changes, K::AddPrimaryKey), position(changes, K::AddForeignKey));
+  }
+  // The referenced column changes type.
+  {
+    Table u = users();
+    u.columns[0].normalized_type = "integer";
+    auto changes = diff(catalog({users(), orders()}), catalog({u, orders()}));
+    EXPECT_EQ(fk_changes(changes), around) << ::testing::PrintToString(described(changes));
+    EXPECT_LT(position(changes, K::DropForeignKey), position(changes, K::AlterColumn));
+    EXPECT_LT(position(changes, K::AlterColumn), position(changes, K::AddForeignKey));
+  }
+  // A unique index over the referenced column is replaced.
+  {
+    Table u = users();
+    u.primary_key.reset();
+    Index ix;
+    ix.name = "ux_users_id";
+    ix.unique = true;
+    ix.columns.push_back({std::string("id"), std::nullopt, false, std::nullopt});
+    u.indexes.push_back(ix);
+    Table u2 = u;
+    u2.indexes.back().name = "ux_users_id_2";
+    auto changes = diff(catalog({u, orders()}), catalog({u2, orders()}));
+    EXPECT_EQ(fk_changes(changes), around) << ::testing::PrintToString(described(changes));
+  }
+  // What it does not stand on: the referencing table's own changes (the
+  // plugin that renders that table handles them), a comment, a default,
+  // another column's type, a non-unique index.
+  {
+    Table u = users(), o = orders();
+    u.columns[0].comment = "the id";
+    u.columns[0].default_expr = "0";
+    u.indexes.clear();
+    o.columns[1].normalized_type = "integer";
+    o.columns[2].normalized_type = "numeric(14,2)";
+    auto changes = diff(catalog({users(), orders()}), catalog({u, o}));
+    EXPECT_TRUE(fk_changes(changes).empty()) << ::testing::PrintToString(described(changes));
+    EXPECT_EQ(changes.size(), 4u) << ::testing::PrintToString(described(changes));
+  }
+  // SQLite checks foreign keys only as rows change: nothing to do there.
+  {
+    Catalog a = catalog({users(), orders()}), b = a;
+    a.dialect = b.dialect = "sqlite";
+    b.tables[0].columns[0].normalized_type = "integer";
+    auto changes = diff(a, b);
+    EXPECT_TRUE(fk_changes(changes).empty()) << ::testing::PrintToString(described(changes));
+  }
+}

@@ -69,7 +69,10 @@ struct Change {
 
 /// What turns `from` into `to`, in dependency order:
 ///   views that change or go are dropped first, then foreign keys that
-///   change or go (also those pointing at a table that goes), then indexes,
+///   change or go (also those pointing at a table that goes, and, but on
+///   SQLite, those that stay while the key they reference is dropped or
+///   replaced, or a column they reference changes type or collation: they
+///   are added again at the end), then indexes,
 ///   unique constraints, checks and primary keys that change or go; enums
 ///   and sequences are created; tables created (without their foreign
 ///   keys), columns added, altered and dropped, keys, checks and indexes

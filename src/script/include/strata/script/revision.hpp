@@ -132,6 +132,11 @@ struct NewRevision {
   /// Dialect sections (dialect, body), written instead of the plain ones
   /// when set (revision --autogenerate --dialect a,b).
   std::vector<std::pair<std::string, std::string>> upgrade_by_dialect, downgrade_by_dialect;
+  /// False: a `-- Transactional: false` header (each statement commits on
+  /// its own, the run tracking its progress), with `transactional_reason`
+  /// as a comment line after the header when set.
+  bool transactional = true;
+  std::string transactional_reason;
 };
 
 /// Renders the file text, dated now.
