@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -33,14 +35,47 @@ std::string percent_encode(const std::string& text) {
 
 namespace {
 
+// "strata_scratch_<unix seconds>_<8 hex>": the time it was made, so that a
+// later run can tell one left behind (the run that made it was killed)
+// from one in use.
 std::string random_name() {
   std::random_device rd;
   std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(getpid()));
   static const char* hex = "0123456789abcdef";
-  std::string name = "strata_scratch_";
+  std::string name = "strata_scratch_" + std::to_string(static_cast<long long>(std::time(nullptr))) + "_";
   uint64_t v = gen();
-  for (int i = 0; i < 16; ++i) name.push_back(hex[(v >> (4 * i)) & 15]);
+  for (int i = 0; i < 8; ++i) name.push_back(hex[(v >> (4 * i)) & 15]);
   return name;
+}
+
+// Scratch databases made more than a day ago were left by a run that was
+// killed (a run drops its own on every other exit, and none lasts a day):
+// dropped, quietly, by the next run on the same server. Names without a
+// time (older versions) are left alone.
+void drop_stale(dialect::Connection& conn, const std::string& dialect) {
+  constexpr long long kStaleSeconds = 24 * 3600;
+  const long long now = static_cast<long long>(std::time(nullptr));
+  std::vector<std::string> names;
+  try {
+    names = conn.query_column(dialect == "postgresql"
+                                  ? "SELECT datname FROM pg_database WHERE datname LIKE 'strata\\_scratch\\_%'"
+                                  : "SELECT schema_name FROM information_schema.schemata "
+                                    "WHERE schema_name LIKE 'strata\\_scratch\\_%'");
+  } catch (const std::exception&) {
+    return;
+  }
+  for (auto& name : names) {
+    const std::string rest = name.substr(std::string("strata_scratch_").size());
+    const size_t sep = rest.find('_');
+    if (sep == std::string::npos || sep == 0 || sep > 12) continue;
+    if (!std::all_of(rest.begin(), rest.begin() + static_cast<long>(sep), [](char c) { return c >= '0' && c <= '9'; }))
+      continue;
+    if (now - std::stoll(rest.substr(0, sep)) < kStaleSeconds) continue;
+    try {
+      conn.execute("DROP DATABASE IF EXISTS " + name + (dialect == "postgresql" ? " WITH (FORCE)" : ""), true);
+    } catch (const std::exception&) {
+    }
+  }
 }
 
 std::string dialect_label(const std::string& d) {
@@ -84,6 +119,7 @@ ScratchDatabase::ScratchDatabase(dialect::PluginRegistry& plugins, const std::st
     // MySQL's server default may still be latin1; what Alembic writes on the
     // scratch database must fit as it fits on a utf8mb4 database.
     conn.execute("CREATE DATABASE " + url_.database + (dialect_ == "mysql" ? " CHARACTER SET utf8mb4" : ""), true);
+    drop_stale(conn, dialect_);
   } catch (const dialect::DialectError& e) {
     throw DatabaseError("cannot create a scratch database on " + server_.masked() + ": " +
                         config::mask_passwords(e.what()));
@@ -109,7 +145,7 @@ ScratchDatabase::~ScratchDatabase() {
     conn.execute("DROP DATABASE IF EXISTS " + url_.database, true);
   } catch (const std::exception&) {
     // A scratch database left behind is named strata_scratch_*; nothing of
-    // the user's is in it.
+    // the user's is in it, and a run a day later drops it (drop_stale).
   }
 }
 

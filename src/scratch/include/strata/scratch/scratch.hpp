@@ -14,11 +14,14 @@ namespace strata::scratch {
 /// One scratch database, dropped (with everything in it) when destroyed.
 ///
 /// - sqlite: a new file in a private temporary folder; no server needed.
-/// - postgresql, mysql: `CREATE DATABASE strata_scratch_<16 hex>` on the
-///   server of `dev_url` (which must be of the same dialect; its own database
-///   is only used to connect). Dropped with `DROP DATABASE` (PostgreSQL:
-///   `WITH (FORCE)` from server version 13, so a connection left open by a
-///   child process cannot keep it).
+/// - postgresql, mysql: `CREATE DATABASE strata_scratch_<unix seconds>_<8
+///   hex>` on the server of `dev_url` (which must be of the same dialect;
+///   its own database is only used to connect). Dropped with `DROP
+///   DATABASE` (PostgreSQL: `WITH (FORCE)` from server version 13, so a
+///   connection left open by a child process cannot keep it). One left
+///   behind by a killed run (SIGKILL: no destructor) is dropped by the
+///   first scratch database made on that server more than 24 hours after
+///   it.
 ///
 /// Throws UserError when a server dialect has no dev_url or a dev_url of
 /// another dialect, DatabaseError (password masked) when the server refuses.
