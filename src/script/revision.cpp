@@ -772,6 +772,7 @@ std::string render_revision(const NewRevision& rev) {
   if (!rev.branch_labels.empty()) out << "-- Branch Labels: " << util::join(rev.branch_labels, ", ") << "\n";
   if (!rev.depends_on.empty()) out << "-- Depends On: " << util::join(rev.depends_on, ", ") << "\n";
   if (!rev.transactional) out << "-- Transactional: false\n";
+  if (!rev.review.empty()) out << "-- Review: " << rev.review << "\n";
   if (!rev.transactional && !rev.transactional_reason.empty()) out << "\n-- " << rev.transactional_reason << "\n";
   auto section = [&](const char* kind, const std::string& dialect, const std::string& body) {
     out << "\n-- +" << kind << (dialect.empty() ? "" : " " + dialect) << "\n" << body;

@@ -363,6 +363,72 @@ TEST_P(Drift, ANewEnumValueUsedInTheSameRevisionIsCommittedFirst) {
   EXPECT_EQ(up3.exit_code, 0) << up3.out << up3.err;
 }
 
+// A generated revision is tried on the scratch database the chain was
+// replayed on before it is handed over: one whose upgrade fails there (a
+// type from an extension the revision does not create) is held by a
+// -- Review: header, exit 3; one whose upgrade has REVIEW lines (data may
+// be lost) is held too, exit 0, until someone deletes the header line.
+TEST_P(Drift, AGeneratedRevisionIsVerifiedAndHeldWhenItNeedsALook) {
+  dir.write("migrations/main/a1_items.sql",
+            std::string("-- Revision ID: a1\n-- Revises:\n-- Message: items\n\n-- +upgrade\n") + kItems +
+                "\n-- +downgrade\nDROP TABLE items;\n");
+  const std::string dev = dialect() == "sqlite" ? "" : "dev_url = \"${DEV_URL}\"\n";
+  dir.write("alembic.toml", "[alembic]\nversion_locations = [\"migrations/main\"]\n"
+                            "[databases.main]\nurl = \"${DATABASE_URL}\"\n" + dev + "schema = \"schema/main.sql\"\n");
+  const std::string url = fresh_db("verify");
+  auto read_new = [&](const std::string& slug) {
+    for (auto& e : fs::directory_iterator(dir / "migrations/main"))
+      if (e.path().filename().string().find(slug) != std::string::npos) {
+        std::ifstream in(e.path());
+        return std::make_pair(e.path().string(),
+                              std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+      }
+    return std::make_pair(std::string(), std::string());
+  };
+
+  // A column dropped: flagged destructive, held, exit 0.
+  dir.write("schema/main.sql", std::string(kItems) + "ALTER TABLE items ADD COLUMN note VARCHAR(20);\n");
+  auto add = strata({"revision", "--autogenerate", "-m", "add note"}, url);
+  ASSERT_EQ(add.exit_code, 0) << add.out << add.err;
+  EXPECT_TRUE(has(add.out, "Verified on a scratch database")) << add.out;
+  EXPECT_FALSE(has(read_new("add_note").second, "-- Review:")) << read_new("add_note").second;
+  ASSERT_EQ(strata({"upgrade", "head"}, url).exit_code, 0);
+  dir.write("schema/main.sql", kItems);
+  auto drop = strata({"revision", "--autogenerate", "-m", "drop note"}, url);
+  ASSERT_EQ(drop.exit_code, 0) << drop.out << drop.err;
+  EXPECT_TRUE(has(drop.out, "Review: 1 change flagged")) << drop.out;
+  auto [path, text] = read_new("drop_note");
+  ASSERT_TRUE(has(text, "\n-- Review: 1 change flagged by -- REVIEW lines below")) << text;
+  auto held = strata({"upgrade", "head"}, url);
+  EXPECT_EQ(held.exit_code, 2) << held.out << held.err;
+  EXPECT_TRUE(has(held.err, path.substr(path.rfind('/') + 1))) << held.err;
+  {
+    // The reviewer deletes the header line.
+    std::string reviewed = text;
+    const auto at = reviewed.find("-- Review:");
+    reviewed.erase(at, reviewed.find('\n', at) - at + 1);
+    std::ofstream(path, std::ios::trunc) << reviewed;
+  }
+  auto up = strata({"upgrade", "head"}, url);
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  EXPECT_EQ(strata({"check"}, url).exit_code, 0);
+
+  if (dialect() != "postgresql") return;
+  // A type of an extension the desired schema creates and the revision
+  // does not: the upgrade fails on the scratch database; held, exit 3.
+  dir.write("schema/main.sql", std::string("CREATE EXTENSION IF NOT EXISTS citext;\n") + kItems +
+                                   "ALTER TABLE items ADD COLUMN slug citext;\n");
+  auto ext = strata({"revision", "--autogenerate", "-m", "slug"}, url);
+  EXPECT_EQ(ext.exit_code, 3) << ext.out << ext.err;
+  EXPECT_TRUE(has(ext.err, "the revision did not verify")) << ext.err;
+  EXPECT_TRUE(has(ext.err, "type \"citext\" does not exist")) << ext.err;
+  auto slug = read_new("slug").second;
+  EXPECT_TRUE(has(slug, "\n-- Review: it did not verify on a scratch database (postgresql: the upgrade failed"))
+      << slug;
+  EXPECT_FALSE(has(ext.out + ext.err, "strata-test-pw"));
+  EXPECT_EQ(strata({"upgrade", "head"}, url).exit_code, 2) << "held";
+}
+
 // --env: every URL of a fleet, side by side, each named in the output.
 TEST(DriftFleet, EveryUrlOfAnEnvironmentIsComparedAndNamed) {
   TempDir dir;

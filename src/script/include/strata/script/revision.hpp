@@ -137,6 +137,9 @@ struct NewRevision {
   /// as a comment line after the header when set.
   bool transactional = true;
   std::string transactional_reason;
+  /// Set: a `-- Review: TEXT` header (one line), which keeps the revision
+  /// from running until someone deletes it.
+  std::string review;
 };
 
 /// Renders the file text, dated now.
