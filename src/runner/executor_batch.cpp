@@ -170,9 +170,11 @@ void StepExecutor::run_tracked(const planner::Step& step, int64_t resume_at) {
     progress_created_ = true;
     // The previous tracked revision's record, ended in its completion's
     // transaction (still to commit, first in this batch), becomes this
-    // revision's: one UPDATE for a DELETE and an INSERT. The crash windows
-    // are today's: that COMMIT and this record's start were one packet
-    // apart from the statements anyway, and the server runs them in order.
+    // revision's: one UPDATE for a DELETE and an INSERT. No crash window
+    // changes: the COMMIT, the record's start and the first statement were
+    // one packet already, and the server runs them in order; the record
+    // now commits with the previous revision's completion, as it would
+    // have been written right after it.
     auto end = std::find_if(items.begin(), items.end(), [](const Item& it) { return !it.ends_record.empty(); });
     if (commit_queued && end != items.end()) {
       end->sql = vt_.progress_handover_sql(end->ends_record, id, step.upgrade, total, announce(0));
