@@ -16,6 +16,7 @@
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 #include <cppconn/version_info.h>
+#include <mysql_connection.h>
 #include <mysql_driver.h>
 #include <openssl/evp.h>
 
@@ -362,13 +363,37 @@ bool packable(std::string_view statement) {
 constexpr size_t kPacketBytes = 1 << 20;     // well under max_allowed_packet's 16 MB default
 constexpr size_t kPacketStatements = 1000;
 
+// Whether the statement is an UPDATE: its OK packet's info text (mysql_info)
+// then starts with the rows it matched, "Rows matched: 1  Changed: 0
+// Warnings: 0" (ER_UPDATE_INFO; in every translation the matched rows come
+// first), readable for any result of a packet.
+bool is_update(std::string_view statement) {
+  size_t i = 0;
+  while (i < statement.size() && std::isspace(static_cast<unsigned char>(statement[i]))) ++i;
+  if (statement.size() - i < 7) return false;
+  for (size_t k = 0; k < 6; ++k)
+    if (std::toupper(static_cast<unsigned char>(statement[i + k])) != "UPDATE"[k]) return false;
+  return std::isspace(static_cast<unsigned char>(statement[i + 6]));
+}
+
+// The rows an UPDATE matched, from its info text; -1 when there is none.
+int64_t matched_rows(const std::string& info) {
+  size_t i = 0;
+  while (i < info.size() && !std::isdigit(static_cast<unsigned char>(info[i]))) ++i;
+  if (i == info.size()) return -1;
+  int64_t n = 0;
+  for (; i < info.size() && std::isdigit(static_cast<unsigned char>(info[i])); ++i) n = n * 10 + (info[i] - '0');
+  return n;
+}
+
 // ABI 1.2: consecutive packable items go out as one multi-statement packet;
 // the server runs them in order and stops at the first error, which the
 // driver reports when that statement's result is reached, so the results
 // read before it say which item failed. Connector/C++ 1.1 gives the update
-// count of a packet's first statement only: a later item whose count the
-// host needs is followed by SELECT ROW_COUNT() in the packet (matched rows,
-// as CLIENT_FOUND_ROWS makes it). Anything else runs alone, as execute().
+// count of a packet's first statement only: a later UPDATE whose count the
+// host needs is read from its info text, any other such item is followed
+// by SELECT ROW_COUNT() in the packet (matched rows, as CLIENT_FOUND_ROWS
+// makes it). Anything else runs alone, as execute().
 strata_status execute_batch(strata_conn* c, strata_batch_item* items, size_t count, strata_error** error) {
   auto* conn = reinterpret_cast<Conn*>(c);
   size_t done = 0;
@@ -384,21 +409,33 @@ strata_status execute_batch(strata_conn* c, strata_batch_item* items, size_t cou
       }
     }
     std::unique_ptr<sql::Statement> stmt(conn->db->createStatement());
+    auto* native = dynamic_cast<sql::mysql::MySQL_Connection*>(conn->db.get());
+    // What a packet's result says: an item's outcome (its count read as
+    // the first result, from its info text, or not at all), or a probe's.
+    enum class Read { Outcome, Info, Probe };
+    struct Slot {
+      size_t item;
+      Read read;
+    };
+    std::vector<Slot> slots;
+    size_t unreported = count;  // the first UPDATE whose info text had no count
     while (done < count) {
-      // The packet's statements: items, and ROW_COUNT() probes (true).
-      std::vector<std::pair<size_t, bool>> slots{{done, false}};
+      slots.assign(1, {done, Read::Outcome});
       std::string packet(items[done].sql, items[done].length);
       size_t end = done + 1;
       if (packable(packet)) {
         while (end < count && end - done < kPacketStatements && packet.size() < kPacketBytes &&
                packable(std::string_view(items[end].sql, items[end].length))) {
+          const std::string_view sql(items[end].sql, items[end].length);
           // The newline ends a trailing "-- comment" before the delimiter.
           packet += "\n;\n";
-          packet.append(items[end].sql, items[end].length);
-          slots.push_back({end, false});
-          if (items[end].flags & STRATA_BATCH_COUNT_ROWS) {
+          packet.append(sql);
+          const bool count_rows = (items[end].flags & STRATA_BATCH_COUNT_ROWS) != 0;
+          const bool info = count_rows && native && is_update(sql);
+          slots.push_back({end, info ? Read::Info : Read::Outcome});
+          if (count_rows && !info) {
             packet += "\n;\nSELECT ROW_COUNT()";
-            slots.push_back({end, true});
+            slots.push_back({end, Read::Probe});
           }
           ++end;
         }
@@ -406,18 +443,25 @@ strata_status execute_batch(strata_conn* c, strata_batch_item* items, size_t cou
       try {
         bool has_result = stmt->execute(packet);
         for (size_t k = 0; k < slots.size(); ++k) {
-          const auto [item, probe] = slots[k];
+          const auto [item, read] = slots[k];
           if (k > 0) has_result = stmt->getMoreResults();
           if (has_result) {
             std::unique_ptr<sql::ResultSet> rs(stmt->getResultSet());
-            if (probe && rs && rs->next()) items[item].rows_affected = rs->getInt64(1);
+            if (read == Read::Probe && rs && rs->next()) items[item].rows_affected = rs->getInt64(1);
           } else if (k == 0) {
             const uint64_t n = stmt->getUpdateCount();
             items[item].rows_affected = n == ~uint64_t{0} ? -1 : static_cast<int64_t>(n);
+          } else if (read == Read::Info) {
+            items[item].rows_affected = matched_rows(native->getLastStatementInfo().asStdString());
+            if (items[item].rows_affected < 0 && unreported == count) unreported = item;
           }
-          if (!probe) done = item + 1;
+          if (read != Read::Probe) done = item + 1;
         }
         drain(*stmt, false);
+        // Never an unchecked count: a server that does not say is an error.
+        if (unreported < count)
+          return make_error(error, STRATA_ERROR, "the server did not report the rows an UPDATE matched", "", 0, 0, -1,
+                            static_cast<int64_t>(unreported));
       } catch (const sql::SQLException& e) {
         // `done` counts the items whose result came back.
         return sql_error(error, conn, e, false, 0, -1, static_cast<int64_t>(done));

@@ -136,9 +136,11 @@ void StepExecutor::steps_done(SteadyTime batch_start, double seconds) {
 // a failure leaves a precise record instead of a silent half-applied state.
 // Batching sends the record's start, every statement and every progress
 // write in one batch (the server runs them in order, so the record is as
-// exact as statement by statement), and the completion but for its log row
-// and COMMIT, which go first in the next batch once the version write is
-// checked and the revision's time known: one batch per revision.
+// exact as statement by statement), and the completion but for the end of
+// the record, its log row and COMMIT, which go first in the next batch once
+// the version write is checked and the revision's time known: one batch per
+// revision. When the next batch is the next tracked revision's, the end of
+// one record and the start of the next are one UPDATE in that transaction.
 // A last statement that can share a transaction commits with the
 // completion: the revision's data change and its record of being done
 // happen together or not at all.
@@ -166,7 +168,20 @@ void StepExecutor::run_tracked(const planner::Step& step, int64_t resume_at) {
                ": statements run one by one; " + vt_.progress_table() + " records how far it got");
     if (!progress_created_) items.push_back({Item::Bookkeeping, vt_.progress_create_sql(), -1, -1, ""});
     progress_created_ = true;
-    items.push_back({Item::Bookkeeping, vt_.progress_insert_sql(id, step.upgrade, total, announce(0)), -1, -1, ""});
+    // The previous tracked revision's record, ended in its completion's
+    // transaction (still to commit, first in this batch), becomes this
+    // revision's: one UPDATE for a DELETE and an INSERT. No crash window
+    // changes: the COMMIT, the record's start and the first statement were
+    // one packet already, and the server runs them in order; the record
+    // now commits with the previous revision's completion, as it would
+    // have been written right after it.
+    auto end = std::find_if(items.begin(), items.end(), [](const Item& it) { return !it.ends_record.empty(); });
+    if (commit_queued && end != items.end()) {
+      end->sql = vt_.progress_handover_sql(end->ends_record, id, step.upgrade, total, announce(0));
+      end->ends_record.clear();
+    } else {
+      items.push_back({Item::Bookkeeping, vt_.progress_insert_sql(id, step.upgrade, total, announce(0)), -1, -1, ""});
+    }
     resume_at = 0;
   } else {
     // Resuming: the record now says what the user settled (--resume-after
@@ -191,7 +206,8 @@ void StepExecutor::run_tracked(const planner::Step& step, int64_t resume_at) {
   for (auto& op : step.ops)
     items.push_back({Item::Bookkeeping, vt_.op_sql(op), -1, -1,
                      op.kind == planner::VersionOp::Insert ? std::string() : planner::describe(op)});
-  items.push_back({Item::Bookkeeping, vt_.progress_delete_sql(), -1, -1, ""});
+  // Batching, the end of the record waits with the COMMIT (below).
+  if (!batching_) items.push_back({Item::Bookkeeping, vt_.progress_delete_sql(), -1, -1, ""});
   runs_.clear();
   runs_.push_back(std::move(run));
   run_items(std::move(items));
@@ -202,6 +218,7 @@ void StepExecutor::run_tracked(const planner::Step& step, int64_t resume_at) {
   // Batching, they go first in the next batch: the version write's row
   // count is checked before anything commits it.
   std::vector<Item> tail;
+  if (batching_) tail.push_back({Item::Bookkeeping, vt_.progress_delete_sql(), -1, -1, "", id});
   if (log_)
     tail.push_back({Item::Bookkeeping,
                     log_row_sql(done.rev->id, step.upgrade ? "upgrade" : "downgrade", done.checksum, "ok",

@@ -67,6 +67,13 @@ std::string VersionTable::progress_update_sql(const std::string& revision, int64
          ", statement_started = " + started_value(started) + " WHERE revision = '" + revision + "'";
 }
 
+std::string VersionTable::progress_handover_sql(const std::string& from, const std::string& to, bool upgrade,
+                                                int64_t total, int64_t started) const {
+  return "UPDATE " + progress_qualified_ + " SET revision = '" + to + "', direction = '" +
+         (upgrade ? "upgrade" : "downgrade") + "', statements_done = 0, statements_total = " + std::to_string(total) +
+         ", statement_started = " + started_value(started) + " WHERE revision = '" + from + "'";
+}
+
 std::string VersionTable::progress_delete_sql() const { return "DELETE FROM " + progress_qualified_; }
 
 std::string VersionTable::progress_select_sql(const std::string& column, const std::string& revision) const {

@@ -281,8 +281,9 @@ class ExecuteBatch : public ::testing::TestWithParam<std::string> {};
 }  // namespace
 
 // Rows are counted where asked (an UPDATE late in a MariaDB packet counts
-// matched rows through ROW_COUNT()), the failing statement's index comes
-// back, and nothing after it runs.
+// the matched rows its OK packet's info text gives, any other statement
+// through ROW_COUNT()), the failing statement's index comes back, and
+// nothing after it runs.
 TEST_P(ExecuteBatch, CountsRowsAndStopsAtTheFirstFailureNamingIt) {
   ServerDb db(GetParam());
   auto c = connect(db.url);
@@ -290,12 +291,16 @@ TEST_P(ExecuteBatch, CountsRowsAndStopsAtTheFirstFailureNamingIt) {
   c->begin();
   const std::vector<std::string> ok = {"INSERT INTO b (id) VALUES (1), (2), (3)", "CREATE TABLE b2 (id INTEGER)",
                                        "UPDATE b SET id = id WHERE id >= 2", "DELETE FROM b WHERE id = 9",
-                                       "SELECT 1"};
-  auto rows = c->execute_batch(ok, {true, false, true, true, false});
+                                       "SELECT 1", "\n update b set id = id where id = 42",
+                                       "UPDATE b SET id = 7 WHERE id = 1", "DELETE FROM b WHERE id = 7"};
+  auto rows = c->execute_batch(ok, {true, false, true, true, false, true, true, true});
   ASSERT_EQ(rows.size(), ok.size());
   EXPECT_EQ(rows[0], 3);
   EXPECT_EQ(rows[2], 2);  // matched, though unchanged
   EXPECT_EQ(rows[3], 0);
+  EXPECT_EQ(rows[5], 0);
+  EXPECT_EQ(rows[6], 1);
+  EXPECT_EQ(rows[7], 1);
   c->commit();
 
   c->begin();
@@ -310,7 +315,7 @@ TEST_P(ExecuteBatch, CountsRowsAndStopsAtTheFirstFailureNamingIt) {
   }
   c->rollback();
   auto ids = c->query_column("SELECT id FROM b ORDER BY id");
-  EXPECT_EQ(ids, (Rows{"1", "2", "3"}));
+  EXPECT_EQ(ids, (Rows{"2", "3"}));
 }
 
 // Outside a transaction each statement commits on its own, as one by one:

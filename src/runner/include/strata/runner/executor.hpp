@@ -110,8 +110,8 @@ class StepExecutor {
   /// Batching (online, sink().batches()): run_step queues a step's
   /// statements and version writes and sends many steps' worth at once,
   /// inside the transaction (transactional revisions), or a tracked
-  /// revision's statements with their progress writes, its version write
-  /// and the end of its record in one batch, its log row (with its real
+  /// revision's statements with their progress writes and its version
+  /// write in one batch, the end of its record, its log row (with its real
   /// duration) and COMMIT going out first in the next batch. Every guarantee of the
   /// statement-by-statement run holds: the same statements run in the same
   /// order and transactions; a failure names its statement (file:line),
@@ -200,6 +200,10 @@ class StepExecutor {
     /// Bookkeeping: a version-table write that must change one row; the
     /// message when it does not.
     std::string expect_one;
+    /// Bookkeeping: the progress DELETE ending the record of this revision,
+    /// queued before its COMMIT; the next tracked revision can turn it into
+    /// its own record's start.
+    std::string ends_record = {};
   };
   std::string log_row_sql(const std::string& revision, const std::string& direction, const std::string& checksum,
                           const std::string& outcome, const std::string& started_iso, int64_t duration_ms);

@@ -34,6 +34,11 @@ class VersionTable {
   /// `started`: the statement about to be sent (1-based), 0 for none.
   std::string progress_insert_sql(const std::string& revision, bool upgrade, int64_t total, int64_t started) const;
   std::string progress_update_sql(const std::string& revision, int64_t done, int64_t started) const;
+  /// The record of `from` (finished) turned into that of `to` (starting):
+  /// what progress_delete_sql then progress_insert_sql would leave, in one
+  /// statement.
+  std::string progress_handover_sql(const std::string& from, const std::string& to, bool upgrade, int64_t total,
+                                    int64_t started) const;
   std::string progress_delete_sql() const;
   std::string progress_select_sql(const std::string& column, const std::string& revision = "") const;
 
