@@ -4,7 +4,8 @@
 // MySQL's DDL is not transactional: the server commits implicitly before and
 // after CREATE/ALTER/DROP, so a failed run keeps the DDL that ran before the
 // failure (no STRATA_CAP_TRANSACTIONAL_DDL). Runs on one database are
-// serialised by GET_LOCK, a session lock that dies with the connection.
+// serialised by GET_LOCK, a session lock that dies with the connection,
+// named after the database (GET_LOCK names are server-wide).
 //
 // Scripts are split the way the mysql client splits them (DELIMITER, quotes,
 // comments: statement_splitter.cpp) and run statement by statement; a
@@ -24,6 +25,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -59,6 +61,8 @@ constexpr const char* kSupportedQuery = "unix_socket, socket, charset, connect_t
 
 struct Conn {
   std::unique_ptr<sql::Connection> db;
+  // The GET_LOCK name each held key was taken under (lock_name_for).
+  std::map<std::string, std::string> lock_names;
   // Set once the server connection is known to be gone: later calls fail
   // fast, and a COMMIT on it is not "in doubt" (it never started).
   bool broken = false;
@@ -565,22 +569,35 @@ strata_status rollback(strata_conn* c, strata_error** error) {
   return simple(conn, "ROLLBACK", false, error);
 }
 
+// GET_LOCK names are the server's, not a database's: the key is taken in
+// the name of the connection's database ("strata:alembic_version@shard_7"),
+// so that runs on two databases of one server (a fleet of staging copies,
+// shards) do not wait for each other.
+std::string lock_name_for(Conn* conn, const char* key) {
+  std::unique_ptr<sql::Statement> st(conn->db->createStatement());
+  std::unique_ptr<sql::ResultSet> rs(st->executeQuery("SELECT DATABASE()"));
+  const std::string database = rs->next() && !rs->isNull(1) ? std::string(rs->getString(1)) : std::string();
+  return lock_name((std::string(key ? key : "") + "@" + database).c_str());
+}
+
 strata_status lock(strata_conn* c, const char* key, double timeout_seconds, strata_error** error) {
   auto* conn = reinterpret_cast<Conn*>(c);
   try {
     if (conn->broken) return broken_error(error);
+    const std::string name = lock_name_for(conn, key);
     std::unique_ptr<sql::PreparedStatement> ps(conn->db->prepareStatement("SELECT GET_LOCK(?, ?)"));
-    ps->setString(1, lock_name(key));
+    ps->setString(1, name);
     // "No limit" is a year: MariaDB 10.11 answers NULL to a negative timeout.
     ps->setDouble(2, timeout_seconds < 0 ? 31536000.0 : timeout_seconds);
     std::unique_ptr<sql::ResultSet> rs(ps->executeQuery());
     if (!rs->next() || rs->isNull(1))
       return make_error(error, STRATA_ERROR,
-                        "GET_LOCK('" + lock_name(key) + "') failed (returned NULL): the migration lock was not taken");
+                        "GET_LOCK('" + name + "') failed (returned NULL): the migration lock was not taken");
     if (rs->getInt(1) != 1)
       return make_error(error, STRATA_LOCK_TIMEOUT,
                         "timed out after " + seconds_text(timeout_seconds) +
                             " s waiting for the migration lock (another strata run on this database?)");
+    conn->lock_names[key ? key : ""] = name;
     return STRATA_OK;
   }
   STRATA_MYSQL_CATCH(conn)
@@ -591,12 +608,15 @@ strata_status unlock(strata_conn* c, const char* key, strata_error** error) {
   try {
     // Session locks die with the connection.
     if (conn->broken) return STRATA_OK;
+    auto held = conn->lock_names.find(key ? key : "");
+    const std::string name = held != conn->lock_names.end() ? held->second : lock_name_for(conn, key);
     std::unique_ptr<sql::PreparedStatement> ps(conn->db->prepareStatement("SELECT RELEASE_LOCK(?)"));
-    ps->setString(1, lock_name(key));
+    ps->setString(1, name);
     std::unique_ptr<sql::ResultSet> rs(ps->executeQuery());
     if (!rs->next() || rs->isNull(1) || rs->getInt(1) != 1)
       return make_error(error, STRATA_ERROR,
-                        "RELEASE_LOCK('" + lock_name(key) + "'): this connection did not hold the migration lock");
+                        "RELEASE_LOCK('" + name + "'): this connection did not hold the migration lock");
+    if (held != conn->lock_names.end()) conn->lock_names.erase(held);
     return STRATA_OK;
   }
   STRATA_MYSQL_CATCH(conn)

@@ -475,11 +475,14 @@ class Loader {
             fail(line_of(n2), "models = \"" + db.models + "\": expected MODULE:ATTRIBUTE, e.g. \"myapp.models:Base.metadata\"");
         } else if (k == "python") {
           db.python = string_of(n2, k);
+        } else if (k == "ignore_tables") {
+          db.ignore_tables = strings_of(n2, k);
         } else if (k == "location") {
           location = resolve(cfg, string_of(n2, k));
           while (location->size() > 1 && location->back() == '/') location->pop_back();
         } else {
-          unknown(k2, "[databases." + db.name + "]", "url, location, version_table, version_table_schema, dev_url, schema, models, python");
+          unknown(k2, "[databases." + db.name + "]", "url, location, version_table, version_table_schema, dev_url, schema, models, python, "
+                  "ignore_tables");
         }
       }
       if (!dt.contains("url")) fail(db.line, "[databases." + db.name + "] has no 'url'");

@@ -89,12 +89,31 @@ int integer_rank(const std::string& base) {
   return 0;
 }
 
-std::optional<std::string> narrowing(const Column& from, const Column& to) {
+bool is_text(const std::string& base) {
+  return base == "text" || base == "clob" || base.find("text") != std::string::npos;
+}
+
+// MySQL's enum('a','b') -> enum('a','b','c'): values appended, none lost.
+bool appends_values(const std::string& a, const std::string& b) {
+  for (const char* kind : {"enum(", "set("}) {
+    const std::string k = kind;
+    if (a.rfind(k, 0) == 0 && b.rfind(k, 0) == 0 && a.back() == ')' && b.size() > a.size() &&
+        b.compare(0, a.size() - 1, a, 0, a.size() - 1) == 0 && b[a.size() - 1] == ',')
+      return true;
+  }
+  return false;
+}
+
+std::optional<std::string> narrowing(const Column& from, const Column& to, const std::string& dialect) {
   const std::string& a = from.normalized_type;
   const std::string& b = to.normalized_type;
   if (a == b) return std::nullopt;
   auto [abase, aargs] = parse_type(a);
   auto [bbase, bargs] = parse_type(b);
+  // SQLite keeps any value whatever the declared length.
+  if (dialect == "sqlite" && abase == bbase) return std::nullopt;
+  if (appends_values(a, b)) return std::nullopt;
+  if ((abase == "varchar" || abase == "char") && is_text(bbase)) return std::nullopt;  // widens
   const std::string says = "narrows type " + a + " -> " + b + " (values that do not fit fail or are cut)";
   if (abase == bbase && !aargs.empty() && aargs.size() == bargs.size()) {
     for (size_t i = 0; i < aargs.size(); ++i)
@@ -105,9 +124,7 @@ std::optional<std::string> narrowing(const Column& from, const Column& to) {
   if (abase == bbase && aargs.empty() && !bargs.empty()) return says;           // varchar -> varchar(n)
   int ra = integer_rank(abase), rb = integer_rank(bbase);
   if (ra && rb) return rb < ra ? std::optional<std::string>(says) : std::nullopt;
-  if ((abase == "text" || abase == "clob" || abase.find("text") != std::string::npos) &&
-      (bbase == "varchar" || bbase == "char"))
-    return says;
+  if (is_text(abase) && (bbase == "varchar" || bbase == "char")) return says;
   if (abase == "varchar" && bbase == "char") return says;
   // Any other change of type: the conversion may fail or lose data.
   return "changes type " + a + " -> " + b + " (check the conversion keeps every value)";
@@ -202,7 +219,7 @@ class Differ {
       Change& c = on(K::AlterColumn, a, b);
       c.column_before = *old;
       c.column_after = col;
-      if (auto n = narrowing(*old, col)) c.review.push_back("column " + col.name + ": " + *n);
+      if (auto n = narrowing(*old, col, to_.dialect)) c.review.push_back("column " + col.name + ": " + *n);
       if (old->nullable && !col.nullable)
         c.review.push_back("column " + col.name + " becomes NOT NULL: fails while a row holds NULL");
     }
@@ -238,12 +255,26 @@ class Differ {
       Change& c = on(K::AddPrimaryKey, a, b);
       c.key = *b.primary_key;
     }
+    // A constraint added to a table that exists may meet rows that break it.
+    const std::string on_rows = ": the upgrade fails if rows already in " + b.qualified() + " break it";
     constraints(a, b, a.unique_constraints, b.unique_constraints, K::DropUnique, K::AddUnique,
-                [](Change& c, const KeyColumns& k) { c.key = k; });
-    constraints(a, b, a.checks, b.checks, K::DropCheck, K::AddCheck, [](Change& c, const Check& k) { c.check = k; });
-    constraints(a, b, a.indexes, b.indexes, K::DropIndex, K::CreateIndex, [](Change& c, const Index& k) { c.index = k; });
+                [&](Change& c, const KeyColumns& k) {
+                  c.key = k;
+                  if (c.kind == K::AddUnique) c.review.push_back("new unique constraint" + on_rows);
+                });
+    constraints(a, b, a.checks, b.checks, K::DropCheck, K::AddCheck, [&](Change& c, const Check& k) {
+      c.check = k;
+      if (c.kind == K::AddCheck) c.review.push_back("new check " + k.expression + on_rows);
+    });
+    constraints(a, b, a.indexes, b.indexes, K::DropIndex, K::CreateIndex, [&](Change& c, const Index& k) {
+      c.index = k;
+      if (c.kind == K::CreateIndex && k.unique) c.review.push_back("new unique index " + k.name + on_rows);
+    });
     constraints(a, b, a.foreign_keys, b.foreign_keys, K::DropForeignKey, K::AddForeignKey,
-                [](Change& c, const ForeignKey& k) { c.foreign_key = k; });
+                [&](Change& c, const ForeignKey& k) {
+                  c.foreign_key = k;
+                  if (c.kind == K::AddForeignKey) c.review.push_back("new foreign key" + on_rows);
+                });
     (void)dropped;
     if (a.comment != b.comment) on(K::SetTableComment, a, b);
   }
@@ -416,10 +447,19 @@ class Differ {
   std::vector<Change> out_;
 };
 
+std::string util_upper(std::string s) {
+  for (auto& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return s;
+}
+
 std::string column_text(const Column& c) {
   std::string out = c.name + " " + c.normalized_type;
+  if (c.collation) out += " COLLATE " + *c.collation;
   if (!c.nullable) out += " NOT NULL";
   if (c.default_expr) out += " DEFAULT " + *c.default_expr;
+  if (c.identity) out += " GENERATED " + util_upper(*c.identity) + " AS IDENTITY";
+  if (c.autoincrement) out += " AUTOINCREMENT";
+  if (c.comment) out += " COMMENT '" + *c.comment + "'";
   return out;
 }
 
@@ -466,16 +506,16 @@ std::string Change::describe() const {
                                 column_text(*column_before) + " -> " + column_text(*column_after);
     case K::AddPrimaryKey: return "add primary key " + table + " " + columns_text(key->columns);
     case K::DropPrimaryKey: return "drop primary key " + table + " " + columns_text(key->columns);
-    case K::AddUnique: return "add unique " + name_or(key->name, "") + " on " + table + " " + columns_text(key->columns);
-    case K::DropUnique: return "drop unique " + name_or(key->name, "") + " on " + table + " " + columns_text(key->columns);
-    case K::AddCheck: return "add check " + name_or(check->name, "") + " on " + table + " " + check->expression;
-    case K::DropCheck: return "drop check " + name_or(check->name, "") + " on " + table + " " + check->expression;
+    case K::AddUnique: return "add unique " + name_or(key->name, "(unnamed)") + " on " + table + " " + columns_text(key->columns);
+    case K::DropUnique: return "drop unique " + name_or(key->name, "(unnamed)") + " on " + table + " " + columns_text(key->columns);
+    case K::AddCheck: return "add check " + name_or(check->name, "(unnamed)") + " on " + table + " " + check->expression;
+    case K::DropCheck: return "drop check " + name_or(check->name, "(unnamed)") + " on " + table + " " + check->expression;
     case K::CreateIndex: return "create index " + index->name + " on " + table;
     case K::DropIndex: return "drop index " + index->name + " on " + table;
-    case K::AddForeignKey: return "add foreign key " + name_or(foreign_key->name, "") + " on " + table + " " +
+    case K::AddForeignKey: return "add foreign key " + name_or(foreign_key->name, "(unnamed)") + " on " + table + " " +
                                   columns_text(foreign_key->columns) + " -> " + ref_table_of(*foreign_key) + " " +
                                   columns_text(foreign_key->ref_columns);
-    case K::DropForeignKey: return "drop foreign key " + name_or(foreign_key->name, "") + " on " + table + " " +
+    case K::DropForeignKey: return "drop foreign key " + name_or(foreign_key->name, "(unnamed)") + " on " + table + " " +
                                    columns_text(foreign_key->columns);
     case K::CreateView: return "create view " + view->qualified();
     case K::DropView: return "drop view " + view->qualified();
@@ -492,6 +532,14 @@ std::string Change::describe() const {
 }
 
 std::vector<Change> diff(const Catalog& from, const Catalog& to) { return Differ(from, to).run(); }
+
+bool may_lose_data(const Change& change) {
+  for (auto& r : change.review)
+    if (r.rfind("destructive", 0) == 0 || r.rfind("rename of", 0) == 0 || r.find("narrows type") != std::string::npos ||
+        r.find("changes type") != std::string::npos || r.find("loses value") != std::string::npos)
+      return true;
+  return false;
+}
 
 std::string changes_json(const std::string& dialect, const std::vector<Change>& changes) {
   using namespace detail;

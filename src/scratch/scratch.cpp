@@ -104,8 +104,9 @@ ScratchDatabase::ScratchDatabase(dialect::PluginRegistry& plugins, const std::st
   if (!dev_url)
     throw UserError("a scratch " + dialect_label(dialect_) + " database is needed: give a dev_url, a " +
                     dialect_label(dialect_) + " server where Strata may create and drop throwaway databases " +
-                    "(e.g. --dev-url " + (dialect_ == "postgresql" ? "postgresql://user@localhost/postgres" :
-                                                                       "mysql://user@localhost/mysql") + ")");
+                    "(dev_url = \"" + (dialect_ == "postgresql" ? "postgresql://user@localhost/postgres" :
+                                                                  "mysql://user@localhost/mysql") +
+                    "\" in the database's section of alembic.toml; import alembic also takes --dev-url)");
   if (dev_url->dialect != dialect_)
     throw UserError("dev_url " + dev_url->masked() + " is a " + dialect_label(dev_url->dialect) +
                     " server; a scratch " + dialect_label(dialect_) + " database needs a " +

@@ -419,6 +419,29 @@ TEST_F(MysqlPlugin, SessionLocks) {
   second->unlock(key);
 }
 
+// GET_LOCK names are server-wide; the migration lock is a database's: runs
+// on two databases of one server (a fleet, shards) do not wait for each
+// other, and `current` does not take one for the other.
+TEST_F(MysqlPlugin, TheLockIsTheDatabasesNotTheServers) {
+  const std::string other = db + "_b";
+  admin->execute("CREATE DATABASE " + plugin->quote(other));
+  {
+    auto here = connect();
+    auto there = connect(url_for(other));
+    here->lock("strata:alembic_version", 1);
+    there->lock("strata:alembic_version", 0);  // no wait: another database
+    auto again = connect();
+    EXPECT_THROW(again->lock("strata:alembic_version", 0.1), dialect::DialectError) << "same database: held";
+    // Released under the name it was taken, even after USE.
+    here->execute("USE " + plugin->quote(other));
+    here->unlock("strata:alembic_version");
+    again->lock("strata:alembic_version", 0);
+    again->unlock("strata:alembic_version");
+    there->unlock("strata:alembic_version");
+  }
+  admin->execute("DROP DATABASE " + plugin->quote(other));
+}
+
 TEST_F(MysqlPlugin, LongLockKeysAreHashed) {
   const std::string key = db + std::string(100, 'k');
   auto first = connect();

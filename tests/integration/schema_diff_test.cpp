@@ -28,6 +28,11 @@ namespace {
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
+std::string util_read(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 class Drift : public ::testing::TestWithParam<std::string> {
  protected:
   TempDir dir;
@@ -396,9 +401,9 @@ TEST_P(Drift, AGeneratedRevisionIsVerifiedAndHeldWhenItNeedsALook) {
   dir.write("schema/main.sql", kItems);
   auto drop = strata({"revision", "--autogenerate", "-m", "drop note"}, url);
   ASSERT_EQ(drop.exit_code, 0) << drop.out << drop.err;
-  EXPECT_TRUE(has(drop.out, "Review: 1 change flagged")) << drop.out;
+  EXPECT_TRUE(has(drop.out, "Review: 1 change may lose data")) << drop.out;
   auto [path, text] = read_new("drop_note");
-  ASSERT_TRUE(has(text, "\n-- Review: 1 change flagged by -- REVIEW lines below")) << text;
+  ASSERT_TRUE(has(text, "\n-- Review: 1 change below may lose data (-- REVIEW lines)")) << text;
   auto held = strata({"upgrade", "head"}, url);
   EXPECT_EQ(held.exit_code, 2) << held.out << held.err;
   EXPECT_TRUE(has(held.err, path.substr(path.rfind('/') + 1))) << held.err;
@@ -427,6 +432,46 @@ TEST_P(Drift, AGeneratedRevisionIsVerifiedAndHeldWhenItNeedsALook) {
       << slug;
   EXPECT_FALSE(has(ext.out + ext.err, "strata-test-pw"));
   EXPECT_EQ(strata({"upgrade", "head"}, url).exit_code, 2) << "held";
+}
+
+// ignore_tables: another tool's tables are left out on every side (drift,
+// check, autogenerate), as Alembic's include_object.
+TEST_P(Drift, IgnoredTablesAreLeftOutOnEverySide) {
+  project();
+  const std::string url = fresh_db("ignore");
+  ASSERT_EQ(strata({"upgrade", "head"}, url).exit_code, 0);
+  {
+    auto c = strata::test::connect(url);
+    c->execute("CREATE TABLE celery_tasks (id INTEGER PRIMARY KEY)");
+    c->execute("CREATE TABLE spatial_ref_sys (srid INTEGER PRIMARY KEY)");
+  }
+  auto drifted = strata({"diff"}, url);
+  EXPECT_EQ(drifted.exit_code, 1) << drifted.out << drifted.err;
+  const std::string toml = util_read(dir / "alembic.toml");
+  dir.write("alembic.toml", toml + "ignore_tables = [\"celery_*\", \"spatial_ref_sys\"]\n");
+  auto clean = strata({"diff"}, url);
+  EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  dir.write("alembic.toml", toml + "ignore_tables = [\"celery_*\"]\n");
+  auto one = strata({"diff"}, url);
+  EXPECT_EQ(one.exit_code, 1) << one.out << one.err;
+  EXPECT_TRUE(has(one.out, "spatial_ref_sys") && !has(one.out, "celery_tasks")) << one.out;
+  dir.write("alembic.toml", toml + "ignore_tables = \"celery_*\"\n");
+  auto bad = strata({"diff"}, url);
+  EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
+  EXPECT_TRUE(has(bad.err, "alembic.toml:")) << bad.err;
+}
+
+// A statement of the schema file the server refuses is named by its line.
+TEST_P(Drift, ASchemaFileErrorNamesItsLine) {
+  project();
+  dir.write("alembic.toml", util_read(dir / "alembic.toml") + "schema = \"schema/main.sql\"\n");
+  dir.write("schema/main.sql", "-- the schema\nCREATE TABLE a (id INTEGER PRIMARY KEY);\n\n"
+                               "CREATE TABLE b (id INTEGER PRIMARY KEY,\n  x NOTATYPE(((\n);\n");
+  const std::string url = fresh_db("line");
+  auto r = strata({"check"}, url);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_TRUE(has(r.err, "schema/main.sql:4") || has(r.err, "schema/main.sql:5")) << r.err;
+  EXPECT_FALSE(has(r.out + r.err, "strata-test-pw"));
 }
 
 // --env: every URL of a fleet, side by side, each named in the output.

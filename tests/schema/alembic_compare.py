@@ -585,7 +585,7 @@ def strata_items(changes):
         else:
             cols = [x.strip() for x in g[2].split(",")]
             out.append((k, bare(g[1]), cols_key(cols), text))
-            if g[0]:
+            if g[0] and g[0] != "(unnamed)":
                 out.append((k + "#name", bare(g[1]), g[0], text))
     return out
 

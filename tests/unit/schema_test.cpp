@@ -389,3 +389,49 @@ TEST(SchemaDiff, AForeignKeyThatStaysIsDroppedAndAddedAgainAroundWhatItStandsOn)
     EXPECT_TRUE(fk_changes(changes).empty()) << ::testing::PrintToString(described(changes));
   }
 }
+
+// What is flagged, and which flags say data may be lost (those hold a
+// generated revision until someone has looked).
+TEST(SchemaDiff, ReviewRulesWidenQuietlyAndTellLossFromFailure) {
+  auto alter = [](const std::string& from, const std::string& to, const std::string& dialect) {
+    Table a = table("t", {col("id", "integer", false), col("v", from)});
+    Table b = table("t", {col("id", "integer", false), col("v", to)});
+    Catalog ca = catalog({a}), cb = catalog({b});
+    ca.dialect = cb.dialect = dialect;
+    auto changes = diff(ca, cb);
+    EXPECT_EQ(changes.size(), 1u);
+    return changes.empty() ? Change{} : changes[0];
+  };
+  EXPECT_TRUE(alter("varchar(20)", "text", "postgresql").review.empty());
+  EXPECT_TRUE(alter("enum('a','b')", "enum('a','b','c')", "mysql").review.empty());
+  EXPECT_TRUE(alter("varchar(255)", "varchar(50)", "sqlite").review.empty()) << "SQLite keeps every value";
+  auto narrowed = alter("varchar(255)", "varchar(50)", "postgresql");
+  EXPECT_TRUE(has_review(narrowed, "narrows type"));
+  EXPECT_TRUE(may_lose_data(narrowed));
+  auto reordered = alter("enum('a','b')", "enum('b','a')", "mysql");
+  EXPECT_TRUE(has_review(reordered, "changes type"));
+  EXPECT_TRUE(may_lose_data(alter("text", "varchar(10)", "mysql")));
+
+  // Added to a table with rows: may fail, loses nothing.
+  Table o = orders();
+  Table o2 = o;
+  o2.checks.push_back({std::string("ck_positive_id"), "(id > 0)"});
+  o2.unique_constraints.push_back({std::string("uq_orders_user"), {"user_id"}});
+  ForeignKey fk = o2.foreign_keys[0];
+  fk.name = "fk_orders_again";
+  o2.foreign_keys.push_back(fk);
+  auto changes = diff(catalog({users(), o}), catalog({users(), o2}));
+  ASSERT_EQ(changes.size(), 3u) << ::testing::PrintToString(described(changes));
+  for (auto& c : changes) {
+    EXPECT_TRUE(has_review(c, "the upgrade fails if rows already in orders break it")) << c.describe();
+    EXPECT_FALSE(may_lose_data(c)) << c.describe();
+  }
+  // A new table's constraints meet no rows: no flag.
+  for (auto& c : diff(catalog({}), catalog({users(), orders()}))) EXPECT_TRUE(c.review.empty()) << c.describe();
+  // Dropping a column may lose data.
+  Table u = users();
+  u.columns.pop_back();
+  u.indexes.clear();
+  for (auto& c : diff(catalog({users()}), catalog({u})))
+    if (c.kind == K::DropColumn) EXPECT_TRUE(may_lose_data(c));
+}

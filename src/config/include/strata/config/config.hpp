@@ -47,6 +47,11 @@ struct DatabaseConfig {
   std::string models;
   int models_line = 0;
   std::string python;
+  /// Tables (and views) the schema commands leave out on every side, as
+  /// Alembic's include_object: shell patterns (fnmatch) matched against
+  /// the name and the schema-qualified name ("spatial_ref_sys", "celery_*",
+  /// "audit.*").
+  std::vector<std::string> ignore_tables;
 };
 
 /// Throws the database's url_error (a UserError naming file:line) when its

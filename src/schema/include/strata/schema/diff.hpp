@@ -84,9 +84,18 @@ struct Change {
 /// "destructive"; a column dropped while one of the same normalized type is
 /// added to the same table is "rename of X to Y?" on both; a narrowing type
 /// change (shorter varchar/char, smaller integer, less numeric precision or
-/// scale, text to varchar) and NULL -> NOT NULL are flagged; removing an enum
-/// value (PostgreSQL cannot) is flagged.
+/// scale, text to varchar; any other type change but varchar to text and
+/// values appended to a MySQL enum/set; on SQLite, which keeps any value,
+/// not a length) and NULL -> NOT NULL are flagged; removing an enum value
+/// (PostgreSQL cannot) is flagged; a unique constraint or index, check or
+/// foreign key added to an existing table is flagged (rows may break it).
 std::vector<Change> diff(const Catalog& from, const Catalog& to);
+
+/// Whether a change's REVIEW notes say data may be lost (destructive, a
+/// rename asked about, a type narrowed or changed, an enum value removed),
+/// as opposed to the upgrade failing on rows that break something new (a
+/// NOT NULL, unique, check or foreign key added to a table with rows).
+bool may_lose_data(const Change& change);
 
 /// The changes as the JSON document a plugin's render_changes() reads:
 ///   {"format": 1, "dialect": D, "changes": [
