@@ -519,9 +519,13 @@ TEST_P(Drift, InterruptedWhileTheModelsImportExits130AndStopsPython) {
   const auto before = scratch_now();
   for (int signal : {SIGINT, SIGTERM}) {
     std::vector<pid_t> python;
+    std::chrono::steady_clock::time_point seen{};
+    // Python has run for a second: it is in the module's sleep.
     auto started = [&](pid_t strata_pid) {
       python = children_running(strata_pid, "strata_bridge.py");
-      return !python.empty();
+      if (python.empty()) return false;
+      if (seen == std::chrono::steady_clock::time_point{}) seen = std::chrono::steady_clock::now();
+      return std::chrono::steady_clock::now() - seen > std::chrono::seconds(1);
     };
     expect_interrupted({"check"}, url, started, signal);
     ASSERT_FALSE(python.empty());
