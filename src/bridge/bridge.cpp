@@ -94,7 +94,13 @@ std::string tail_lines(const std::string& text, size_t lines) {
 }
 
 volatile sig_atomic_t g_interrupted = 0;
-extern "C" void on_interrupt(int) { g_interrupted = 1; }
+volatile sig_atomic_t g_child = 0;  ///< the running child's pid, 0 when none
+// The child is stopped from the handler itself: the signal may be delivered
+// to another thread than the one in waitpid, which then sees no EINTR.
+extern "C" void on_interrupt(int) {
+  g_interrupted = 1;
+  if (g_child > 0) kill(static_cast<pid_t>(g_child), SIGTERM);
+}
 
 // SIGINT/SIGTERM handlers for the time a child runs; the old ones come back.
 class InterruptScope {
@@ -157,15 +163,16 @@ nlohmann::json call(const std::string& command, const nlohmann::json& request, s
   int rc = posix_spawn(&pid, py.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw BridgeError("cannot run " + py + ": " + std::strerror(rc));
+  g_child = static_cast<sig_atomic_t>(pid);
+  if (g_interrupted) kill(pid, SIGTERM);  // the signal came before g_child was set
   int status = 0;
-  bool stopped = false;
   while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw BridgeError(std::string("waiting for the Python bridge: ") + std::strerror(errno));
-    if (g_interrupted && !stopped) {
-      kill(pid, SIGTERM);
-      stopped = true;
+    if (errno != EINTR) {
+      g_child = 0;
+      throw BridgeError(std::string("waiting for the Python bridge: ") + std::strerror(errno));
     }
   }
+  g_child = 0;
   if (g_interrupted) throw Interrupted("interrupted");
 
   const std::string output = read_file(log);

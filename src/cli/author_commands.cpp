@@ -13,6 +13,7 @@
 
 #include "context.hpp"
 #include "strata/cli/format.hpp"
+#include "strata/scratch/interrupt.hpp"
 #include "strata/script/revision.hpp"
 
 namespace fs = std::filesystem;
@@ -177,6 +178,8 @@ int cmd_revision(Context& ctx) {
       dialects.push_back(db.url.dialect);
     }
     const std::string against = ctx.vm.count("against-url") ? ctx.vm["against-url"].as<std::string>() : "";
+    // SIGINT/SIGTERM while scratch databases are in use: exit 130, none left.
+    scratch::InterruptGuard interrupts;
     auto gen = autogenerate(ctx, cfg, db, dialects, against);
     if (!gen.any) {
       if (!ctx.globals.json) ctx.out << "No changes in schema detected.\n";

@@ -93,10 +93,10 @@ const std::vector<Command>& commands() {
          d.add_options()("dialect", po::value<std::string>()->value_name("D"),
                          "dialect to compare in (default: the database URL's)");
        },
-       cmd_check},
+       [](Context& ctx) { return run_comparison(ctx, cmd_check); }},
       {"diff", "",
        "Compare each database's schema with what its chain gives at the revision it is at (drift); exit 1 when they differ.",
-       nullptr, cmd_diff},
+       nullptr, [](Context& ctx) { return run_comparison(ctx, cmd_diff); }},
       {"import", "alembic",
        "Convert an Alembic project (alembic.ini, Python revisions) into revision files and alembic.toml, same ids and graph.",
        add_import_options, cmd_import},

@@ -149,6 +149,15 @@ int history_applied(Context& ctx);
 // schema_commands.cpp
 int cmd_diff(Context& ctx);
 int cmd_check(Context& ctx);
+// comparison.cpp
+/// The exit code of `diff` / `check`: 2 when a database could not be
+/// compared, else 1 when one differs, else 0.
+int comparison_exit(bool differs, bool failed);
+/// Runs `command` (cmd_diff, cmd_check) with a scratch::InterruptGuard
+/// (SIGINT/SIGTERM: exit 130, scratch databases dropped). An error that
+/// stops the whole command exits 2 (a UserError); with --json a document
+/// {"databases": [], "error": ...} is printed first.
+int run_comparison(Context& ctx, int (*command)(Context&));
 /// revision --autogenerate: per dialect, the sections that take the chain's
 /// head to the desired schema and back. `any` is false when nothing
 /// differs in any dialect. Throws UserError / DatabaseError.

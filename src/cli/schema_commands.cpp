@@ -14,6 +14,7 @@
 
 #include "context.hpp"
 #include "strata/bridge/bridge.hpp"
+#include "strata/scratch/interrupt.hpp"
 #include "strata/scratch/scratch.hpp"
 #include "strata/schema/catalog.hpp"
 #include "strata/schema/diff.hpp"
@@ -187,6 +188,7 @@ schema::Catalog desired_catalog(const config::Config& cfg, const config::Databas
     try {
       answer = bridge::call("sqlalchemy-ddl", request, &tail);
     } catch (const bridge::Interrupted&) {
+      scratch::request_interrupt();  // the bridge had the signal; the chain's replay may still run
       throw;
     } catch (const bridge::BridgeError& e) {
       // The bridge's own messages about the setting already start with it.
@@ -407,7 +409,7 @@ int cmd_check(Context& ctx) {
   auto cfg = ctx.load();
   auto dbs = ctx.selected(cfg);
   dialect::PluginRegistry plugins(cfg.plugin_path);
-  int status = 0;
+  bool changed = false, failed = false;
   nlohmann::json report = nlohmann::json::array();
   for (auto* dbp : dbs) {
     const auto& db = *dbp;
@@ -416,17 +418,31 @@ int cmd_check(Context& ctx) {
     }
     const std::string dialect = dialect_of(ctx, db);
     const std::string prefix = dbs.size() > 1 ? db.name + ": " : "";
-    auto replayed =
-        std::async(std::launch::async, [&] { return chain_catalog(cfg, db, plugins, dialect, {"heads"}); });
-    schema::Catalog desired = desired_catalog(cfg, db, plugins, dialect);
-    schema::Catalog head = replayed.get();
-    auto changes = schema::diff(head, desired);
-    nlohmann::json entry = {{"database", db.name}, {"dialect", dialect}, {"changes", nlohmann::json::array()}};
+    nlohmann::json entry = {{"database", db.name}, {"dialect", dialect}};
+    std::vector<Change> changes;
+    // A database that cannot be compared (its desired schema does not
+    // load, no server) is reported, and the others are still checked.
+    try {
+      auto replayed =
+          std::async(std::launch::async, [&] { return chain_catalog(cfg, db, plugins, dialect, {"heads"}); });
+      schema::Catalog desired = desired_catalog(cfg, db, plugins, dialect);
+      schema::Catalog head = replayed.get();
+      changes = schema::diff(head, desired);
+    } catch (const bridge::Interrupted&) {
+      throw;
+    } catch (const std::exception& e) {
+      failed = true;
+      entry["error"] = config::mask_passwords(e.what());
+      if (!json) ctx.err << "strata: " << prefix << "error: " << entry["error"].get<std::string>() << "\n";
+      report.push_back(std::move(entry));
+      continue;
+    }
+    entry["changes"] = nlohmann::json::array();
     for (auto& c : changes)
       entry["changes"].push_back({{"kind", c.kind_name()}, {"table", c.table}, {"change", c.describe()},
                                   {"review", c.review}});
     entry["up_to_date"] = changes.empty();
-    if (!changes.empty()) status = 1;
+    if (!changes.empty()) changed = true;
     if (!json) {
       if (changes.empty()) {
         ctx.out << prefix << "no changes: the chain's head has the schema of "
@@ -446,8 +462,11 @@ int cmd_check(Context& ctx) {
   if (report.empty())
     throw UserError("no database of " + cfg.path + " has a desired schema: set schema = \"FILE.sql\" or models = "
                     "\"module:Base.metadata\" in [databases.NAME]");
-  if (json) ctx.out << nlohmann::json{{"databases", report}, {"up_to_date", status == 0}}.dump(2) << "\n";
-  return status;
+  // up_to_date: unknown (null) when a database could not be compared and
+  // none of the others differs.
+  const nlohmann::json up_to_date = changed ? nlohmann::json(false) : failed ? nlohmann::json() : nlohmann::json(true);
+  if (json) ctx.out << nlohmann::json{{"databases", report}, {"up_to_date", up_to_date}}.dump(2) << "\n";
+  return comparison_exit(changed, failed);
 }
 
 int cmd_diff(Context& ctx) {
@@ -503,9 +522,11 @@ int cmd_diff(Context& ctx) {
       for (auto& c : o.changes)
         o.entry["changes"].push_back({{"kind", c.kind_name()}, {"sign", std::string(1, drift_sign(c))},
                                       {"table", c.table}, {"change", drift_text(c)}});
-    } catch (const UserError&) {
-      // A missing dev_url or a bad config is the user's to fix for every target.
+    } catch (const UserError& e) {
+      // A missing dev_url or a bad config is the user's to fix for every
+      // target: said once (JSON: in each entry).
       o.user_error = std::current_exception();
+      o.entry["error"] = config::mask_passwords(e.what());
     } catch (const std::exception& e) {
       o.error = config::mask_passwords(e.what());
       o.entry["error"] = o.error;
@@ -521,17 +542,17 @@ int cmd_diff(Context& ctx) {
     });
   for (auto& th : pool) th.join();
 
-  int status = 0;
+  bool drifted = false, failed = false;
   nlohmann::json report = nlohmann::json::array();
   for (size_t k = 0; k < targets.size(); ++k) {
     auto& o = outcomes[k];
-    if (o.user_error) std::rethrow_exception(o.user_error);
+    if (o.user_error && !json) std::rethrow_exception(o.user_error);
     const std::string prefix = prefixed ? targets[k].name + ": " : "";
-    if (!o.error.empty()) {
-      status = std::max(status, static_cast<int>(ExitCode::Failure));
+    if (o.entry.contains("error")) {
+      failed = true;
       if (!json) ctx.err << "strata: " << prefix << "error: " << o.error << "\n";
     } else {
-      if (!o.changes.empty()) status = std::max(status, 1);
+      if (!o.changes.empty()) drifted = true;
       if (!json) {
         if (o.changes.empty()) {
           ctx.out << prefix << "no drift: the schema is what the chain gives at " << o.at << "\n";
@@ -544,8 +565,11 @@ int cmd_diff(Context& ctx) {
     }
     report.push_back(std::move(o.entry));
   }
-  if (json) ctx.out << nlohmann::json{{"databases", report}, {"drifted", status == 1}}.dump(2) << "\n";
-  return status;
+  // drifted: unknown (null) when a database could not be compared and none
+  // of the others drifted.
+  const nlohmann::json any = drifted ? nlohmann::json(true) : failed ? nlohmann::json() : nlohmann::json(false);
+  if (json) ctx.out << nlohmann::json{{"databases", report}, {"drifted", any}}.dump(2) << "\n";
+  return comparison_exit(drifted, failed);
 }
 
 }  // namespace strata::cli

@@ -9,7 +9,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "strata/runner/runner.hpp"
@@ -78,6 +81,62 @@ void drop_stale(dialect::Connection& conn, const std::string& dialect) {
   }
 }
 
+// Drops scratch database `name` on `server`, ending any session still in it
+// first: a statement still running there (a slow schema file, a replay cut
+// short) would otherwise keep DROP DATABASE waiting until it finishes.
+void drop_server_database(const dialect::Plugin& plugin, const config::Url& server, const std::string& dialect,
+                          const std::string& name) {
+  dialect::Connection conn(plugin, runner::connect_options(server));
+  if (dialect == "postgresql") {
+    try {
+      conn.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)", true);
+      return;
+    } catch (const dialect::DialectError&) {  // before PostgreSQL 13: no FORCE
+    }
+    try {
+      conn.query_column("SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity WHERE datname = '" + name + "'");
+    } catch (const std::exception&) {
+    }
+    conn.execute("DROP DATABASE IF EXISTS " + name, true);
+    return;
+  }
+  std::vector<std::string> sessions;
+  try {
+    sessions = conn.query_column("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '" + name +
+                                 "' AND ID <> CONNECTION_ID()");
+  } catch (const std::exception&) {
+  }
+  for (auto& id : sessions) {
+    if (id.empty() || !std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
+    try {
+      conn.execute("KILL " + id, true);
+    } catch (const std::exception&) {  // it ended meanwhile
+    }
+  }
+  conn.execute("DROP DATABASE IF EXISTS " + name, true);
+}
+
+// The scratch databases and folders of this process not yet dropped, for
+// drop_live() (an interrupted command), which also closes the registry: a
+// database or folder made after it would outlive the process.
+struct Live {
+  const dialect::Plugin* plugin = nullptr;  ///< servers only
+  config::Url server;
+  std::string dialect, name, temp_dir;
+};
+std::mutex g_live_mutex;
+std::map<const ScratchDatabase*, Live> g_live;
+bool g_closed = false;
+
+void throw_if_closed() {
+  if (g_closed) throw DatabaseError("interrupted: no new scratch database is made");
+}
+
+void forget(const ScratchDatabase* scratch) {
+  std::lock_guard<std::mutex> lock(g_live_mutex);
+  g_live.erase(scratch);
+}
+
 std::string dialect_label(const std::string& d) {
   return d == "postgresql" ? "PostgreSQL" : d == "mysql" ? "MySQL/MariaDB" : d;
 }
@@ -92,9 +151,12 @@ ScratchDatabase::ScratchDatabase(dialect::PluginRegistry& plugins, const std::st
     std::string pattern = std::string(base && *base ? base : "/tmp") + "/strata-scratch-XXXXXX";
     std::vector<char> buf(pattern.begin(), pattern.end());
     buf.push_back('\0');
+    std::lock_guard<std::mutex> lock(g_live_mutex);
+    throw_if_closed();
     if (!mkdtemp(buf.data()))
       throw DatabaseError("cannot create a scratch folder " + pattern + ": " + std::strerror(errno));
     temp_dir_ = buf.data();
+    g_live[this] = Live{nullptr, {}, dialect_, {}, temp_dir_};
     url_.dialect = url_.scheme = "sqlite";
     url_.database = temp_dir_ + "/scratch.db";
     return;
@@ -117,9 +179,16 @@ ScratchDatabase::ScratchDatabase(dialect::PluginRegistry& plugins, const std::st
   const auto& plugin = plugins_.get(dialect_);
   try {
     dialect::Connection conn(plugin, runner::connect_options(server_));
-    // MySQL's server default may still be latin1; what Alembic writes on the
-    // scratch database must fit as it fits on a utf8mb4 database.
-    conn.execute("CREATE DATABASE " + url_.database + (dialect_ == "mysql" ? " CHARACTER SET utf8mb4" : ""), true);
+    {
+      // Made and registered as one step: an interruption drops either
+      // nothing or a database it knows of.
+      std::lock_guard<std::mutex> lock(g_live_mutex);
+      throw_if_closed();
+      // MySQL's server default may still be latin1; what Alembic writes on
+      // the scratch database must fit as it fits on a utf8mb4 database.
+      conn.execute("CREATE DATABASE " + url_.database + (dialect_ == "mysql" ? " CHARACTER SET utf8mb4" : ""), true);
+      g_live[this] = Live{&plugin, server_, dialect_, url_.database, {}};
+    }
     drop_stale(conn, dialect_);
   } catch (const dialect::DialectError& e) {
     throw DatabaseError("cannot create a scratch database on " + server_.masked() + ": " +
@@ -128,26 +197,46 @@ ScratchDatabase::ScratchDatabase(dialect::PluginRegistry& plugins, const std::st
 }
 
 ScratchDatabase::~ScratchDatabase() {
+  // Dropped, then forgotten: an interruption in between drops it again
+  // (IF EXISTS), rather than missing it.
   if (!temp_dir_.empty()) {
     std::error_code ec;
     fs::remove_all(temp_dir_, ec);
+    forget(this);
     return;
   }
   try {
-    const auto& plugin = plugins_.get(dialect_);
-    dialect::Connection conn(plugin, runner::connect_options(server_));
-    if (dialect_ == "postgresql") {
-      try {
-        conn.execute("DROP DATABASE IF EXISTS " + url_.database + " WITH (FORCE)", true);
-        return;
-      } catch (const dialect::DialectError&) {  // before PostgreSQL 13: no FORCE
-      }
-    }
-    conn.execute("DROP DATABASE IF EXISTS " + url_.database, true);
+    drop_server_database(plugins_.get(dialect_), server_, dialect_, url_.database);
   } catch (const std::exception&) {
     // A scratch database left behind is named strata_scratch_*; nothing of
     // the user's is in it, and a run a day later drops it (drop_stale).
   }
+  forget(this);
+}
+
+void drop_live() {
+  std::vector<Live> live;
+  {
+    std::lock_guard<std::mutex> lock(g_live_mutex);
+    g_closed = true;
+    for (auto& [scratch, l] : g_live) live.push_back(l);
+  }
+  // Side by side: a server that does not answer delays only its own.
+  std::vector<std::thread> drops;
+  for (auto& l : live) {
+    drops.emplace_back([l] {
+      if (!l.temp_dir.empty()) {
+        std::error_code ec;
+        fs::remove_all(l.temp_dir, ec);
+        return;
+      }
+      try {
+        drop_server_database(*l.plugin, l.server, l.dialect, l.name);
+      } catch (const std::exception&) {
+      }
+    });
+  }
+  for (auto& t : drops) t.join();
 }
 
 std::string ScratchDatabase::sqlalchemy_url() const {

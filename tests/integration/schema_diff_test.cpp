@@ -3,14 +3,19 @@
 // the test server), clean, then changed by hand.
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <nlohmann/json.hpp>
 
@@ -97,6 +102,70 @@ class Drift : public ::testing::TestWithParam<std::string> {
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
     return false;
+  }
+
+  // A statement of the dialect that runs far longer than any test waits.
+  std::string slow_sql() const {
+    if (dialect() == "postgresql") return "SELECT pg_sleep(30);\n";
+    if (dialect() == "mysql") return "SELECT SLEEP(30);\n";
+    return "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) "
+           "SELECT count(*) FROM c;\n";
+  }
+
+  // Scratch folders (SQLite) left in the TMPDIR the runs are given.
+  size_t scratch_folders() {
+    size_t n = 0;
+    if (fs::exists(dir / "tmp"))
+      for (auto& e : fs::directory_iterator(dir / "tmp")) n += has(e.path().filename().string(), "strata-scratch-");
+    return n;
+  }
+
+  // True once slow_sql() runs on a scratch database not in `before` (SQLite:
+  // a scratch folder has existed for a second and a half).
+  std::function<bool(pid_t)> when_slow(const std::set<std::string>& before) {
+    auto first = std::make_shared<std::chrono::steady_clock::time_point>();
+    return [this, before, first](pid_t) {
+      if (dialect() == "sqlite") {
+        if (scratch_folders() == 0) return false;
+        const auto now = std::chrono::steady_clock::now();
+        if (*first == std::chrono::steady_clock::time_point{}) *first = now;
+        return now - *first > std::chrono::milliseconds(1500);
+      }
+      auto c = connect(admin_url(dialect()));
+      auto rows = c->query_column(dialect() == "postgresql"
+                                      ? "SELECT datname FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%'"
+                                      : "SELECT DB FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(30)%'");
+      for (auto& db : rows)
+        if (has(db, "strata_scratch_") && !before.count(db)) return true;
+      return false;
+    };
+  }
+
+  // strata() with the run's TMPDIR in the test's folder, `signal` sent once
+  // `ready`; the run must exit 130 within a few seconds, saying so.
+  void expect_interrupted(const std::vector<std::string>& args, const std::string& url,
+                          const std::function<bool(pid_t)>& ready, int signal) {
+    fs::create_directories(dir / "tmp");
+    double seconds = -1;
+    auto r = strata::test::run_strata_signalled(
+        args, dir.path(),
+        {"DATABASE_URL=" + url, "DEV_URL=" + (dialect() == "sqlite" ? "" : admin_url(dialect())),
+         "TMPDIR=" + (dir / "tmp")},
+        ready, signal, &seconds);
+    const std::string what = util_join(args) + (signal == SIGINT ? " (SIGINT)" : " (SIGTERM)");
+    EXPECT_EQ(r.exit_code, 130) << what << "\n" << r.out << r.err;
+    EXPECT_TRUE(has(r.err, "strata: interrupted")) << what << "\n" << r.err;
+    EXPECT_FALSE(has(r.err, "error")) << what << "\n" << r.err;
+    EXPECT_GE(seconds, 0) << what << ": exited before the signal";
+    EXPECT_LT(seconds, 4) << what << ": the exit waited for the running statement";
+    EXPECT_EQ(scratch_folders(), 0u) << what << ": a scratch folder is left";
+    EXPECT_TRUE(fs::is_empty(dir / "tmp")) << what << ": a temporary folder is left";
+  }
+
+  static std::string util_join(const std::vector<std::string>& args) {
+    std::string out;
+    for (auto& a : args) out += (out.empty() ? "" : " ") + a;
+    return out;
   }
 };
 
@@ -472,6 +541,186 @@ TEST_P(Drift, ASchemaFileErrorNamesItsLine) {
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_TRUE(has(r.err, "schema/main.sql:4") || has(r.err, "schema/main.sql:5")) << r.err;
   EXPECT_FALSE(has(r.out + r.err, "strata-test-pw"));
+// SIGINT and SIGTERM while a scratch database is busy with a long statement
+// (the schema file loading, the chain replaying): exit 130 at once, and the
+// scratch databases and folders are gone (before: killed by the signal,
+// scratch databases left on the server).
+TEST_P(Drift, InterruptedWhileTheSchemaFileLoadsExits130AndLeavesNoScratch) {
+  dir.write("migrations/main/a1_items.sql",
+            std::string("-- Revision ID: a1\n-- Revises:\n-- Message: items\n\n-- +upgrade\n") + kItems +
+                "\n-- +downgrade\nDROP TABLE items;\n");
+  dir.write("schema/main.sql", std::string(kItems) + slow_sql());
+  const std::string dev = dialect() == "sqlite" ? "" : "dev_url = \"${DEV_URL}\"\n";
+  dir.write("alembic.toml", "[alembic]\nversion_locations = [\"migrations/main\"]\n"
+                            "[databases.main]\nurl = \"${DATABASE_URL}\"\n" + dev + "schema = \"schema/main.sql\"\n");
+  const std::string url = dialect() == "sqlite" ? "sqlite:///" + (dir / "never_created.db")
+                                                : with_database(admin_url(dialect()), "strata_never_created");
+  const auto before = scratch_now();
+  expect_interrupted({"check"}, url, when_slow(before), SIGINT);
+  EXPECT_TRUE(no_new_scratch(before));
+  expect_interrupted({"check", "--json"}, url, when_slow(before), SIGTERM);
+  EXPECT_TRUE(no_new_scratch(before));
+  expect_interrupted({"revision", "--autogenerate", "-m", "never"}, url, when_slow(before), SIGINT);
+  EXPECT_TRUE(no_new_scratch(before));
+  size_t files = 0;
+  for (auto& e : fs::directory_iterator(dir / "migrations/main")) files += e.path().extension() == ".sql";
+  EXPECT_EQ(files, 1u) << "an interrupted autogenerate writes no file";
+}
+
+TEST_P(Drift, InterruptedWhileTheChainReplaysExits130AndLeavesNoScratch) {
+  dir.write("migrations/main/a1_items.sql",
+            std::string("-- Revision ID: a1\n-- Revises:\n-- Message: items\n\n-- +upgrade\n") + kItems + slow_sql() +
+                "\n-- +downgrade\nDROP TABLE items;\n");
+  dir.write("schema/main.sql", kItems);
+  const std::string dev = dialect() == "sqlite" ? "" : "dev_url = \"${DEV_URL}\"\n";
+  dir.write("alembic.toml", "[alembic]\nversion_locations = [\"migrations/main\"]\n"
+                            "[databases.main]\nurl = \"${DATABASE_URL}\"\n" + dev + "schema = \"schema/main.sql\"\n");
+  const std::string url = fresh_db("replay");
+  // At a1 without running it: diff replays a1 on a scratch database.
+  ASSERT_EQ(strata({"stamp", "a1"}, url).exit_code, 0);
+  const auto before = scratch_now();
+  expect_interrupted({"diff"}, url, when_slow(before), SIGTERM);
+  EXPECT_TRUE(no_new_scratch(before));
+  expect_interrupted({"diff", "--json"}, url, when_slow(before), SIGINT);
+  EXPECT_TRUE(no_new_scratch(before));
+  expect_interrupted({"check"}, url, when_slow(before), SIGINT);
+  EXPECT_TRUE(no_new_scratch(before));
+}
+
+namespace {
+
+// The /proc entries of the children of `parent` whose command line holds
+// `part`.
+std::vector<pid_t> children_running(pid_t parent, const std::string& part) {
+  std::vector<pid_t> out;
+  for (auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+    std::ifstream stat(e.path() / "stat"), cmd(e.path() / "cmdline");
+    std::string line((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    std::string args((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == parent && has(args, part)) out.push_back(static_cast<pid_t>(std::stoi(name)));
+  }
+  return out;
+}
+
+}  // namespace
+
+// SIGINT and SIGTERM while the models' Python runs (a module that takes its
+// time to import): the Python process is stopped, exit 130 (before: SIGINT
+// gave "strata: error: interrupted" and exit 1).
+TEST_P(Drift, InterruptedWhileTheModelsImportExits130AndStopsPython) {
+  dir.write("migrations/main/a1_items.sql",
+            std::string("-- Revision ID: a1\n-- Revises:\n-- Message: items\n\n-- +upgrade\n") + kItems +
+                "\n-- +downgrade\nDROP TABLE items;\n");
+  dir.write("slow_models.py", std::string("import time\ntime.sleep(60)\n") + kModels);
+  const std::string dev = dialect() == "sqlite" ? "" : "dev_url = \"${DEV_URL}\"\n";
+  dir.write("alembic.toml", "[alembic]\nversion_locations = [\"migrations/main\"]\n"
+                            "[databases.main]\nurl = \"${DATABASE_URL}\"\n" + dev + "models = \"slow_models:metadata\"\n");
+  const std::string url = dialect() == "sqlite" ? "sqlite:///" + (dir / "never_created.db")
+                                                : with_database(admin_url(dialect()), "strata_never_created");
+  const auto before = scratch_now();
+  for (int signal : {SIGINT, SIGTERM}) {
+    std::vector<pid_t> python;
+    std::chrono::steady_clock::time_point seen{};
+    // Python has run for a second: it is in the module's sleep.
+    auto started = [&](pid_t strata_pid) {
+      python = children_running(strata_pid, "strata_bridge.py");
+      if (python.empty()) return false;
+      if (seen == std::chrono::steady_clock::time_point{}) seen = std::chrono::steady_clock::now();
+      return std::chrono::steady_clock::now() - seen > std::chrono::seconds(1);
+    };
+    expect_interrupted({"check"}, url, started, signal);
+    ASSERT_FALSE(python.empty());
+    for (pid_t p : python) EXPECT_NE(kill(p, 0), 0) << "the Python process " << p << " is still running";
+    EXPECT_TRUE(no_new_scratch(before));
+  }
+}
+
+// A database that could not be compared is an error (exit 2), never drift
+// or changes (exit 1); --json says so in the database's entry.
+TEST_P(Drift, AnUnreachableDevUrlIsAnErrorNotADifference) {
+  if (dialect() == "sqlite") GTEST_SKIP() << "SQLite needs no dev_url";
+  dir.write("migrations/main/a1_items.sql",
+            std::string("-- Revision ID: a1\n-- Revises:\n-- Message: items\n\n-- +upgrade\n") + kItems +
+                "\n-- +downgrade\nDROP TABLE items;\n");
+  dir.write("schema/main.sql", kItems);
+  dir.write("alembic.toml", "[alembic]\nversion_locations = [\"migrations/main\"]\n"
+                            "[databases.main]\nurl = \"${DATABASE_URL}\"\ndev_url = \"${DEV_URL}\"\n"
+                            "schema = \"schema/main.sql\"\n");
+  const std::string url = fresh_db("unreach");
+  ASSERT_EQ(strata({"upgrade", "head"}, url).exit_code, 0);
+  const std::string nowhere = dialect() == "postgresql" ? "postgresql://strata@127.0.0.1:1/postgres"
+                                                        : "mysql://strata@127.0.0.1:1/mysql";
+  auto run = [&](const std::vector<std::string>& args) {
+    return run_strata(args, dir.path(), {"DATABASE_URL=" + url, "DEV_URL=" + nowhere});
+  };
+
+  auto diff = run({"diff"});
+  EXPECT_EQ(diff.exit_code, 2) << diff.out << diff.err;
+  EXPECT_TRUE(has(diff.err, "strata: error: ") && has(diff.err, "scratch")) << diff.err;
+  EXPECT_FALSE(has(diff.out, "drift")) << diff.out;
+  auto diff_json = run({"diff", "--json"});
+  EXPECT_EQ(diff_json.exit_code, 2) << diff_json.out << diff_json.err;
+  auto doc = nlohmann::json::parse(diff_json.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << diff_json.out;
+  EXPECT_TRUE(doc["drifted"].is_null()) << doc.dump(2);
+  ASSERT_EQ(doc["databases"].size(), 1u);
+  EXPECT_TRUE(doc["databases"][0].contains("error")) << doc.dump(2);
+  EXPECT_FALSE(doc["databases"][0].contains("drifted")) << doc.dump(2);
+  EXPECT_FALSE(doc["databases"][0].contains("changes")) << doc.dump(2);
+
+  auto check = run({"check"});
+  EXPECT_EQ(check.exit_code, 2) << check.out << check.err;
+  EXPECT_TRUE(has(check.err, "strata: error: ")) << check.err;
+  auto check_json = run({"check", "--json"});
+  EXPECT_EQ(check_json.exit_code, 2) << check_json.out << check_json.err;
+  doc = nlohmann::json::parse(check_json.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << check_json.out;
+  EXPECT_TRUE(doc["up_to_date"].is_null()) << doc.dump(2);
+  ASSERT_EQ(doc["databases"].size(), 1u);
+  EXPECT_TRUE(doc["databases"][0].contains("error")) << doc.dump(2);
+  EXPECT_FALSE(doc["databases"][0].contains("changes")) << doc.dump(2);
+  EXPECT_FALSE(doc["databases"][0].contains("up_to_date")) << doc.dump(2);
+}
+
+TEST_P(Drift, ASchemaFileThatDoesNotLoadIsAnErrorWithADocument) {
+  dir.write("migrations/main/a1_items.sql",
+            std::string("-- Revision ID: a1\n-- Revises:\n-- Message: items\n\n-- +upgrade\n") + kItems +
+                "\n-- +downgrade\nDROP TABLE items;\n");
+  dir.write("schema/main.sql", std::string(kItems) + "CREATE TABLE broken (id INTEGER NOT NULL PRIMARY KEY, );\n");
+  const std::string dev = dialect() == "sqlite" ? "" : "dev_url = \"${DEV_URL}\"\n";
+  dir.write("alembic.toml", "[alembic]\nversion_locations = [\"migrations/main\"]\n"
+                            "[databases.main]\nurl = \"${DATABASE_URL}\"\n" + dev + "schema = \"schema/main.sql\"\n");
+  const std::string url = dialect() == "sqlite" ? "sqlite:///" + (dir / "never_created.db")
+                                                : with_database(admin_url(dialect()), "strata_never_created");
+  const auto before = scratch_now();
+  auto text = strata({"check"}, url);
+  EXPECT_EQ(text.exit_code, 2) << text.out << text.err;
+  EXPECT_TRUE(has(text.err, "strata: error: loading ") && has(text.err, "main.sql into a scratch")) << text.err;
+  auto as_json = strata({"check", "--json"}, url);
+  EXPECT_EQ(as_json.exit_code, 2) << as_json.out << as_json.err;
+  auto doc = nlohmann::json::parse(as_json.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << "--json prints a document: " << as_json.out;
+  EXPECT_TRUE(doc["up_to_date"].is_null()) << doc.dump(2);
+  EXPECT_TRUE(has(doc["databases"][0].value("error", ""), "main.sql into a scratch")) << doc.dump(2);
+  EXPECT_FALSE(doc["databases"][0].contains("changes")) << doc.dump(2);
+  EXPECT_TRUE(no_new_scratch(before));
+
+  // An error that stops the whole command: a document too.
+  dir.write("alembic.toml", "[alembic]\nversion_locations = [\"migrations/main\"]\n"
+                            "[databases.main]\nurl = \"${DATABASE_URL}\"\n" + dev);
+  auto none = strata({"check", "--json"}, url);
+  EXPECT_EQ(none.exit_code, 2) << none.out << none.err;
+  doc = nlohmann::json::parse(none.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << none.out;
+  EXPECT_TRUE(has(doc.value("error", ""), "desired schema")) << doc.dump(2);
 }
 
 // --env: every URL of a fleet, side by side, each named in the output.

@@ -2,15 +2,18 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 #include "strata/util/strings.hpp"
 
@@ -50,6 +53,12 @@ std::string source_dir() {
 
 RunResult run_strata(const std::vector<std::string>& args, const std::string& cwd,
                      const std::vector<std::string>& env) {
+  return run_strata_signalled(args, cwd, env, nullptr, 0);
+}
+
+RunResult run_strata_signalled(const std::vector<std::string>& args, const std::string& cwd,
+                               const std::vector<std::string>& env, const std::function<bool(pid_t)>& ready,
+                               int signal, double* seconds_to_exit) {
   const char* bin = STRATA_TEST_BIN;
   TempDir io;
   std::string out_path = io / "stdout", err_path = io / "stderr";
@@ -83,7 +92,23 @@ RunResult run_strata(const std::vector<std::string>& args, const std::string& cw
     _exit(127);
   }
   int status = 0;
-  waitpid(pid, &status, 0);
+  if (ready) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    bool exited = false;
+    while (!exited && !ready(pid) && std::chrono::steady_clock::now() < deadline) {
+      exited = waitpid(pid, &status, WNOHANG) == pid;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!exited) {
+      const auto sent = std::chrono::steady_clock::now();
+      kill(pid, signal);
+      waitpid(pid, &status, 0);
+      if (seconds_to_exit)
+        *seconds_to_exit = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+    }
+  } else {
+    waitpid(pid, &status, 0);
+  }
   RunResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.out = util::read_file(out_path);

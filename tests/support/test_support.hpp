@@ -3,7 +3,10 @@
 // strata binary, reading SQLite databases with the sqlite3 C API.
 #include <gtest/gtest.h>
 
+#include <sys/types.h>
+
 #include <exception>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,6 +41,14 @@ struct RunResult {
 /// with extra environment "K=V" entries. Captures stdout and stderr.
 RunResult run_strata(const std::vector<std::string>& args, const std::string& cwd,
                      const std::vector<std::string>& env = {});
+
+/// As run_strata, and sends `signal` to the process once `ready(pid)` holds
+/// (polled; at most 60 seconds). `seconds_to_exit` (may be null) receives
+/// the time from the signal to the process's exit. The process exiting
+/// before that: no signal, its own result.
+RunResult run_strata_signalled(const std::vector<std::string>& args, const std::string& cwd,
+                               const std::vector<std::string>& env, const std::function<bool(pid_t)>& ready,
+                               int signal, double* seconds_to_exit = nullptr);
 
 /// Runs `sql` on the SQLite file and returns every row, columns joined by '|'.
 std::vector<std::string> sqlite_rows(const std::string& db_path, const std::string& sql);

@@ -50,6 +50,15 @@ class ScratchDatabase {
   std::string temp_dir_;  ///< sqlite only
 };
 
+/// Drops every scratch database and removes every scratch folder of this
+/// process that is not dropped yet (PostgreSQL: `WITH (FORCE)`; MySQL: the
+/// sessions using it are killed first, so a running statement does not
+/// hold the drop), and makes constructing another one throw DatabaseError
+/// from then on. For an interrupted command about to exit
+/// (InterruptGuard); the ScratchDatabase objects stay valid, and their
+/// destructors find nothing left to drop. Blocks while a server answers.
+void drop_live();
+
 /// Percent-encodes `text` for a URL's user-info or path (RFC 3986
 /// unreserved characters kept).
 std::string percent_encode(const std::string& text);
