@@ -4,12 +4,16 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "strata/scratch/scratch.hpp"
 #include "strata/util/error.hpp"
@@ -37,6 +41,10 @@ extern "C" void on_scratch_stop_signal(int) {
   wake(1);
 }
 
+// Files a command is writing that an interruption must not leave behind.
+std::mutex g_files_mutex;
+std::vector<std::string> g_files;
+
 void say(int fd, const char* text) {
   size_t left = std::strlen(text);
   while (left > 0) {
@@ -63,6 +71,10 @@ void say(int fd, const char* text) {
     drop_live();
     dropped.store(true);
   }).detach();
+  {
+    std::lock_guard<std::mutex> lock(g_files_mutex);
+    for (auto& f : g_files) unlink(f.c_str());
+  }
   const auto deadline = std::chrono::steady_clock::now() + kDropWait;
   while (!dropped.load() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -80,6 +92,16 @@ struct Watcher {
 Watcher* g_watcher = nullptr;
 
 }  // namespace
+
+void remove_on_interrupt(const std::string& path) {
+  std::lock_guard<std::mutex> lock(g_files_mutex);
+  g_files.push_back(path);
+}
+
+void keep_on_interrupt(const std::string& path) {
+  std::lock_guard<std::mutex> lock(g_files_mutex);
+  g_files.erase(std::remove(g_files.begin(), g_files.end(), path), g_files.end());
+}
 
 void request_interrupt() {
   g_requests.fetch_add(1);

@@ -541,6 +541,8 @@ TEST_P(Drift, ASchemaFileErrorNamesItsLine) {
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_TRUE(has(r.err, "schema/main.sql:4") || has(r.err, "schema/main.sql:5")) << r.err;
   EXPECT_FALSE(has(r.out + r.err, "strata-test-pw"));
+}
+
 // SIGINT and SIGTERM while a scratch database is busy with a long statement
 // (the schema file loading, the chain replaying): exit 130 at once, and the
 // scratch databases and folders are gone (before: killed by the signal,

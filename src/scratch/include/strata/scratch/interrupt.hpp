@@ -2,6 +2,8 @@
 // SIGINT/SIGTERM for commands that work on scratch databases (`diff`,
 // `check`, `revision --autogenerate`): exit 130 promptly, leaving no scratch
 // database or folder behind, whatever the command is waiting for.
+#include <string>
+
 namespace strata::scratch {
 
 /// While alive, SIGINT and SIGTERM end the process: a watcher thread (the
@@ -35,5 +37,10 @@ class InterruptGuard {
 /// starts the exit (this returns; the caller may go on unwinding). Without
 /// one, does nothing. Async-signal-safe.
 void request_interrupt();
+
+/// A file the command is writing (a generated revision being verified):
+/// an interruption removes it too, until keep_on_interrupt(path).
+void remove_on_interrupt(const std::string& path);
+void keep_on_interrupt(const std::string& path);
 
 }  // namespace strata::scratch
