@@ -65,7 +65,8 @@
 //    (ALTER TABLE DROP CONSTRAINT cannot drop it; it goes with its column).
 //    expression = CHECK_CLAUSE as stored ("`bal` >= 0").
 //  - views: VIEW_DEFINITION with the database's own `db`. qualifiers removed.
-//  - sequences, enums: [].
+//  - sequences, enums: []; each table's triggers: [] (the catalog holds
+//    triggers for SQLite only so far).
 //
 // Text comes back in the connection's character set (utf8mb4 unless the URL
 // says otherwise); bytes that are not UTF-8 are replaced in the JSON.
@@ -667,6 +668,7 @@ std::string introspect(sql::Connection& db, const std::string& options_json) {
       cj["expression"] = c.expression;
       tj["checks"].push_back(std::move(cj));
     }
+    tj["triggers"] = ordered_json::array();  // held for SQLite only so far
     root["tables"].push_back(std::move(tj));
   }
   root["views"] = ordered_json::array();

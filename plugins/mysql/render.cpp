@@ -50,7 +50,9 @@
 //  - views: CREATE VIEW ... AS definition / DROP VIEW; set_table_comment:
 //    ALTER TABLE ... COMMENT = '...'.
 //  - Not expressible (an error naming the change): sequences and enum types
-//    (PostgreSQL kinds), DEFERRABLE foreign keys, unnamed foreign keys.
+//    (PostgreSQL kinds), DEFERRABLE foreign keys, unnamed foreign keys;
+//    create_trigger and drop_trigger (the catalog holds triggers on SQLite
+//    only: MySQL's introspection writes none, so its diffs have none).
 // MySQL DDL is not transactional (each statement commits): the statements
 // are meant to be applied one by one.
 #include "render.hpp"
@@ -438,7 +440,7 @@ class Renderer {
   std::string describe(const json& c) const {
     std::string what = str(c, "kind");
     if (!str(c, "table").empty()) what += " on " + str(c, "table");
-    for (const char* k : {"sequence", "enum", "view", "foreign_key", "index", "key", "check"})
+    for (const char* k : {"sequence", "enum", "view", "foreign_key", "index", "key", "check", "trigger"})
       if (c.contains(k) && c[k].is_object() && is_str(c[k], "name")) {
         what += " (" + str(c[k], "name") + ")";
         break;
@@ -633,6 +635,10 @@ class Renderer {
     if (kind == "create_enum" || kind == "add_enum_value" || kind == "drop_enum" || kind == "drop_enum_value")
       throw std::invalid_argument("render_changes: MySQL/MariaDB has no enum types (ENUM is a column type): " +
                                   describe(c));
+    if (kind == "create_trigger" || kind == "drop_trigger")
+      throw std::invalid_argument(
+          "render_changes: triggers are in Strata's catalog for SQLite only, not rendered for MySQL/MariaDB: " +
+          describe(c));
 
     json& t = state(c);
     const json& col_after = c.contains("column_after") ? c["column_after"] : json();

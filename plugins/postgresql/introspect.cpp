@@ -7,7 +7,8 @@
 // values) come back as json_agg text, so no array text format is parsed
 // here. Every list of the document is sorted here, byte-wise, never by the
 // server's collation or by OIDs, so equal schemas give equal documents
-// whatever order they were created in.
+// whatever order they were created in. Each table's "triggers" is [] (the
+// catalog holds triggers for SQLite only so far).
 //
 // The queries run as they are on the session (a pqxx::nontransaction sends
 // no BEGIN/COMMIT): inside the run's transaction they see its uncommitted
@@ -493,6 +494,7 @@ std::string introspect(pqxx::connection_base& db, const std::string& options_jso
     j["indexes"] = std::move(ixs);
     j["foreign_keys"] = std::move(t.foreign_keys);
     j["checks"] = std::move(t.checks);
+    j["triggers"] = ordered_json::array();  // held for SQLite only so far
     out_tables.push_back(std::move(j));
   }
   doc["tables"] = std::move(out_tables);

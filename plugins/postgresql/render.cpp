@@ -67,6 +67,9 @@
 //    value must run in two transactions (the tests show both).
 //  - Views: CREATE VIEW v AS definition; DROP VIEW v.
 //  - set_table_comment: COMMENT ON TABLE t IS '...' | NULL.
+//  - create_trigger, drop_trigger: an error naming the trigger (the catalog
+//    holds triggers on SQLite only: PostgreSQL's introspection writes none,
+//    so its diffs have none).
 //  - Review notes are not rendered: the caller writes them as -- REVIEW
 //    lines above the statements.
 #include "render.hpp"
@@ -315,6 +318,10 @@ class Renderer {
       const json& t = obj(c, "table_after", kind);
       return emit("COMMENT ON TABLE " + qualified(t) + " IS " + comment_text(t));
     }
+    if (kind == "create_trigger" || kind == "drop_trigger")
+      throw std::runtime_error(
+          "render_changes: triggers are in Strata's catalog for SQLite only, not rendered for PostgreSQL: " + kind +
+          " " + str(obj(c, "trigger", kind), "name") + " on " + str(c, "table"));
     throw std::runtime_error("render_changes: change kind \"" + kind + "\" is not supported by the postgresql plugin");
   }
 

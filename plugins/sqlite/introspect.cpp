@@ -12,11 +12,11 @@
 //    (foreign keys: columns, referenced table and columns, ON DELETE/UPDATE).
 //    All of them run in one read transaction, so they see one snapshot.
 //  - What SQLite keeps only in the stored CREATE TABLE / CREATE INDEX /
-//    CREATE VIEW text (constraint names, CHECK expressions, AUTOINCREMENT,
+//    CREATE VIEW / CREATE TRIGGER text (constraint names, CHECK expressions, AUTOINCREMENT,
 //    column COLLATE, DEFERRABLE, index expressions and WHERE clauses, a
 //    view's SELECT) is read from that text by a small reader over SQLite's
 //    tokens (quotes, nested parentheses, comments): read_create_table,
-//    read_create_index, read_view_definition below. Expressions taken from
+//    read_create_index, read_view_definition, read_trigger_definition below. Expressions taken from
 //    the text are written with comments removed and each run of blanks (or
 //    comments) between tokens made one space (none after '(' or before ')'
 //    and ','), so the same schema laid out otherwise gives the same catalog.
@@ -35,6 +35,12 @@
 //    them (SQLite matches them case-insensitively).
 //  - Virtual tables and their shadow tables are not listed: the format
 //    cannot describe a module.
+//  - triggers: those of sqlite_master on a listed table (tbl_name matched
+//    case-insensitively, as SQLite does), by name; the definition is the
+//    stored CREATE TRIGGER statement laid out as expressions are (SQLite
+//    itself drops IF NOT EXISTS and writes CREATE TRIGGER in upper case).
+//    Triggers on views (INSTEAD OF) are not listed: the format holds
+//    triggers per table.
 //
 // What SQLite does not have is written as the format allows: schema,
 // comments, identity, index method and prefix, ref_schema are null;
@@ -596,6 +602,13 @@ std::string read_view_definition(std::string_view sql) {
   return join(t, i + 1, n);
 }
 
+// CREATE TRIGGER ...: the whole statement, laid out as join() does, so it
+// is still a statement SQLite runs as it is.
+std::string read_trigger_definition(std::string_view sql) {
+  const Tokens t = tokenize(sql);
+  return join(t, 0, t.size());
+}
+
 // ---------------------------------------------------------------------------
 // normalized_type: lower case, blanks collapsed (none next to parentheses and
 // commas), and the catalog's synonyms folded.
@@ -750,9 +763,10 @@ std::string catalog_json(sqlite3* db, const std::set<std::string>& excluded) {
   std::map<std::string, TableData> tables;     // by name: the catalog's order
   std::map<std::string, std::string> views;    // name -> SQL
   std::map<std::string, std::string> index_sql;  // name -> SQL (CREATE INDEX only)
+  std::map<std::string, std::map<std::string, std::string>> triggers;  // lower table name -> name -> SQL
   auto included = [&](const std::string& table) { return excluded.count(lower(table)) == 0; };
 
-  {  // 1. sqlite_master: tables, views, the SQL of indexes (autoindexes have none).
+  {  // 1. sqlite_master: tables, views, triggers, the SQL of indexes (autoindexes have none).
     // The shadow tables a virtual table keeps its data in (fts5's x_data,
     // x_idx ...) belong to it: left out with it (pragma_table_list, 3.37+,
     // knows them when the module is loaded).
@@ -760,8 +774,8 @@ std::string catalog_json(sqlite3* db, const std::set<std::string>& excluded) {
     if (sqlite3_libversion_number() >= 3037000)
       tables_sql += " AND m.name NOT IN (SELECT s.name FROM pragma_table_list AS s "
                     "WHERE s.schema = 'main' AND s.type = 'shadow')";
-    const std::string query = "SELECT m.type, m.name, m.sql FROM main.sqlite_master AS m "
-                              "WHERE (m.type IN ('view', 'index') AND m.sql IS NOT NULL) OR (" +
+    const std::string query = "SELECT m.type, m.name, m.sql, m.tbl_name FROM main.sqlite_master AS m "
+                              "WHERE (m.type IN ('view', 'index', 'trigger') AND m.sql IS NOT NULL) OR (" +
                               tables_sql + ")";
     Statement st(db, query.c_str());
     while (st.step()) {
@@ -769,6 +783,7 @@ std::string catalog_json(sqlite3* db, const std::set<std::string>& excluded) {
       if (type == "table" && included(name)) tables[name].sql = sql;
       else if (type == "view") views[name] = sql;
       else if (type == "index") index_sql[name] = sql;
+      else if (type == "trigger") triggers[lower(st.str(3))][name] = sql;
     }
   }
   {  // 2. columns of every table
@@ -1048,6 +1063,15 @@ std::string catalog_json(sqlite3* db, const std::set<std::string>& excluded) {
       table["indexes"] = std::move(indexes);
       table["foreign_keys"] = std::move(foreign_keys);
       table["checks"] = std::move(checks);
+      Json out_triggers = Json::array();
+      for (const auto& [name, sql] : triggers[lower(table_name)]) {
+        try {
+          out_triggers.push_back({{"name", name}, {"definition", read_trigger_definition(sql)}});
+        } catch (const ReadError& e) {
+          throw ReadError("trigger " + name + ": " + e.what());
+        }
+      }
+      table["triggers"] = std::move(out_triggers);
       out_tables.push_back(std::move(table));
     } catch (const ReadError& e) {
       throw ReadError("table " + table_name + ": " + e.what());

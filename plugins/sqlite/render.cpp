@@ -11,7 +11,8 @@
 //    indexes. The table's add_foreign_key changes are written inline (SQLite
 //    cannot add a foreign key later) and not again.
 //  - drop_table, drop_index, create_index, drop_view, create_view: the plain
-//    statements.
+//    statements. drop_trigger: DROP TRIGGER; create_trigger: the trigger's
+//    definition (a whole CREATE TRIGGER statement). Neither rebuilds.
 //  - add_column: ALTER TABLE ADD COLUMN when SQLite allows it and the result
 //    has the catalog's column order: the column is not in the primary key
 //    or a UNIQUE constraint, its default (if any) is a constant, it is not
@@ -28,15 +29,26 @@
 //    at the place of the table's first change:
 //      CREATE TABLE "_strata_new_t" (...)
 //      INSERT INTO "_strata_new_t" (common columns) SELECT common columns FROM "t"
+//      UPDATE / INSERT INTO sqlite_sequence ...   (AUTOINCREMENT, below)
 //      DROP TABLE "t"
 //      PRAGMA legacy_alter_table = ON
 //      ALTER TABLE "_strata_new_t" RENAME TO "t"
 //      PRAGMA legacy_alter_table = OFF
 //      CREATE INDEX ... (table_after.indexes)
-//    legacy_alter_table keeps the rename from re-checking views that refer
-//    to "t" (they are valid again once the rename is done); the table's
-//    other changes are then not written again. Triggers on a rebuilt table
-//    are lost (the catalog does not describe them).
+//      CREATE TRIGGER ... (table_after.triggers)
+//    legacy_alter_table keeps the rename from re-checking views and
+//    triggers that refer to "t" (they are valid again once the rename is
+//    done; SQLite keeps a trigger of another table that names "t" as it
+//    is); the table's other changes are then not written again.
+//    Triggers: DROP TABLE drops the table's own, so table_after's are
+//    created again after the rename, but for those a create_trigger or
+//    drop_trigger of the document names (the drop ran before, the create
+//    comes later, where the diff put it).
+//    AUTOINCREMENT: when both the old and the new table have it, the new
+//    table's sqlite_sequence entry is set to the larger of its own (the
+//    copied rows' largest id) and the old table's before that is dropped
+//    (which removes the old entry; the rename carries the new one over), so
+//    the id of a deleted last row is not handed out again.
 //    Foreign keys: a rebuild drops a table other tables may refer to, which
 //    fails (or fails at COMMIT) while PRAGMA foreign_keys is ON; the pragma
 //    cannot change inside a transaction, so it must be OFF (SQLite's
@@ -77,6 +89,15 @@ std::string lower(std::string s) {
 }
 
 bool iequals(const std::string& a, const std::string& b) { return lower(a) == lower(b); }
+
+std::string literal(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
 
 std::string str(const Json& j, const char* key) {
   const auto it = j.find(key);
@@ -176,16 +197,24 @@ std::string foreign_key_def(const Json& fk) {
   return s;
 }
 
+// The column written `INTEGER PRIMARY KEY AUTOINCREMENT` in table `t`'s
+// CREATE TABLE: the primary key's only column, INTEGER and autoincrement
+// ("" if none).
+std::string autoincrement_column(const Json& t) {
+  const Json& pk = t.at("primary_key");
+  if (pk.is_null() || pk.at("columns").size() != 1) return "";
+  const std::string col = pk.at("columns")[0].get<std::string>();
+  for (const auto& c : t.at("columns"))
+    if (iequals(str(c, "name"), col) && c.at("autoincrement").get<bool>() &&
+        iequals(str(c, "type"), "INTEGER"))
+      return str(c, "name");
+  return "";
+}
+
 // CREATE TABLE `as_name` for the catalog table `t` with `fks`.
 std::string create_table(const Json& t, const std::string& as_name, const Json& fks) {
   const Json& pk = t.at("primary_key");
-  std::string inline_pk_column;
-  if (!pk.is_null() && pk.at("columns").size() == 1) {
-    const std::string col = pk.at("columns")[0].get<std::string>();
-    for (const auto& c : t.at("columns"))
-      if (iequals(str(c, "name"), col) && c.at("autoincrement").get<bool>() && iequals(str(c, "type"), "INTEGER"))
-        inline_pk_column = str(c, "name");
-  }
+  const std::string inline_pk_column = autoincrement_column(t);
   std::vector<std::string> items;
   for (const auto& c : t.at("columns")) {
     const bool inline_pk = !inline_pk_column.empty() && str(c, "name") == inline_pk_column;
@@ -273,6 +302,10 @@ class Renderer {
     for (const auto& c : changes_) {
       const std::string kind = str(c, "kind");
       const std::string key = table_key(c);
+      if (kind == "create_trigger" || kind == "drop_trigger") {
+        trigger_changes_.insert(lower(str(c.at("trigger"), "name")));
+        continue;
+      }
       if (kind == "sequence" || kind == "create_sequence" || kind == "alter_sequence" || kind == "drop_sequence" ||
           kind == "create_enum" || kind == "add_enum_value" || kind == "drop_enum" || kind == "drop_enum_value" ||
           kind == "set_table_comment")
@@ -326,16 +359,41 @@ class Renderer {
     }
     if (!cols.empty())
       emit("INSERT INTO " + q(tmp) + " (" + cols + ") SELECT " + cols + " FROM " + q(str(before, "name")));
+    const bool had_autoincrement =
+        std::any_of(before.at("columns").begin(), before.at("columns").end(),
+                    [](const Json& col) { return col.at("autoincrement").get<bool>(); });
+    if (had_autoincrement && !autoincrement_column(after).empty()) {
+      // sqlite_sequence exists (both tables have AUTOINCREMENT); the new
+      // table has an entry only if rows were copied.
+      const std::string old_name = literal(str(before, "name")), new_name = literal(tmp);
+      emit("UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = " +
+           old_name + "), 0)) WHERE name = " + new_name);
+      emit("INSERT INTO sqlite_sequence (name, seq) SELECT " + new_name + ", seq FROM sqlite_sequence WHERE name = " +
+           old_name + " AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = " + new_name + ")");
+    }
     emit("DROP TABLE " + q(str(before, "name")));
     emit("PRAGMA legacy_alter_table = ON");
     emit("ALTER TABLE " + q(tmp) + " RENAME TO " + q(name));
     emit("PRAGMA legacy_alter_table = OFF");
     for (const auto& ix : after.at("indexes")) emit(create_index(ix, name));
+    if (after.contains("triggers"))  // documents from before triggers were held have none
+      for (const auto& tr : after.at("triggers"))
+        if (!trigger_changes_.count(lower(str(tr, "name")))) emit(str(tr, "definition"));
   }
 
   void one(const Json& c) {
     const std::string kind = str(c, "kind");
     const std::string key = table_key(c);
+    // Triggers never rebuild, and a rebuild never happens at their place:
+    // the drops come before every table change, the creates after.
+    if (kind == "drop_trigger") {
+      emit("DROP TRIGGER " + q(str(c.at("trigger"), "name")));
+      return;
+    }
+    if (kind == "create_trigger") {
+      emit(str(c.at("trigger"), "definition"));
+      return;
+    }
     auto what = [&] {
       std::string s = kind;
       if (has(c, "sequence")) s += " " + str(c.at("sequence"), "name");
@@ -403,6 +461,7 @@ class Renderer {
 
   const Json& changes_;
   std::set<std::string> rebuild_, rebuilt_, created_;
+  std::set<std::string> trigger_changes_;  // lower-cased names of triggers the document drops or creates
   std::vector<std::string> out_;
 };
 

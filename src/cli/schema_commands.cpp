@@ -70,6 +70,7 @@ char drift_sign(const Change& c) {
     case Change::Kind::CreateIndex:
     case Change::Kind::AddForeignKey:
     case Change::Kind::CreateView:
+    case Change::Kind::CreateTrigger:
     case Change::Kind::CreateSequence:
     case Change::Kind::CreateEnum:
     case Change::Kind::AddEnumValue:

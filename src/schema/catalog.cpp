@@ -169,6 +169,11 @@ Catalog parse_catalog(const std::string& text) {
       tab.foreign_keys.push_back(std::move(fk));
     });
     t.at("checks").each([&](const In& ch) { tab.checks.push_back({ch.at("name").opt_str(), ch.at("expression").str()}); });
+    // Missing in documents written before triggers were held: none.
+    if (t.j.contains("triggers"))
+      t.at("triggers").each([&](const In& tr) {
+        tab.triggers.push_back({tr.at("name").str(), tr.at("definition").str()});
+      });
     c.tables.push_back(std::move(tab));
   });
   root.at("views").each([&](const In& v) {
@@ -243,6 +248,8 @@ ordered_json foreign_key_json(const ForeignKey& f) {
 
 ordered_json check_json(const Check& ch) { return {{"name", opt(ch.name)}, {"expression", ch.expression}}; }
 
+ordered_json trigger_json(const Trigger& tr) { return {{"name", tr.name}, {"definition", tr.definition}}; }
+
 ordered_json table_json(const Table& t) {
   ordered_json tj;
   tj["schema"] = opt(t.schema);
@@ -259,6 +266,8 @@ ordered_json table_json(const Table& t) {
   for (auto& f : t.foreign_keys) tj["foreign_keys"].push_back(foreign_key_json(f));
   tj["checks"] = ordered_json::array();
   for (auto& ch : t.checks) tj["checks"].push_back(check_json(ch));
+  tj["triggers"] = ordered_json::array();
+  for (auto& tr : t.triggers) tj["triggers"].push_back(trigger_json(tr));
   return tj;
 }
 

@@ -36,6 +36,7 @@ bool same(const ForeignKey& a, const ForeignKey& b) {
                   b.deferrable, b.initially_deferred);
 }
 bool same(const Check& a, const Check& b) { return a.name == b.name && a.expression == b.expression; }
+bool same(const Trigger& a, const Trigger& b) { return a.name == b.name && a.definition == b.definition; }
 
 // Constraints match by name when named, else by what they constrain.
 bool matches(const KeyColumns& a, const KeyColumns& b) {
@@ -48,6 +49,7 @@ bool matches(const ForeignKey& a, const ForeignKey& b) {
 }
 bool matches(const Check& a, const Check& b) { return a.name || b.name ? a.name == b.name : a.expression == b.expression; }
 bool matches(const Index& a, const Index& b) { return a.name == b.name; }
+bool matches(const Trigger& a, const Trigger& b) { return a.name == b.name; }
 
 template <class T>
 const T* match_in(const std::vector<T>& items, const T& x) {
@@ -178,6 +180,11 @@ class Differ {
           f.table_after = t;
           f.foreign_key = fk;
         }
+        for (auto& tr : t.triggers) {
+          Change& f = add(K::CreateTrigger, t.qualified());
+          f.table_after = t;
+          f.trigger = tr;
+        }
         continue;
       }
       table(*old, t, dropped);
@@ -275,6 +282,8 @@ class Differ {
                   c.foreign_key = k;
                   if (c.kind == K::AddForeignKey) c.review.push_back("new foreign key" + on_rows);
                 });
+    constraints(a, b, a.triggers, b.triggers, K::DropTrigger, K::CreateTrigger,
+                [](Change& c, const Trigger& k) { c.trigger = k; });
     (void)dropped;
     if (a.comment != b.comment) on(K::SetTableComment, a, b);
   }
@@ -467,6 +476,7 @@ std::string column_text(const Column& c) {
 
 std::string Change::kind_name() const {
   switch (kind) {
+    case K::DropTrigger: return "drop_trigger";
     case K::DropView: return "drop_view";
     case K::DropForeignKey: return "drop_foreign_key";
     case K::DropIndex: return "drop_index";
@@ -490,6 +500,7 @@ std::string Change::kind_name() const {
     case K::DropSequence: return "drop_sequence";
     case K::DropEnum: return enum_value.empty() ? "drop_enum" : "drop_enum_value";
     case K::CreateView: return "create_view";
+    case K::CreateTrigger: return "create_trigger";
     case K::SetTableComment: return "set_table_comment";
   }
   return "?";
@@ -519,6 +530,8 @@ std::string Change::describe() const {
                                    columns_text(foreign_key->columns);
     case K::CreateView: return "create view " + view->qualified();
     case K::DropView: return "drop view " + view->qualified();
+    case K::CreateTrigger: return "create trigger " + trigger->name + " on " + table;
+    case K::DropTrigger: return "drop trigger " + trigger->name + " on " + table;
     case K::CreateSequence: return "create sequence " + sequence->qualified();
     case K::AlterSequence: return "alter sequence " + sequence->qualified();
     case K::DropSequence: return "drop sequence " + sequence->qualified();
@@ -568,6 +581,7 @@ std::string changes_json(const std::string& dialect, const std::vector<Change>& 
     j["sequence"] = or_null(c.sequence, sequence_json);
     j["enum"] = or_null(c.enum_type, enum_json);
     j["enum_value"] = c.enum_value.empty() ? ordered_json(nullptr) : ordered_json(c.enum_value);
+    j["trigger"] = or_null(c.trigger, trigger_json);
     j["review"] = c.review;
     root["changes"].push_back(std::move(j));
   }

@@ -18,6 +18,7 @@ nlohmann::ordered_json column_json(const Column& c);
 nlohmann::ordered_json index_json(const Index& i);
 nlohmann::ordered_json foreign_key_json(const ForeignKey& f);
 nlohmann::ordered_json check_json(const Check& c);
+nlohmann::ordered_json trigger_json(const Trigger& t);
 nlohmann::ordered_json table_json(const Table& t);
 nlohmann::ordered_json view_json(const View& v);
 nlohmann::ordered_json sequence_json(const Sequence& s);

@@ -334,7 +334,7 @@ TEST_F(IntrospectPostgresql, ExactDocumentForASmallTable) {
       R"J("identity":null,"autoincrement":true,"collation":null,"comment":null},)J"
       R"J({"name":"v","type":"character varying(10)","normalized_type":"varchar(10)","nullable":false,)J"
       R"J("default":"'x'::character varying","identity":null,"autoincrement":false,"collation":null,"comment":null}],)J"
-      R"J("primary_key":{"name":"t_pkey","columns":["id"]},"unique_constraints":[],"indexes":[],"foreign_keys":[],"checks":[]}],)J"
+      R"J("primary_key":{"name":"t_pkey","columns":["id"]},"unique_constraints":[],"indexes":[],"foreign_keys":[],"checks":[],"triggers":[]}],)J"
       R"J("views":[],"sequences":[{"schema":"public","name":"t_id_seq","type":"bigint","start":1,"increment":1,"min":1,)J"
       R"J("max":9223372036854775807,"cycle":false,"owned_by":"public.t.id"}],"enums":[]})J");
 }

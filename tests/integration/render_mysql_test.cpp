@@ -595,6 +595,18 @@ TEST(RenderMysql, UnsupportedKindsAreErrorsNamingTheChange) {
     EXPECT_NE(std::string(e.what()).find("DEFERRABLE"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("fk_c"), std::string::npos) << e.what();
   }
+  // The catalog holds triggers on SQLite only.
+  schema::Change tr;
+  tr.kind = schema::Change::Kind::DropTrigger;
+  tr.table = "items";
+  tr.trigger = schema::Trigger{"items_audit", "CREATE TRIGGER items_audit ..."};
+  try {
+    plugin.render_changes(schema::changes_json("mysql", {tr}));
+    ADD_FAILURE() << "no error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("drop_trigger on items (items_audit)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("SQLite only"), std::string::npos) << e.what();
+  }
 }
 
 TEST(RenderMysql, QuotesIdentifiersWithBackticks) {

@@ -576,6 +576,22 @@ TEST(RenderPostgresql, EmptyDiffRendersNothingAndBadInputIsRefused) {
   EXPECT_THROW(pg().render_changes(R"({"format":1,"changes":[{"kind":"frobnicate"}]})"), dialect::DialectError);
 }
 
+// The catalog holds triggers on SQLite only: a trigger change is an error
+// naming it, never silence.
+TEST(RenderPostgresql, TriggerChangesAreErrorsNamingTheTrigger) {
+  schema::Change c;
+  c.kind = schema::Change::Kind::CreateTrigger;
+  c.table = "public.items";
+  c.trigger = schema::Trigger{"items_audit", "CREATE TRIGGER items_audit ..."};
+  try {
+    pg().render_changes(schema::changes_json("postgresql", {c}));
+    ADD_FAILURE() << "no error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("create_trigger items_audit on public.items"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("SQLite only"), std::string::npos) << e.what();
+  }
+}
+
 // A key is renamed on a table that an unchanged foreign key of a surviving
 // table points at: the foreign key is dropped before the key and added
 // again after (DROP CONSTRAINT fails otherwise: "other objects depend on

@@ -7,6 +7,7 @@
 // them). Hand-written pairs cover each change kind and each REVIEW rule; a
 // seeded generator of random schema pairs covers combinations
 // (STRATA_SCHEMA_PAIRS pairs, default 200; STRATA_SCHEMA_SEED the first seed).
+// Triggers and AUTOINCREMENT across rebuilds: render_sqlite_trigger_test.cpp.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -27,153 +28,14 @@
 #include "strata/runner/runner.hpp"
 #include "strata/schema/catalog.hpp"
 #include "strata/schema/diff.hpp"
+#include "render_sqlite_fixture.hpp"
 #include "test_support.hpp"
 
 using namespace strata;
-using strata::test::TempDir;
+using namespace strata::test;
 using Json = nlohmann::json;
 
 namespace {
-
-const char* kOptions = R"J({"exclude_tables": []})J";
-
-std::string quoted(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-std::string join(const std::vector<std::string>& v, const std::string& sep = ";\n") {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-
-class RenderSqlite : public ::testing::Test {
- protected:
-  TempDir dir;
-  dialect::PluginRegistry registry{{test::build_plugin_dir()}};
-  const dialect::Plugin* plugin = &registry.get("sqlite");
-  int files = 0;
-
-  // Durability is not under test: no fsync keeps hundreds of pairs fast.
-  std::unique_ptr<dialect::Connection> connect(const std::string& file) {
-    auto c = std::make_unique<dialect::Connection>(
-        *plugin, runner::connect_options(config::parse_url("sqlite:///" + file, dir.path())));
-    c->execute("PRAGMA synchronous = OFF");
-    c->execute("PRAGMA journal_mode = MEMORY");
-    return c;
-  }
-
-  std::vector<std::string> render(const std::vector<schema::Change>& changes) {
-    return plugin->render_changes(schema::changes_json("sqlite", changes));
-  }
-
-  // Applies `statements` in one transaction; "" or the error.
-  static std::string apply(dialect::Connection& c, const std::vector<std::string>& statements) {
-    c.begin();
-    for (const auto& s : statements) {
-      try {
-        c.execute(s);
-      } catch (const std::exception& e) {
-        c.rollback();
-        return std::string(e.what()) + "\n  in: " + s;
-      }
-    }
-    c.commit();
-    return "";
-  }
-
-  // Row counts and the values of every column of each table, sorted: what
-  // must survive a migration for the columns both schemas have.
-  static std::string rows(dialect::Connection& c, const schema::Table& t, const std::vector<std::string>& columns) {
-    std::string cols;
-    for (const auto& n : columns) cols += (cols.empty() ? "" : " || ',' || ") + ("quote(" + quoted(n) + ")");
-    if (cols.empty()) cols = "'-'";
-    const auto r = c.query_column("SELECT count(*) || ':' || coalesce(group_concat(x, ';'), '') FROM (SELECT " + cols +
-                                  " AS x FROM " + quoted(t.name) + " ORDER BY 1)");
-    return r.empty() ? "" : r[0];
-  }
-
-  struct Result {
-    std::vector<std::string> up, down;
-    std::vector<schema::Change> up_changes, down_changes;
-  };
-
-  // Columns of `a` and `b` of the same name and declared type (values compare equal).
-  static std::vector<std::string> common_columns(const schema::Table& a, const schema::Table& b) {
-    std::vector<std::string> out;
-    for (const auto& c : a.columns)
-      if (const auto* d = b.column(c.name); d && d->type == c.type && d->collation == c.collation) out.push_back(c.name);
-    return out;
-  }
-
-  // One direction: `from_file` (catalog from_text) migrated to to_text.
-  void one_way(const std::string& from_file, const std::string& from_text, const std::string& to_text,
-               std::vector<std::string>& sql, std::vector<schema::Change>& changes, const std::string& what,
-               bool check_rows) {
-    const auto from = schema::parse_catalog(from_text);
-    const auto to = schema::parse_catalog(to_text);
-    changes = schema::diff(from, to);
-    sql = render(changes);
-    auto c = connect(from_file);
-    std::vector<std::string> before;
-    for (const auto& t : from.tables)
-      if (const auto* u = to.table(t.qualified())) before.push_back(rows(*c, t, common_columns(t, *u)));
-    const std::string err = apply(*c, sql);
-    ASSERT_EQ(err, "") << what << ": applying\n" << join(sql) << "\nfailed";
-    const std::string now = c->introspect(kOptions);
-    ASSERT_EQ(now, to_text) << what << ": after\n" << join(sql) << "\nthe schema differs";
-    if (!check_rows) return;
-    size_t i = 0;
-    for (const auto& t : from.tables)
-      if (const auto* u = to.table(t.qualified())) {
-        EXPECT_EQ(rows(*c, *u, common_columns(t, *u)), before[i]) << what << ": rows of " << t.name << " after\n"
-                                                                  << join(sql);
-        ++i;
-      }
-    // Applying again finds nothing to do.
-    EXPECT_TRUE(schema::diff(schema::parse_catalog(now), to).empty()) << what;
-  }
-
-  // The round trip of the header, A and B each built by its SQL (data included).
-  Result round_trip(const std::string& sql_a, const std::string& sql_b, const std::string& what = "pair",
-                    bool check_rows = true) {
-    const std::string fa = "a" + std::to_string(files) + ".db", fb = "b" + std::to_string(files) + ".db";
-    ++files;
-    std::string ta, tb;
-    {
-      auto a = connect(fa);
-      a->begin();
-      a->execute(sql_a);
-      a->commit();
-      ta = a->introspect(kOptions);
-      auto b = connect(fb);
-      b->begin();
-      b->execute(sql_b);
-      b->commit();
-      tb = b->introspect(kOptions);
-    }
-    Result r;
-    one_way(fa, ta, tb, r.up, r.up_changes, what + " (upgrade)", check_rows);
-    if (::testing::Test::HasFatalFailure()) return r;
-    one_way(fb, tb, ta, r.down, r.down_changes, what + " (downgrade)", check_rows);
-    return r;
-  }
-};
-
-bool any_contains(const std::vector<std::string>& sql, const std::string& part) {
-  return std::any_of(sql.begin(), sql.end(), [&](const std::string& s) { return s.find(part) != std::string::npos; });
-}
-
-bool rebuilt(const std::vector<std::string>& sql) { return any_contains(sql, "_strata_new_"); }
-
-bool has_review(const std::vector<schema::Change>& changes, const std::string& part) {
-  for (const auto& c : changes)
-    for (const auto& r : c.review)
-      if (r.find(part) != std::string::npos) return true;
-  return false;
-}
 
 // ---------------------------------------------------------------------------
 // Hand-written pairs: each change kind.
@@ -432,6 +294,12 @@ struct GIndex {
   std::vector<std::string> elements;  // written as is
   std::string where;
 };
+// A trigger whose body names no column or other table, so whatever else
+// the mutation does leaves it valid.
+struct GTrigger {
+  std::string name, event;
+  int body = 1;  // SELECT <body>
+};
 struct GTable {
   std::string name;
   std::vector<GColumn> columns;
@@ -441,6 +309,7 @@ struct GTable {
   std::vector<GCheck> checks;
   std::vector<GFk> fks;
   std::vector<GIndex> indexes;
+  std::vector<GTrigger> triggers;
   const GColumn* column(const std::string& n) const {
     for (auto& c : columns)
       if (c.name == n) return &c;
@@ -480,7 +349,7 @@ class Generator {
   GSchema mutate(GSchema s) {
     origin_ = s;
     for (int k = pick(1, 4); k > 0; --k) {
-      switch (pick(0, 16)) {
+      switch (pick(0, 17)) {
         case 0: s.tables.push_back(table(s)); break;
         case 1: drop_table(s); break;
         case 2:
@@ -538,6 +407,13 @@ class Generator {
           } else {
             add_column(s);
           }
+          break;
+        }
+        case 17: {  // a trigger added, dropped or changed
+          auto& t = any_table(s);
+          if (t.triggers.empty() || chance(3)) add_trigger(t);
+          else if (chance(2)) t.triggers.erase(t.triggers.begin() + pick(0, t.triggers.size() - 1));
+          else t.triggers[pick(0, t.triggers.size() - 1)].body += 1;
           break;
         }
       }
@@ -695,6 +571,7 @@ class Generator {
     if (chance(3)) add_check(t);
     for (int i = pick(0, 2); i > 0; --i) add_index(t);
     if (!s.tables.empty() && chance(2)) add_fk(s, t);
+    if (chance(4)) add_trigger(t);
     return t;
   }
 
@@ -752,6 +629,11 @@ class Generator {
     ix.unique = chance(4) && ix.elements[0].rfind("lower(", 0) != 0;
     if (chance(3)) ix.where = qi(any_column(t)) + " IS NOT NULL";
     t.indexes.push_back(ix);
+  }
+
+  void add_trigger(GTable& t) {
+    static const char* events[] = {"AFTER INSERT", "BEFORE DELETE", "AFTER UPDATE"};
+    t.triggers.push_back({fresh(chance(8) ? "Trg " : "tr"), events[pick(0, 2)], pick(1, 9)});
   }
 
   void add_fk(const GSchema& s, GTable& t) {
@@ -930,6 +812,9 @@ class Generator {
     for (auto& ix : t.indexes)
       out += std::string(ix.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") + qi(ix.name) + " ON " + qi(t.name) +
              " (" + join(ix.elements, ", ") + ")" + (ix.where.empty() ? "" : " WHERE " + ix.where) + ";\n";
+    for (auto& tr : t.triggers)
+      out += "CREATE TRIGGER " + qi(tr.name) + " " + tr.event + " ON " + qi(t.name) + " BEGIN SELECT " +
+             std::to_string(tr.body) + "; END;\n";
     return out;
   }
 };

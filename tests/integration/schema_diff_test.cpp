@@ -380,6 +380,61 @@ TEST_P(Drift, AutogenerateWritesTheChangesAndTheirDowngrade) {
   EXPECT_TRUE(no_new_scratch(scratch_before)) << "every scratch database is dropped";
 }
 
+// SQLite: a trigger in the desired schema is seen by check and written by
+// autogenerate; a rebuilt table keeps its trigger (it still fires) and its
+// AUTOINCREMENT position; a trigger dropped by hand is drift.
+TEST_P(Drift, SqliteTriggersAreComparedAndSurviveARebuild) {
+  if (dialect() != "sqlite") GTEST_SKIP() << "the catalog holds triggers on SQLite only";
+  const std::string chain =
+      "CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(50) NOT NULL);\n"
+      "CREATE TABLE audit (item_id INTEGER, what TEXT);\n";
+  const std::string trigger =
+      "CREATE TRIGGER items_audit AFTER INSERT ON items\nBEGIN\n  INSERT INTO audit VALUES (new.id, 'insert');\nEND;\n";
+  dir.write("migrations/main/a1_items.sql",
+            "-- Revision ID: a1\n-- Revises:\n-- Message: items\n\n-- +upgrade\n" + chain + trigger +
+                "\n-- +downgrade\nDROP TABLE audit;\nDROP TABLE items;\n");
+  dir.write("schema/main.sql", chain + trigger);
+  dir.write("alembic.toml", "[alembic]\nversion_locations = [\"migrations/main\"]\n"
+                            "[databases.main]\nurl = \"${DATABASE_URL}\"\nschema = \"schema/main.sql\"\n");
+  const std::string url = fresh_db("trig");
+  ASSERT_EQ(strata({"upgrade", "head"}, url).exit_code, 0);
+  auto clean = strata({"check"}, url);
+  EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+
+  // A second trigger, and a column type change that rebuilds items.
+  const std::string changed = "CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL);\n"
+                              "CREATE TABLE audit (item_id INTEGER, what TEXT);\n" + trigger +
+                              "CREATE TRIGGER items_gone AFTER DELETE ON items BEGIN "
+                              "INSERT INTO audit VALUES (old.id, 'delete'); END;\n";
+  dir.write("schema/main.sql", changed);
+  auto seen = strata({"check"}, url);
+  EXPECT_EQ(seen.exit_code, 1) << seen.out << seen.err;
+  EXPECT_TRUE(has(seen.out, "create trigger items_gone on items")) << seen.out;
+  {
+    auto c = strata::test::connect(url);
+    c->execute("INSERT INTO items (name) VALUES ('a'), ('b'), ('c')");
+    c->execute("DELETE FROM items WHERE id = 3");
+  }
+  auto gen = strata({"revision", "--autogenerate", "-m", "rebuild items"}, url);
+  ASSERT_EQ(gen.exit_code, 0) << gen.out << gen.err;
+  auto up = strata({"upgrade", "head"}, url);
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  EXPECT_EQ(strata({"check"}, url).exit_code, 0);
+  EXPECT_EQ(strata({"diff"}, url).exit_code, 0);
+  {
+    auto c = strata::test::connect(url);
+    c->execute("INSERT INTO items (name) VALUES ('d')");
+    c->execute("DELETE FROM items WHERE id = 1");
+    EXPECT_EQ(c->query_column("SELECT max(id) FROM items"), std::vector<std::string>{"4"}) << "id 3 is not reused";
+    EXPECT_EQ(c->query_column("SELECT group_concat(item_id || what, ',') FROM audit"),
+              std::vector<std::string>{"1insert,2insert,3insert,4insert,1delete"});
+    c->execute("DROP TRIGGER items_gone");
+  }
+  auto drift = strata({"diff"}, url);
+  EXPECT_EQ(drift.exit_code, 1) << drift.out << drift.err;
+  EXPECT_TRUE(has(drift.out, "- trigger items_gone on items (missing from the database)")) << drift.out;
+}
+
 // PostgreSQL: a new enum value used by a later statement of the revision
 // must be committed first ("unsafe use of new value"): the revision is
 // written Transactional: false, saying why. Its downgrade cannot remove the

@@ -435,3 +435,94 @@ TEST(SchemaDiff, ReviewRulesWidenQuietlyAndTellLossFromFailure) {
   for (auto& c : diff(catalog({users()}), catalog({u})))
     if (c.kind == K::DropColumn) EXPECT_TRUE(may_lose_data(c));
 }
+
+TEST(SchemaDiff, TriggersAreDroppedFirstAndCreatedAfterTablesAndViews) {
+  const std::string audit = "CREATE TRIGGER audit AFTER INSERT ON users BEGIN SELECT 1; END";
+  const std::string gone = "CREATE TRIGGER gone AFTER DELETE ON users BEGIN SELECT 2; END";
+  const std::string fresh = "CREATE TRIGGER fresh AFTER UPDATE ON users BEGIN SELECT 3; END";
+  Table a = users();
+  a.triggers = {{"audit", audit}, {"gone", gone}};
+  Table b = users();
+  b.columns[2] = col("name", "varchar(50)");
+  b.triggers = {{"audit", audit + " "}, {"fresh", fresh}};  // audit changes, gone goes, fresh comes
+  Catalog cb = catalog({b});
+  cb.views.push_back({std::nullopt, "v", "SELECT id FROM users"});
+  auto changes = diff(catalog({a}), cb);
+  auto names = described(changes);
+  ASSERT_EQ(position(changes, K::DropTrigger), 0u) << ::testing::PrintToString(names);
+  EXPECT_EQ(changes[0].describe(), "drop trigger audit on users");
+  EXPECT_EQ(changes[1].describe(), "drop trigger gone on users");
+  EXPECT_EQ(changes[1].kind_name(), "drop_trigger");
+  EXPECT_EQ(std::count_if(changes.begin(), changes.end(), [](auto& c) { return c.kind == K::DropTrigger; }), 2);
+  const size_t create = position(changes, K::CreateTrigger);
+  ASSERT_LT(create, changes.size());
+  EXPECT_GT(create, position(changes, K::AlterColumn));
+  EXPECT_GT(create, position(changes, K::CreateView));
+  EXPECT_EQ(changes[create].describe(), "create trigger audit on users");
+  EXPECT_EQ(changes[create].kind_name(), "create_trigger");
+  EXPECT_EQ(changes[create].trigger->definition, audit + " ");
+  EXPECT_EQ(changes[create + 1].describe(), "create trigger fresh on users");
+  ASSERT_TRUE(changes[create].table_after.has_value());
+  EXPECT_EQ(changes[create].table_after->triggers.size(), 2u);
+  for (auto& c : changes) {
+    if (c.kind == K::DropTrigger || c.kind == K::CreateTrigger) {
+      EXPECT_TRUE(c.review.empty()) << c.describe();
+    }
+  }
+  EXPECT_TRUE(diff(catalog({a}), catalog({a})).empty());
+}
+
+TEST(SchemaDiff, ANewTablesTriggersAreCreatedAfterItAndADroppedTableTakesItsAlong) {
+  Table t = users();
+  t.triggers = {{"audit", "CREATE TRIGGER audit AFTER INSERT ON users BEGIN SELECT 1; END"}};
+  auto up = diff(catalog({}), catalog({t}));
+  const size_t create = position(up, K::CreateTrigger, "users");
+  ASSERT_LT(create, up.size()) << ::testing::PrintToString(described(up));
+  EXPECT_LT(position(up, K::CreateTable, "users"), create);
+  EXPECT_EQ(create, up.size() - 1);  // its indexes come with create_table
+  // DROP TABLE drops its triggers: no drop_trigger before it.
+  auto down = diff(catalog({t}), catalog({}));
+  EXPECT_EQ(position(down, K::DropTrigger), down.size()) << ::testing::PrintToString(described(down));
+  EXPECT_LT(position(down, K::DropTable), down.size());
+}
+
+TEST(SchemaCatalog, TriggersRoundTripAndAreOptionalInOlderDocuments) {
+  Catalog c = catalog({users()});
+  c.dialect = "sqlite";
+  c.tables[0].triggers = {{"audit", "CREATE TRIGGER audit AFTER INSERT ON users BEGIN SELECT 1; END"}};
+  const std::string text = to_json(c);
+  EXPECT_NE(text.find(R"("checks":[],"triggers":[{"name":"audit","definition":"CREATE TRIGGER audit)"),
+            std::string::npos)
+      << text;
+  Catalog back = parse_catalog(text);
+  EXPECT_EQ(to_json(back), text);
+  ASSERT_EQ(back.tables[0].triggers.size(), 1u);
+  EXPECT_EQ(back.tables[0].triggers[0].name, "audit");
+  // A document written before triggers were held: the key is missing.
+  const std::string old = R"({"format":1,"dialect":"sqlite","tables":[{"schema":null,"name":"t","comment":null,)"
+                          R"("columns":[],"primary_key":null,"unique_constraints":[],"indexes":[],"foreign_keys":[],)"
+                          R"("checks":[]}],"views":[],"sequences":[],"enums":[]})";
+  Catalog parsed = parse_catalog(old);
+  ASSERT_EQ(parsed.tables.size(), 1u);
+  EXPECT_TRUE(parsed.tables[0].triggers.empty());
+  EXPECT_NE(to_json(parsed).find(R"("triggers":[])"), std::string::npos);
+  const std::string bad = R"({"format":1,"dialect":"sqlite","tables":[{"schema":null,"name":"t","comment":null,)"
+                          R"("columns":[],"primary_key":null,"unique_constraints":[],"indexes":[],"foreign_keys":[],)"
+                          R"("checks":[],"triggers":[{"name":"x"}]}],"views":[],"sequences":[],"enums":[]})";
+  try {
+    parse_catalog(bad);
+    FAIL() << "no error";
+  } catch (const std::exception& e) {
+    EXPECT_EQ(std::string(e.what()), ".tables[0].triggers[0].definition: missing");
+  }
+}
+
+TEST(SchemaDiff, ChangesJsonCarriesTheTrigger) {
+  Table t = users();
+  t.triggers = {{"audit", "CREATE TRIGGER audit AFTER INSERT ON users BEGIN SELECT 1; END"}};
+  const std::string json = changes_json("sqlite", diff(catalog({users()}), catalog({t})));
+  EXPECT_NE(json.find(R"("kind":"create_trigger")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("trigger":{"name":"audit","definition":"CREATE TRIGGER audit)"), std::string::npos) << json;
+  const std::string none = changes_json("sqlite", diff(catalog({}), catalog({users()})));
+  EXPECT_NE(none.find(R"("trigger":null)"), std::string::npos) << none;
+}

@@ -74,7 +74,11 @@
 //       ],
 //       "checks": [                     sorted by name, unnamed last (by expression)
 //         {"name": "ck_balance" | null, "expression": "(balance >= 0)"}
-//       ]
+//       ],
+//       "triggers": [                   SQLite only ([] elsewhere); sorted by name
+//         {"name": "items_audit",
+//          "definition": "CREATE TRIGGER items_audit AFTER INSERT ON items BEGIN ... END"}
+//       ]                               the whole statement, runnable as it is
 //     }
 //   ],
 //   "views": [{"schema": ... | null, "name": "v", "definition": "SELECT ..."}],   sorted
@@ -88,6 +92,9 @@
 //     {"schema": "public", "name": "mood", "values": ["sad", "ok", "happy"]}   in sort order
 //   ]
 // }
+//
+// "triggers" is the one key a reader accepts missing (as []): documents
+// written before it existed still parse.
 //
 // Version, progress and log tables the host names in the options'
 // "exclude_tables" are left out, with their indexes, constraints and owned
@@ -157,6 +164,13 @@ struct Check {
   std::string expression;
 };
 
+/// A trigger on a table: matched by name, compared by its whole
+/// definition (the CREATE TRIGGER statement).
+struct Trigger {
+  std::string name;
+  std::string definition;
+};
+
 struct Table {
   std::optional<std::string> schema;
   std::string name;
@@ -167,6 +181,7 @@ struct Table {
   std::vector<Index> indexes;
   std::vector<ForeignKey> foreign_keys;
   std::vector<Check> checks;
+  std::vector<Trigger> triggers;  ///< SQLite only, [] elsewhere
 
   /// "schema.name" or "name".
   std::string qualified() const;

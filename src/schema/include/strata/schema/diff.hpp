@@ -18,6 +18,7 @@ namespace strata::schema {
 /// table, so a dialect that rebuilds tables (SQLite) has the whole picture.
 struct Change {
   enum class Kind {
+    DropTrigger,
     DropView,
     DropForeignKey,
     DropIndex,
@@ -41,6 +42,7 @@ struct Change {
     DropSequence,
     DropEnum,
     CreateView,
+    CreateTrigger,
     SetTableComment,
   };
   Kind kind;
@@ -54,6 +56,7 @@ struct Change {
   std::optional<View> view;
   std::optional<Sequence> sequence;
   std::optional<Enum> enum_type;
+  std::optional<Trigger> trigger;  ///< CreateTrigger, DropTrigger
   std::string enum_value;  ///< AddEnumValue
   /// Why a person must look before this runs ("destructive: drops table
   /// users and its rows", "rename of name to full_name?", "narrows type
@@ -68,19 +71,23 @@ struct Change {
 };
 
 /// What turns `from` into `to`, in dependency order:
-///   views that change or go are dropped first, then foreign keys that
-///   change or go (also those pointing at a table that goes, and, but on
-///   SQLite, those that stay while the key they reference is dropped or
-///   replaced, or a column they reference changes type or collation: they
-///   are added again at the end), then indexes,
-///   unique constraints, checks and primary keys that change or go; enums
+///   triggers that change or go are dropped first (not those of a table
+///   that goes: dropping it drops them), then views that change or go, then
+///   foreign keys that change or go (also those pointing at a table that
+///   goes, and, but on SQLite, those that stay while the key they reference
+///   is dropped or replaced, or a column they reference changes type or
+///   collation: they are added again at the end), then indexes, unique
+///   constraints, checks and primary keys that change or go; enums
 ///   and sequences are created; tables created (without their foreign
 ///   keys), columns added, altered and dropped, keys, checks and indexes
 ///   created; tables dropped; foreign keys added (after every table they
-///   point at exists); sequences and enums dropped; views created; comments.
-/// A table, column, index, view, sequence or enum is matched by name; an
-/// unnamed constraint by its content (columns, expression). Equal catalogs
-/// give no changes. Review rules: dropping a table or column is
+///   point at exists); sequences and enums dropped; views created;
+///   triggers created (those of new tables too; a table's columns, indexes
+///   and the views a trigger may read exist by then); comments.
+/// A table, column, index, view, sequence, enum or trigger is matched by
+/// name (a trigger whose definition changes is dropped and created again);
+/// an unnamed constraint by its content (columns, expression). Equal
+/// catalogs give no changes. Review rules: dropping a table or column is
 /// "destructive"; a column dropped while one of the same normalized type is
 /// added to the same table is "rename of X to Y?" on both; a narrowing type
 /// change (shorter varchar/char, smaller integer, less numeric precision or
@@ -109,16 +116,19 @@ bool may_lose_data(const Change& change);
 ///      "foreign_key": FK | null, "check": CHECK | null,
 ///      "view": VIEW | null, "sequence": SEQUENCE | null, "enum": ENUM | null,
 ///      "enum_value": "happy" | null,    add_enum_value, drop_enum_value
+///      "trigger": TRIGGER | null,       create_trigger, drop_trigger
 ///      "review": ["destructive: ...", ...]}, ...]}
 /// Every key is always present. Objects are in the catalog's format
-/// (catalog.hpp). Kinds: drop_view, drop_foreign_key, drop_index,
-/// drop_unique, drop_check, drop_primary_key, create_enum, add_enum_value,
-/// create_sequence, alter_sequence, create_table (table_after: the whole
-/// table without its foreign keys, which follow as add_foreign_key),
+/// (catalog.hpp). Kinds: drop_trigger, drop_view, drop_foreign_key,
+/// drop_index, drop_unique, drop_check, drop_primary_key, create_enum,
+/// add_enum_value, create_sequence, alter_sequence, create_table
+/// (table_after: the whole table without its foreign keys, which follow as
+/// add_foreign_key),
 /// add_column, alter_column, drop_column, add_primary_key, add_unique,
 /// add_check, create_index, drop_table (table_before), add_foreign_key,
-/// drop_sequence, drop_enum, drop_enum_value, create_view,
-/// set_table_comment.
+/// drop_sequence, drop_enum, drop_enum_value, create_view, create_trigger
+/// (table_after: the table as it is once the changes are done; a rebuilt
+/// table's renderer recreates its other triggers itself), set_table_comment.
 std::string changes_json(const std::string& dialect, const std::vector<Change>& changes);
 
 }  // namespace strata::schema
