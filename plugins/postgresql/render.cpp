@@ -25,7 +25,9 @@
 //    DROP IDENTITY (identity goes); DROP DEFAULT (the default changes, or
 //    the type changes while there is one: a default is not always castable
 //    to the new type); TYPE t [COLLATE c] USING "col"::t (type or collation
-//    changes; COLLATE "default" when the collation goes); SET / DROP NOT
+//    changes; COLLATE "default" when the collation goes; no USING to a
+//    string type, whose assignment cast refuses a value too long where the
+//    explicit cast would cut it); SET / DROP NOT
 //    NULL; ADD GENERATED ... AS IDENTITY or SET GENERATED ...; SET DEFAULT;
 //    COMMENT ON COLUMN.
 //  - add_column: ADD COLUMN with the full definition, then its comment.
@@ -133,6 +135,15 @@ const json& obj(const json& j, const char* key, const std::string& kind) {
 
 std::string qualified(const json& schema, const std::string& name) {
   return schema.is_string() ? quote(schema.get<std::string>()) + "." + quote(name) : quote(name);
+}
+
+// A string (or bit string) type: every type converts to it by PostgreSQL's
+// assignment cast, which refuses a value too long for varchar(n)/char(n),
+// where an explicit cast ("col"::varchar(10)) silently cuts it.
+bool string_type(const std::string& type) {
+  for (const char* p : {"character", "varchar", "char", "bpchar", "text", "bit", "citext"})
+    if (type.rfind(p, 0) == 0) return true;
+  return false;
 }
 
 // An object with "schema" and "name" (table, view, sequence, enum).
@@ -367,7 +378,8 @@ class Renderer {
       std::string s = at + "TYPE " + str(a, "type");
       if (!ac.is_null()) s += " COLLATE " + collation(ac.get<std::string>());
       else if (!bc.is_null()) s += " COLLATE \"default\"";
-      if (str(b, "type") != str(a, "type")) s += " USING " + col + "::" + str(a, "type");
+      if (str(b, "type") != str(a, "type") && !string_type(str(a, "type")))
+        s += " USING " + col + "::" + str(a, "type");
       emit(s);
     }
     const bool bn = flag(b, "nullable"), an = flag(a, "nullable");

@@ -236,7 +236,10 @@ class Differ {
       Change& c = on(K::AddColumn, a, b);
       c.column_after = *col;
       if (!col->nullable && !col->default_expr && !col->identity && !col->autoincrement)
-        c.review.push_back("column " + col->name + " is NOT NULL without a default: fails on a table with rows");
+        c.review.push_back("column " + col->name + " is NOT NULL without a default: " +
+                           (to_.dialect == "mysql" ? std::string("rows already there get its type's implicit default "
+                                                                 "(0, '', ...)")
+                                                   : std::string("fails on a table with rows")));
     }
     for (auto* col : removed) {
       Change& c = on(K::DropColumn, a, b);

@@ -612,6 +612,25 @@ TEST(RenderPostgresql, UniqueRenamedUnderAForeignKeyThatStays) {
   ROUND_TRIP(u);
 }
 
+// Narrowing a varchar with a value too long: the upgrade fails, it never
+// cuts the value (an explicit ::varchar(n) cast would; no USING to a string
+// type). The round trip without such a value passes.
+TEST(RenderPostgresql, NarrowingAVarcharFailsRatherThanCutting) {
+  Pair p;
+  p.a = "CREATE TABLE t (id integer PRIMARY KEY, handle varchar(50), n integer);";
+  p.b = "CREATE TABLE t (id integer PRIMARY KEY, handle varchar(10), n varchar(3));";
+  p.data_a = "INSERT INTO t VALUES (1, 'short', 7);";
+  p.data_b = "INSERT INTO t VALUES (1, 'short', '7');";
+  ROUND_TRIP(p);
+  for (auto& st : o.up_sql) EXPECT_EQ(st.find("USING"), std::string::npos) << st;
+  auto& c = *dbs().conns[0];
+  reset(c, p);
+  c.execute(p.a);
+  c.execute("INSERT INTO t VALUES (1, 'bobby-the-long-nickname', 7)");
+  EXPECT_NE(apply_sql(c, o.up_sql), "") << "a value too long must make the upgrade fail";
+  EXPECT_EQ(c.query_column("SELECT handle FROM t"), std::vector<std::string>{"bobby-the-long-nickname"});
+}
+
 // A referenced column changes type under a child table that stays as it is.
 TEST(RenderPostgresql, ReferencedColumnChangesTypeUnderAForeignKeyThatStays) {
   Pair p;
