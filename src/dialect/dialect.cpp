@@ -135,7 +135,7 @@ const Plugin& PluginRegistry::get(const std::string& dialect) {
     fs::path candidate = fs::path(dir) / file;
     std::error_code ec;
     if (fs::exists(candidate, ec)) {
-      loaded_.push_back(std::make_unique<Plugin>(load_file(candidate.string(), dialect)));
+      loaded_.push_back(std::make_shared<Plugin>(load_file(candidate.string(), dialect)));
       return *loaded_.back();
     }
   }
@@ -143,6 +143,14 @@ const Plugin& PluginRegistry::get(const std::string& dialect) {
   for (auto& d : dirs) searched += "\n  " + d;
   throw PluginError("no dialect plugin for '" + dialect + "': " + file + " not found in:" +
                     searched + "\n(set STRATA_PLUGIN_PATH or plugin_path in alembic.toml)");
+}
+
+std::shared_ptr<const Plugin> PluginRegistry::share(const std::string& dialect) {
+  const Plugin& plugin = get(dialect);
+  std::lock_guard<std::mutex> guard(mutex_);
+  for (auto& p : loaded_)
+    if (p.get() == &plugin) return p;
+  return nullptr;  // not reached: get() keeps what it loads
 }
 
 // ------------------------------------------------------------- connection

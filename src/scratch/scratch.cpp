@@ -120,7 +120,7 @@ void drop_server_database(const dialect::Plugin& plugin, const config::Url& serv
 // drop_live() (an interrupted command), which also closes the registry: a
 // database or folder made after it would outlive the process.
 struct Live {
-  const dialect::Plugin* plugin = nullptr;  ///< servers only
+  std::shared_ptr<const dialect::Plugin> plugin;  ///< servers only; held: the registry may go first
   config::Url server;
   std::string dialect, name, temp_dir;
 };
@@ -187,7 +187,7 @@ ScratchDatabase::ScratchDatabase(dialect::PluginRegistry& plugins, const std::st
       // MySQL's server default may still be latin1; what Alembic writes on
       // the scratch database must fit as it fits on a utf8mb4 database.
       conn.execute("CREATE DATABASE " + url_.database + (dialect_ == "mysql" ? " CHARACTER SET utf8mb4" : ""), true);
-      g_live[this] = Live{&plugin, server_, dialect_, url_.database, {}};
+      g_live[this] = Live{plugins_.share(dialect_), server_, dialect_, url_.database, {}};
     }
     drop_stale(conn, dialect_);
   } catch (const dialect::DialectError& e) {

@@ -81,6 +81,9 @@ class PluginRegistry {
   explicit PluginRegistry(std::vector<std::string> config_paths = {});
   /// Loads (or returns the already loaded) plugin for `dialect`.
   const Plugin& get(const std::string& dialect);
+  /// The same plugin, shared: it outlives the registry while held (a
+  /// scratch database's emergency drop on another thread uses it).
+  std::shared_ptr<const Plugin> share(const std::string& dialect);
   /// Loads one plugin file and checks it provides `expected_name`.
   static Plugin load_file(const std::string& path, const std::string& expected_name);
   std::vector<std::string> search_path() const;
@@ -88,7 +91,7 @@ class PluginRegistry {
  private:
   std::vector<std::string> config_paths_;
   std::mutex mutex_;
-  std::vector<std::unique_ptr<Plugin>> loaded_;
+  std::vector<std::shared_ptr<Plugin>> loaded_;
 };
 
 /// Parameters for Connection::open, in C++ form.
