@@ -14,6 +14,11 @@ same for PostgreSQL and MariaDB, so one chain serves both dialects. SEED
                                   the URL is set by bench/alembic_server_bench.py
   OUTDIR/floor.sql                the upgrade bodies only, in order, no
                                   version-table writes (psql -1 -f / mariadb <)
+  OUTDIR/packed_pg.sql            the same, one request per revision (psql joins
+  OUTDIR/packed_my.sql            statements on `\;`; mariadb sends what lies
+                                  between DELIMITER marks as one multi-statement
+                                  packet): the servers' own work, without the
+                                  clients' round trips between statements
 """
 import os
 import random
@@ -54,9 +59,11 @@ for _ in range(n):
     head = r
 
 floor = []
+packed = []
 for idx, (r, down) in enumerate(revs):
     stmts = body(r)
     floor += stmts
+    packed.append(stmts)
     with open(os.path.join(strata_dir, "%s_r%d.sql" % (r, idx)), "w") as f:
         f.write("-- Revision ID: %s\n-- Revises: %s\n-- Message: r%d\n\n" % (r, down or "", idx))
         f.write("-- +upgrade\n" + "".join(s + ";\n" for s in stmts) + "\n")
@@ -82,5 +89,9 @@ with open(os.path.join(out, "alembic.ini"), "w") as f:
     f.write("[alembic]\nscript_location = %s\n" % alembic_dir)
 with open(os.path.join(out, "floor.sql"), "w") as f:
     f.write("".join(s + ";\n" for s in floor))
+with open(os.path.join(out, "packed_pg.sql"), "w") as f:
+    f.write("".join(" \\;\n".join(st) + ";\n" for st in packed))
+with open(os.path.join(out, "packed_my.sql"), "w") as f:
+    f.write("DELIMITER //\n" + "".join(";\n".join(st) + "\n//\n" for st in packed))
 with open(os.path.join(out, "head.txt"), "w") as f:
     f.write(head + "\n")

@@ -229,6 +229,26 @@ floor_both() {  # floor_both CHAIN_MAIN CHAIN_ANALYTICS N: both clients at once
                     wait $p && [ $m = 0 ]' _ "$1/floor.sql" "$(pg_url bfloor)" "$MY_PORT" "$PW" "$2/floor.sql")
   check_pg bfloor "$1" "$3"; check_my bfloor "$2" "$3"; drop_pg bfloor; drop_my bfloor; echo "$ms"
 }
+# The servers' own work: the same SQL, one request per revision (no round
+# trips between statements, no version table): what is left of a run
+# once every client-side cost is gone.
+packed_pg() {  # packed_pg CHAIN N
+  local ms; fresh_pg bpacked
+  ms=$(timed psql -X -q -1 -v ON_ERROR_STOP=1 -f "$1/packed_pg.sql" "$(pg_url bpacked)")
+  check_pg bpacked "$1" "$2"; drop_pg bpacked; echo "$ms"
+}
+packed_my() {  # packed_my CHAIN N
+  local ms; fresh_my bpacked
+  ms=$(timed sh -c 'exec mariadb --no-defaults -h127.0.0.1 -P"$1" -uapp -p"$2" bpacked <"$3"' _ "$MY_PORT" "$PW" "$1/packed_my.sql")
+  check_my bpacked "$1" "$2"; drop_my bpacked; echo "$ms"
+}
+packed_both() {  # packed_both CHAIN_MAIN CHAIN_ANALYTICS N
+  local ms; fresh_pg bpacked; fresh_my bpacked
+  ms=$(timed sh -c 'psql -X -q -1 -v ON_ERROR_STOP=1 -f "$1" "$2" & p=$!
+                    mariadb --no-defaults -h127.0.0.1 -P"$3" -uapp -p"$4" bpacked <"$5"; m=$?
+                    wait $p && [ $m = 0 ]' _ "$1/packed_pg.sql" "$(pg_url bpacked)" "$MY_PORT" "$PW" "$2/packed_my.sql")
+  check_pg bpacked "$1" "$3"; check_my bpacked "$2" "$3"; drop_pg bpacked; drop_my bpacked; echo "$ms"
+}
 strata_pg() {  # strata_pg CHAIN N [PORT]
   local ch=$1 n=$2 port=${3:-} ms
   fresh_pg bstrata
@@ -288,9 +308,12 @@ if want table; then
   for rep in $(seq 1 "$REPS"); do
     for row in pg my both; do
       case $row in
-        pg) m[pg_f]+="$(floor_pg "$A" "$REVS") "; m[pg_s]+="$(strata_pg "$A" "$REVS") "; m[pg_a]+="$(alembic_pg "$A" "$REVS") " ;;
-        my) m[my_f]+="$(floor_my "$A" "$REVS") "; m[my_s]+="$(strata_my "$A" "$REVS") "; m[my_a]+="$(alembic_my "$A" "$REVS") " ;;
-        both) m[both_f]+="$(floor_both "$A" "$B" "$REVS") "; m[both_s]+="$(strata_both "$A" "$B" "$REVS") "; m[both_a]+="$(alembic_both "$A" "$B" "$REVS") " ;;
+        pg) m[pg_f]+="$(floor_pg "$A" "$REVS") "; m[pg_p]+="$(packed_pg "$A" "$REVS") "
+            m[pg_s]+="$(strata_pg "$A" "$REVS") "; m[pg_a]+="$(alembic_pg "$A" "$REVS") " ;;
+        my) m[my_f]+="$(floor_my "$A" "$REVS") "; m[my_p]+="$(packed_my "$A" "$REVS") "
+            m[my_s]+="$(strata_my "$A" "$REVS") "; m[my_a]+="$(alembic_my "$A" "$REVS") " ;;
+        both) m[both_f]+="$(floor_both "$A" "$B" "$REVS") "; m[both_p]+="$(packed_both "$A" "$B" "$REVS") "
+              m[both_s]+="$(strata_both "$A" "$B" "$REVS") "; m[both_a]+="$(alembic_both "$A" "$B" "$REVS") " ;;
       esac
     done
   done
@@ -298,19 +321,23 @@ if want table; then
   echo
   echo "upgrade head, $REVS revisions (CREATE TABLE, CREATE INDEX, INSERT of 3 rows each), loopback, median of $REPS (wall ms)"
   echo
-  echo "| upgrade head, $REVS revisions | floor | Strata | Alembic 1.8 | Strata / floor | Alembic / Strata |"
-  echo "|---|---|---|---|---|---|"
+  echo "| upgrade head, $REVS revisions | floor | server's own work | Strata | Alembic 1.8 | Strata / floor | Strata / server's own work | Alembic / Strata |"
+  echo "|---|---|---|---|---|---|---|---|"
   for row in pg my both; do
-    f=$(med "${row}_f"); s=$(med "${row}_s"); a=$(med "${row}_a")
+    f=$(med "${row}_f"); p=$(med "${row}_p"); s=$(med "${row}_s"); a=$(med "${row}_a")
     case $row in
       pg) label="PostgreSQL"; fl="$(fmt "$f")"; al="$(fmt "$a")" ;;
       my) label="MariaDB"; fl="$(fmt "$f")"; al="$(fmt "$a")" ;;
       both) label="main (PG) + analytics (MariaDB) together"; fl="$(fmt "$f") (both clients at once)"; al="$(fmt "$a") (sequential)" ;;
     esac
-    echo "| $label | $fl | $(fmt "$s") | $al | $(ratio "$s" "$f") | $(ratio "$a" "$s") |"
+    echo "| $label | $fl | $(fmt "$p") | $(fmt "$s") | $al | $(ratio "$s" "$f") | $(ratio "$s" "$p") | $(ratio "$a" "$s") |"
   done
   echo
-  echo "(all runs, ms: $(for k in pg_f pg_s pg_a my_f my_s my_a both_f both_s both_a; do printf '%s=[%s] ' "$k" "${m[$k]% }"; done))"
+  echo "server's own work = the same SQL, one request per revision (psql \\;, mariadb DELIMITER), no version table"
+  slower=$(awk -v a="$(med pg_s)" -v b="$(med my_s)" 'BEGIN { print (a > b ? a : b) }')
+  echo "Strata together / Strata's slower database alone: $(ratio "$(med both_s)" "$slower")"
+  echo
+  echo "(all runs, ms: $(for k in pg_f pg_p pg_s pg_a my_f my_p my_s my_a both_f both_p both_s both_a; do printf '%s=[%s] ' "$k" "${m[$k]% }"; done))"
 fi
 
 # --- over a network ----------------------------------------------------------
