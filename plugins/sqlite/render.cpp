@@ -73,14 +73,20 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string q(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
+// `text` between two `quote`s, each `quote` inside doubled: SQLite's
+// quoting of identifiers ("a""b") and of string literals ('it''s').
+std::string quoted(const std::string& text, char quote) {
+  std::string out(1, quote);
+  for (char c : text) {
     out += c;
-    if (c == '"') out += '"';
+    if (c == quote) out += quote;
   }
-  return out + "\"";
+  return out + quote;
 }
+
+std::string q(const std::string& name) { return quoted(name, '"'); }
+
+std::string literal(const std::string& text) { return quoted(text, '\''); }
 
 std::string lower(std::string s) {
   for (char& c : s)
@@ -89,15 +95,6 @@ std::string lower(std::string s) {
 }
 
 bool iequals(const std::string& a, const std::string& b) { return lower(a) == lower(b); }
-
-std::string literal(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    out += c;
-    if (c == '\'') out += '\'';
-  }
-  return out + "'";
-}
 
 std::string str(const Json& j, const char* key) {
   const auto it = j.find(key);
