@@ -14,6 +14,12 @@
 namespace strata::cli {
 namespace {
 
+/// --dev-url on the commands that make scratch databases.
+void add_dev_url(po::options_description& d) {
+  d.add_options()("dev-url", po::value<std::vector<std::string>>()->value_name("URL")->composing(),
+                  "a PostgreSQL or MySQL server for scratch databases, in place of dev_url (one per dialect)");
+}
+
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"init", "[DIR]", "Create a new alembic.toml, a revision folder per database in DIR (default migrations), var/ and a .gitignore.",
@@ -35,6 +41,7 @@ const std::vector<Command>& commands() {
              ("autogenerate", po::bool_switch(), "write the SQL that takes the chain's head to the desired schema (schema or models), and back")
              ("dialect", po::value<std::vector<std::string>>()->value_name("D[,D2]")->composing(), "with --autogenerate: a section per dialect (default: the database URL's)")
              ("against-url", po::value<std::string>()->value_name("URL"), "with --autogenerate: compare with this live database (at the chain's heads) instead of a scratch replay");
+         add_dev_url(d);
        },
        cmd_revision},
       {"upgrade", "TARGET", "Upgrade to a later revision (head, heads, ID, +N, LABEL@head).",
@@ -92,11 +99,12 @@ const std::vector<Command>& commands() {
        [](po::options_description& d) {
          d.add_options()("dialect", po::value<std::string>()->value_name("D"),
                          "dialect to compare in (default: the database URL's)");
+         add_dev_url(d);
        },
        [](Context& ctx) { return run_comparison(ctx, cmd_check); }},
       {"diff", "",
        "Compare each database's schema with what its chain gives at the revision it is at (drift); exit 1 when they differ.",
-       nullptr, [](Context& ctx) { return run_comparison(ctx, cmd_diff); }},
+       add_dev_url, [](Context& ctx) { return run_comparison(ctx, cmd_diff); }},
       {"import", "alembic",
        "Convert an Alembic project (alembic.ini, Python revisions) into revision files and alembic.toml, same ids and graph.",
        add_import_options, cmd_import},

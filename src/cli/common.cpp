@@ -180,4 +180,37 @@ std::vector<const config::DatabaseConfig*> databases_naming(
   return knows;
 }
 
+config::Config Context::load() const {
+  config::Config cfg = config::load_config(globals.config);
+  if (!vm.count("dev-url")) return cfg;
+  std::vector<std::pair<config::Url, std::string>> given;  // the URL, its text
+  for (auto& text : vm["dev-url"].as<std::vector<std::string>>()) {
+    config::Url url;
+    try {
+      url = config::parse_url(text, cfg.dir);
+    } catch (const std::exception& e) {
+      throw UserError(std::string("--dev-url: ") + config::mask_passwords(e.what()));
+    }
+    if (url.dialect == "sqlite")
+      throw UserError("--dev-url " + url.masked() +
+                      ": scratch SQLite databases are temporary files; give a PostgreSQL or MySQL server");
+    for (auto& [other, _] : given)
+      if (other.dialect == url.dialect)
+        throw UserError("--dev-url: two " + url.dialect + " servers (" + other.masked() + ", " + url.masked() +
+                        "); give one per dialect");
+    given.emplace_back(url, text);
+  }
+  for (auto& db : cfg.databases) {
+    const std::pair<config::Url, std::string>* pick = nullptr;
+    for (auto& g : given)
+      if (db.url_error.empty() && g.first.dialect == db.url.dialect) pick = &g;
+    if (!pick && !db.url_error.empty() && given.size() == 1) pick = &given.front();
+    if (!pick) continue;
+    db.dev_url = pick->first;
+    db.dev_url_text = pick->second;
+    db.dev_url_error.clear();
+  }
+  return cfg;
+}
+
 }  // namespace strata::cli

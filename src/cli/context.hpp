@@ -50,7 +50,13 @@ struct Context {
 
   Context(std::ostream& o, std::ostream& e) : out(o), err(e), output(o, e) {}
 
-  config::Config load() const { return config::load_config(globals.config); }
+  /// The configuration. A command with --dev-url (check, diff, revision
+  /// --autogenerate, import; as Atlas's --dev-url) gets that server in
+  /// place of each database's own dev_url: the URL of the database's
+  /// dialect, or the only one given for a database without a usable URL.
+  /// Throws UserError for a bad URL (password masked), a SQLite one, or two
+  /// of one dialect.
+  config::Config load() const;
 
   /// The databases selected with --db (all when none given), in config order.
   std::vector<const config::DatabaseConfig*> selected(const config::Config& cfg) const {

@@ -150,6 +150,7 @@ std::string run_on_scratch(const config::Config& cfg, const config::DatabaseConf
   runner::Target st{&db, scratch.sqlalchemy_url(), scratch.url(), 0, db.name + " (scratch)"};
   runner::Request request;
   request.action = action;
+  request.run_held = true;  // a revision awaiting review is still part of the chain
   if (action == runner::Action::Stamp) request.stamp_targets = {target};
   else request.target = target;
   auto result = r.run({st}, request, 1);

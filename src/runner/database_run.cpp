@@ -183,7 +183,7 @@ class DatabaseRun {
     // file reads, stops the run before it starts.
     try {
       scripts_.load_bodies(plan.revisions());
-      exec_->check_runnable(plan);
+      exec_->check_runnable(plan, request_.run_held);
     } catch (const UserError& e) {
       result_.file_error = true;
       throw RunFailure(e.what());

@@ -112,10 +112,11 @@ void StepExecutor::run_step(const planner::Step& step, int64_t resume_at) {
   if (step_done_) step_done_(step, started, seconds);
 }
 
-void StepExecutor::check_runnable(const planner::Plan& plan) const {
+void StepExecutor::check_runnable(const planner::Plan& plan, bool run_held) const {
   // Every revision awaiting review is named at once, in plan order.
   std::vector<std::string> awaiting;
   for (auto& s : plan.steps) {
+    if (run_held) break;
     const auto& rev = graph_.rev(s.rev);
     if (!rev.review.empty())
       awaiting.push_back(located(rev.path, rev.review_line, "revision " + rev.id + " awaits review (" + rev.review + ")"));

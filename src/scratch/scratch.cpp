@@ -168,7 +168,7 @@ ScratchDatabase::ScratchDatabase(dialect::PluginRegistry& plugins, const std::st
                     dialect_label(dialect_) + " server where Strata may create and drop throwaway databases " +
                     "(dev_url = \"" + (dialect_ == "postgresql" ? "postgresql://user@localhost/postgres" :
                                                                   "mysql://user@localhost/mysql") +
-                    "\" in the database's section of alembic.toml; import alembic also takes --dev-url)");
+                    "\" in the database's section of alembic.toml, or --dev-url URL)");
   if (dev_url->dialect != dialect_)
     throw UserError("dev_url " + dev_url->masked() + " is a " + dialect_label(dev_url->dialect) +
                     " server; a scratch " + dialect_label(dialect_) + " database needs a " +

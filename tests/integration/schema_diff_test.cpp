@@ -531,6 +531,10 @@ TEST_P(Drift, AGeneratedRevisionIsVerifiedAndHeldWhenItNeedsALook) {
   auto held = strata({"upgrade", "head"}, url);
   EXPECT_EQ(held.exit_code, 2) << held.out << held.err;
   EXPECT_TRUE(has(held.err, path.substr(path.rfind('/') + 1))) << held.err;
+  // The hold is for real databases: on scratch ones the chain is replayed
+  // as written, so check sees the held revision's change as in the chain.
+  auto held_check = strata({"check"}, url);
+  EXPECT_EQ(held_check.exit_code, 0) << held_check.out << held_check.err;
   {
     // The reviewer deletes the header line.
     std::string reviewed = text;
@@ -556,6 +560,10 @@ TEST_P(Drift, AGeneratedRevisionIsVerifiedAndHeldWhenItNeedsALook) {
       << slug;
   EXPECT_FALSE(has(ext.out + ext.err, "strata-test-pw"));
   EXPECT_EQ(strata({"upgrade", "head"}, url).exit_code, 2) << "held";
+  // Replayed as written, it fails there again: check cannot compare.
+  auto ext_check = strata({"check"}, url);
+  EXPECT_EQ(ext_check.exit_code, 2) << ext_check.out << ext_check.err;
+  EXPECT_TRUE(has(ext_check.err, "type \"citext\" does not exist")) << ext_check.err;
 }
 
 // ignore_tables: another tool's tables are left out on every side (drift,
@@ -803,4 +811,39 @@ TEST(DriftFleet, EveryUrlOfAnEnvironmentIsComparedAndNamed) {
   EXPECT_TRUE(has(r.out, "main[0]: no drift")) << r.out;
   EXPECT_TRUE(has(r.out, "main[1]: drifted from its chain at 5d9b3e7a2f60: 1 difference\n  + table by_hand")) << r.out;
   EXPECT_TRUE(has(r.out, "main[2]: no drift")) << r.out;
+}
+
+// --dev-url on the command line (as Atlas's) stands in for the config's
+// dev_url: the server of the database's dialect; a bad one is refused with
+// its password masked, a SQLite one and two of one dialect too.
+TEST_P(Drift, DevUrlOnTheCommandLineStandsInForTheConfigs) {
+  fs::create_directories(dir / "migrations");
+  fs::copy(strata::test::source_dir() + "/migrations/main", dir / "migrations/main", fs::copy_options::recursive);
+  dir.write("alembic.toml", "[alembic]\nversion_locations = [\"migrations/main\"]\n"
+                            "[databases.main]\nurl = \"${DATABASE_URL}\"\nschema = \"schema/main.sql\"\n");
+  dir.write("schema/main.sql", "CREATE TABLE extra_t (id INTEGER PRIMARY KEY);\n");
+  const std::string url = fresh_db("devurl");
+  auto sqlite_dev = strata({"check", "--dev-url", "sqlite:///scratch.db"}, url);
+  EXPECT_EQ(sqlite_dev.exit_code, 2) << sqlite_dev.out << sqlite_dev.err;
+  EXPECT_TRUE(has(sqlite_dev.err, "scratch SQLite databases are temporary files")) << sqlite_dev.err;
+  auto bad = strata({"check", "--dev-url", "postgresql://u:sekrit-pw@host:notaport/x"}, url);
+  EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
+  EXPECT_TRUE(has(bad.err, "--dev-url")) << bad.err;
+  EXPECT_FALSE(has(bad.out + bad.err, "sekrit-pw")) << bad.err;
+  if (dialect() == "sqlite") return;  // a scratch SQLite database is a temporary file: no server
+  auto without = strata({"check"}, url);
+  EXPECT_EQ(without.exit_code, 2) << without.out << without.err;
+  EXPECT_TRUE(has(without.err, "or --dev-url URL")) << without.err;
+  const std::string dev = admin_url(dialect());
+  auto two = strata({"check", "--dev-url", dev, "--dev-url", dev}, url);
+  EXPECT_EQ(two.exit_code, 2) << two.out << two.err;
+  EXPECT_TRUE(has(two.err, "give one per dialect")) << two.err;
+  EXPECT_FALSE(has(two.out + two.err, "strata-test-pw")) << two.err;
+  const auto before = scratch_now();
+  auto with = strata({"check", "--dev-url", dev}, url);
+  EXPECT_EQ(with.exit_code, 1) << with.out << with.err;
+  EXPECT_TRUE(has(with.out, "create table extra_t") || has(with.out, "create table public.extra_t")) << with.out;
+  auto drift = strata({"diff", "--dev-url", dev}, url);
+  EXPECT_EQ(drift.exit_code, 0) << drift.out << drift.err;  // at <base>: nothing on either side
+  EXPECT_TRUE(no_new_scratch(before)) << "the scratch databases are dropped";
 }

@@ -158,8 +158,10 @@ class StepExecutor {
   /// Refuses, before anything runs, a plan with a step that cannot run as
   /// the file reads: a downgrade through a revision without a downgrade
   /// section, or a section the dialect cannot split (unterminated comment,
-  /// quote or dollar quote). Throws UserError naming file:line.
-  void check_runnable(const planner::Plan& plan) const;
+  /// quote or dollar quote), or a revision held by its `-- Review:` header
+  /// unless `run_held` (a scratch database). Throws UserError naming
+  /// file:line.
+  void check_runnable(const planner::Plan& plan, bool run_held = false) const;
 
   /// Applies version-table writes; an UPDATE or DELETE must change one row.
   void apply_ops(const std::vector<planner::VersionOp>& ops);

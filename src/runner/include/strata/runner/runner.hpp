@@ -85,6 +85,10 @@ struct Request {
   bool strict = false;
   /// --tag: recorded in the applied log.
   std::string tag;
+  /// Run revisions held by a `-- Review:` header too. Only for scratch
+  /// databases (check, diff and autogenerate replay the chain as it is
+  /// written there): the hold keeps unreviewed SQL off real databases.
+  bool run_held = false;
 };
 
 /// One revision run by a target.
