@@ -28,12 +28,16 @@
 #include <vector>
 
 #include "db_support.hpp"
+#include "render_expect.hpp"
 #include "strata/dialect/dialect.hpp"
 #include "strata/schema/catalog.hpp"
 #include "strata/schema/diff.hpp"
 
 using namespace strata;
 using json = nlohmann::json;
+using test::any_contains;
+using test::has_kind;
+using test::has_review;
 
 namespace {
 
@@ -234,24 +238,266 @@ Outcome round_trip(const Pair& p) {
   return o;
 }
 
-bool has_kind(const std::vector<schema::Change>& cs, const std::string& kind) {
-  return std::any_of(cs.begin(), cs.end(), [&](auto& c) { return c.kind_name() == kind; });
-}
-bool has_review(const std::vector<schema::Change>& cs, const std::string& part) {
-  for (auto& c : cs)
-    for (auto& r : c.review)
-      if (r.find(part) != std::string::npos) return true;
-  return false;
-}
-bool has_sql(const std::vector<std::string>& stmts, const std::string& part) {
-  return std::any_of(stmts.begin(), stmts.end(), [&](auto& s) { return s.find(part) != std::string::npos; });
-}
-
 #define ROUND_TRIP(p)                              \
   Outcome o = round_trip(p);                       \
   ASSERT_EQ(o.error, "") << "A:\n" << (p).a << "\nB:\n" << (p).b
 
 // ------------------------------------------------------ hand-written pairs
+//
+// Most pairs differ only in their data: the two schemas, their rows and row
+// checks, and what the changes and their SQL must hold. Those are rows of
+// kPairs below, each its own test (HandWritten/RenderPostgresqlPair.RoundTrip/
+// <name>); the pairs with checks of their own are the TESTs after it.
+
+// A row of kPairs: a PairRow (render_expect.hpp) that also holds the pair, set in the same chain.
+struct PgRow : test::PairRow<PgRow> {
+  using Checks = std::vector<std::pair<std::string, std::string>>;
+  Pair pair;
+
+  explicit PgRow(std::string test_name) : PairRow(std::move(test_name)) {}
+  PgRow& a(const std::string& sql) { return set(pair.a, sql); }
+  PgRow& b(const std::string& sql) { return set(pair.b, sql); }
+  // Rows inserted on A's side and on B's before the change.
+  PgRow& rows(const std::string& a, const std::string& b) { return set(pair.data_a, a).set(pair.data_b, b); }
+  PgRow& same_rows(const std::string& both) { return rows(both, both); }
+  PgRow& after_up(const Checks& checks) { return set(pair.after_up, checks); }
+  PgRow& after_down(const Checks& checks) { return set(pair.after_down, checks); }
+  PgRow& in_schema(const std::string& name) { return set(pair.schema, name); }
+
+ private:
+  template <class T>
+  PgRow& set(T& field, const T& value) {
+    field = value;
+    return *this;
+  }
+};
+
+// A schema that is not the current one, with a name that needs quoting.
+const std::string kOddSchema = "Odd \"Schema\"";
+const std::string kOdd = "\"Odd \"\"Schema\"\"\".";  // its prefix for qualified names
+
+const std::vector<PgRow> kPairs = {
+    PgRow("AddAndDropColumnsKeepRows")
+        .a("CREATE TABLE t (id integer PRIMARY KEY, gone text, old_name integer);")
+        .b("CREATE TABLE t (id integer PRIMARY KEY, new_name integer, "
+           "added varchar(10) NOT NULL DEFAULT 'x', ser bigserial, ident integer GENERATED ALWAYS AS IDENTITY, "
+           "c2 text COLLATE \"POSIX\");"
+           "COMMENT ON COLUMN t.added IS 'new';")
+        .rows("INSERT INTO t VALUES (1, 'a', 10), (2, 'b', 20)",
+              "INSERT INTO t (id, new_name) VALUES (1, 5), (2, 6), (3, 7)")
+        .after_up({{"SELECT count(*) FROM t", "2"},
+                   {"SELECT string_agg(added || ser || ident, ',' ORDER BY id) FROM t", "x11,x22"}})
+        .after_down({{"SELECT count(*) FROM t", "3"}, {"SELECT count(*) FROM t WHERE old_name IS NULL", "3"}})
+        .up_review("destructive: drops column public.t.gone")
+        .up_review("rename of old_name to new_name?")
+        .up_sql("ADD COLUMN \"added\" character varying(10) DEFAULT 'x'::character varying NOT NULL")
+        .down_sql("DROP SEQUENCE IF EXISTS \"public\".\"t_ser_seq\""),
+
+    // REVIEW: a column added NOT NULL without a default (fine on an empty table).
+    PgRow("NotNullColumnWithoutDefault")
+        .a("CREATE TABLE t (id integer PRIMARY KEY);")
+        .b("CREATE TABLE t (id integer PRIMARY KEY, must text NOT NULL);")
+        .up_review("column must is NOT NULL without a default: fails on a table with rows")
+        .up_sql("ALTER TABLE \"public\".\"t\" ADD COLUMN \"must\" text NOT NULL"),
+
+    PgRow("AlterColumnTypesWithUsingKeepValues")
+        .a("CREATE TABLE t (id integer PRIMARY KEY, a integer DEFAULT 1, b text DEFAULT 'x', c numeric(12,4), "
+           "d varchar(50), e text, f smallint);")
+        .b("CREATE TABLE t (id integer PRIMARY KEY, a bigint DEFAULT 1, b varchar(20) DEFAULT 'x', c numeric(6,2), "
+           "d text, e integer, f numeric(10,2));")
+        .rows("INSERT INTO t VALUES (1, 7, 'abc', 12.5, 'dd', '42', 3)",
+              "INSERT INTO t VALUES (1, 7, 'abc', 12.5, 'dd', 42, 3)")
+        .after_up({{"SELECT a || b || c || d || e || f FROM t", "7abc12.50dd423.00"}})
+        .after_down({{"SELECT a || b || c || d || e || f FROM t", "7abc12.5000dd423"}})
+        .up_sql("ALTER COLUMN \"e\" TYPE integer USING \"e\"::integer")
+        .up_review("narrows type text -> varchar(20)")
+        .up_review("narrows type numeric(12,4) -> numeric(6,2)")
+        .down_review("narrows type bigint -> integer")
+        .up_review("changes type text -> integer"),
+
+    PgRow("DefaultsNullabilityCollationComments")
+        .a("CREATE TABLE t (id integer PRIMARY KEY, a integer DEFAULT 5, b text, c text NOT NULL, d text COLLATE \"C\","
+           " e text);"
+           "COMMENT ON COLUMN t.a IS 'old'; COMMENT ON TABLE t IS 'before';")
+        .b("CREATE TABLE t (id integer PRIMARY KEY, a integer, b text DEFAULT 'y', c text, d text, e text COLLATE \"POSIX\" NOT NULL);"
+           "COMMENT ON COLUMN t.b IS 'new';")
+        .same_rows("INSERT INTO t VALUES (1, 1, 'b', 'c', 'd', 'e')")
+        .after_up({{"SELECT count(*) FROM t", "1"}})
+        .after_down({{"SELECT count(*) FROM t", "1"}})
+        .up_review("column e becomes NOT NULL")
+        .up_kind("set_table_comment")
+        .up_sql("COMMENT ON TABLE \"public\".\"t\" IS NULL")
+        .up_sql("TYPE text COLLATE \"default\""),
+
+    PgRow("IdentityAndSerialChanges")
+        .a("CREATE TABLE t (id integer PRIMARY KEY, a integer NOT NULL, b bigint GENERATED ALWAYS AS IDENTITY,"
+           " c integer GENERATED BY DEFAULT AS IDENTITY, d integer DEFAULT 3, s serial);")
+        .b("CREATE TABLE t (id integer PRIMARY KEY, a integer GENERATED BY DEFAULT AS IDENTITY, b bigint,"
+           " c integer GENERATED ALWAYS AS IDENTITY, d integer GENERATED ALWAYS AS IDENTITY, s integer);")
+        .rows("INSERT INTO t (id, a, d) VALUES (1, 10, 4), (2, 20, 5)", "INSERT INTO t (id, b, s) VALUES (1, 10, 4)")
+        .after_up({{"SELECT string_agg(a || ':' || b || ':' || d || ':' || s, ',' ORDER BY id) FROM t", "10:1:4:1,20:2:5:2"}})
+        .after_down({{"SELECT count(*) FROM t", "1"}})
+        .up_sql("ALTER COLUMN \"b\" DROP IDENTITY")
+        .up_sql("ALTER COLUMN \"a\" ADD GENERATED BY DEFAULT AS IDENTITY")
+        .up_sql("ALTER COLUMN \"c\" SET GENERATED ALWAYS")
+        .up_sql("DROP SEQUENCE IF EXISTS \"public\".\"t_s_seq\""),
+
+    PgRow("KeysUniquesChecks")
+        .a("CREATE TABLE t (id integer, k integer NOT NULL, v text, CONSTRAINT t_pkey PRIMARY KEY (id),"
+           " CONSTRAINT uq_v UNIQUE (v), CONSTRAINT ck_k CHECK (k > 0), CONSTRAINT ck_gone CHECK (v <> ''));"
+           "CREATE TABLE u (id integer, CONSTRAINT u_pkey PRIMARY KEY (id));")
+        .b("CREATE TABLE t (id integer NOT NULL, k integer NOT NULL, v text, CONSTRAINT pk_t PRIMARY KEY (id, k),"
+           " CONSTRAINT uq_v UNIQUE (v, k), CONSTRAINT ck_k CHECK (k >= 0), CONSTRAINT uq_k UNIQUE (k));"
+           "CREATE TABLE u (id integer);")
+        .rows("INSERT INTO t VALUES (1, 1, 'a'), (2, 2, 'b'); INSERT INTO u VALUES (1)",
+              "INSERT INTO t VALUES (1, 1, 'a'); INSERT INTO u VALUES (1)")
+        .after_up({{"SELECT count(*) FROM t", "2"}})
+        .after_down({{"SELECT count(*) FROM t", "1"}})
+        .up_kind("drop_primary_key")
+        .up_kind("add_primary_key")
+        .up_kind("drop_unique")
+        .up_kind("add_unique")
+        .up_kind("drop_check")
+        .up_kind("add_check"),
+
+    PgRow("ForeignKeys")
+        .a("CREATE TABLE p (id integer PRIMARY KEY, code text UNIQUE);"
+           "CREATE TABLE c (id integer PRIMARY KEY, p_id integer, code text,"
+           " CONSTRAINT fk_c_p FOREIGN KEY (p_id) REFERENCES p (id));")
+        .b("CREATE TABLE p (id integer PRIMARY KEY, code text UNIQUE);"
+           "CREATE TABLE c (id integer PRIMARY KEY, p_id integer, code text,"
+           " CONSTRAINT fk_c_p FOREIGN KEY (p_id) REFERENCES p (id) ON DELETE CASCADE ON UPDATE SET NULL"
+           "   DEFERRABLE INITIALLY DEFERRED,"
+           " CONSTRAINT fk_c_code FOREIGN KEY (code) REFERENCES p (code) ON DELETE SET NULL DEFERRABLE);"
+           "CREATE TABLE n (id integer PRIMARY KEY, c_id integer REFERENCES c ON DELETE RESTRICT);")
+        .rows("INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES (1, 1, 'a')",
+              "INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES (1, 1, 'a'); INSERT INTO n VALUES (1, 1)")
+        .after_up({{"SELECT count(*) FROM c", "1"}})
+        .after_down({{"SELECT count(*) FROM c", "1"}})
+        .up_sql("ON DELETE CASCADE ON UPDATE SET NULL DEFERRABLE INITIALLY DEFERRED")
+        .up_sql("REFERENCES \"public\".\"p\" (\"code\") ON DELETE SET NULL DEFERRABLE"),
+
+    // k2's key and unique constraint change while gone, pointing at them, goes.
+    PgRow("DroppingTablesThatReferenceEachOther")
+        .a("CREATE TABLE a1 (id integer PRIMARY KEY, z_id integer);"
+           "CREATE TABLE z1 (id integer PRIMARY KEY, a_id integer REFERENCES a1);"
+           "ALTER TABLE a1 ADD CONSTRAINT a1_z FOREIGN KEY (z_id) REFERENCES z1;"
+           "CREATE TABLE keep (id integer PRIMARY KEY, a_id integer REFERENCES a1);"
+           "CREATE TABLE k2 (id integer CONSTRAINT k2_old PRIMARY KEY, v integer CONSTRAINT uq_k2_v UNIQUE);"
+           "CREATE TABLE gone (id integer PRIMARY KEY, k2_id integer REFERENCES k2, v integer REFERENCES k2 (v));")
+        .b("CREATE TABLE keep (id integer PRIMARY KEY, a_id integer);"
+           "CREATE TABLE k2 (id integer CONSTRAINT k2_new PRIMARY KEY, v integer CONSTRAINT uq_k2_v2 UNIQUE);"),
+
+    PgRow("Indexes")
+        .a("CREATE TABLE t (id integer PRIMARY KEY, a text, b integer, j jsonb);"
+           "CREATE INDEX ix_gone ON t (a);"
+           "CREATE INDEX ix_change ON t (b);")
+        .b("CREATE TABLE t (id integer PRIMARY KEY, a text, b integer, j jsonb);"
+           "CREATE INDEX ix_change ON t (b DESC, a) WHERE b > 0;"
+           "CREATE UNIQUE INDEX ux_expr ON t (lower(a), (b + 1));"
+           "CREATE INDEX ix_gin ON t USING gin (j jsonb_path_ops);"  // opclass is not in the catalog
+           "CREATE INDEX ix_brin ON t USING brin (b);")
+        .up_sql("CREATE INDEX \"ix_change\" ON \"public\".\"t\" USING btree (\"b\" DESC, \"a\") WHERE ((b > 0))")
+        .up_sql("DROP INDEX \"public\".\"ix_gone\""),
+
+    PgRow("Views")
+        .a("CREATE TABLE t (id integer PRIMARY KEY, v text);"
+           "CREATE VIEW gone AS SELECT id FROM t;"
+           "CREATE VIEW changed AS SELECT id FROM t WHERE id > 1;")
+        .b("CREATE TABLE t (id integer PRIMARY KEY, v text);"
+           "CREATE VIEW changed AS SELECT id, v FROM t WHERE id > 2;"
+           "CREATE VIEW \"New View\" AS SELECT count(*) AS n FROM t;"),
+
+    // moving: its owner goes, it moves to t.n (changed before the drop).
+    PgRow("Sequences")
+        .a("CREATE TABLE t (id integer PRIMARY KEY, n integer);"
+           "CREATE SEQUENCE gone;"
+           "CREATE SEQUENCE changed AS integer INCREMENT 2 MAXVALUE 1000;"
+           "CREATE SEQUENCE owned AS bigint;"
+           "ALTER SEQUENCE owned OWNED BY t.n;"
+           "CREATE TABLE old_t (id integer);"
+           "CREATE SEQUENCE moving; ALTER SEQUENCE moving OWNED BY old_t.id;")
+        .b("CREATE TABLE t (id integer PRIMARY KEY, n integer);"
+           "CREATE SEQUENCE moving INCREMENT 2; ALTER SEQUENCE moving OWNED BY t.n;"
+           "CREATE SEQUENCE changed AS bigint INCREMENT 5 MAXVALUE 100000 CYCLE;"
+           "CREATE SEQUENCE owned AS bigint;"
+           "CREATE SEQUENCE fresh AS smallint START 3 MINVALUE 2;"
+           "ALTER SEQUENCE fresh OWNED BY t.id;")
+        .up_sql("OWNED BY NONE")
+        .up_review("destructive: drops sequence public.gone"),
+
+    PgRow("Enums")
+        .a("CREATE TYPE gone AS ENUM ('x');"
+           "CREATE TYPE kept AS ENUM ('a', 'b');"
+           "CREATE TABLE t (id integer PRIMARY KEY, k kept DEFAULT 'a', s text);")
+        .b("CREATE TYPE kept AS ENUM ('a', 'b');"
+           "CREATE TYPE \"New Mood\" AS ENUM ('it''s', 'ok');"
+           "CREATE TABLE t (id integer PRIMARY KEY, k kept DEFAULT 'a', s \"New Mood\" DEFAULT 'ok');")
+        .same_rows("INSERT INTO t VALUES (1, 'b', 'ok')")
+        .after_up({{"SELECT k::text || s::text FROM t", "bok"}})
+        .after_down({{"SELECT k::text || s::text FROM t", "bok"}})
+        .up_sql("CREATE TYPE \"public\".\"New Mood\" AS ENUM ('it''s', 'ok')")
+        .up_sql("DROP TYPE \"public\".\"gone\"")
+        .up_review("destructive: drops type public.gone"),
+
+    // Everything in a schema that is not the current one, with names that
+    // need quoting.
+    PgRow("QuotedNamesInAnotherSchema")
+        .in_schema(kOddSchema)
+        .a("CREATE TABLE " + kOdd + "\"T 1\" (\"Id\" integer PRIMARY KEY, \"x\"\"y\" text);" +
+           "CREATE SEQUENCE " + kOdd + "\"S q\";")
+        .b("CREATE TYPE " + kOdd + "\"E n\" AS ENUM ('a');" +
+           "CREATE TABLE " + kOdd + "\"T 1\" (\"Id\" bigint PRIMARY KEY, \"x\"\"y\" text NOT NULL DEFAULT 'q', \"E\" " +
+           kOdd + "\"E n\" DEFAULT 'a', \"Ser\" serial);" +
+           "CREATE TABLE " + kOdd + "\"T 2\" (\"Id\" integer PRIMARY KEY, \"T1\" bigint REFERENCES " + kOdd + "\"T 1\");" +
+           "CREATE INDEX \"I x\" ON " + kOdd + "\"T 2\" (\"T1\");" +
+           "CREATE VIEW " + kOdd + "\"V w\" AS SELECT \"Id\" FROM " + kOdd + "\"T 2\";" +
+           "COMMENT ON TABLE " + kOdd + "\"T 2\" IS 'two';")
+        .rows("INSERT INTO " + kOdd + "\"T 1\" VALUES (1, 'z')", /*b=*/"")
+        .after_up({{"SELECT count(*) FROM " + kOdd + "\"T 1\"", "1"}})
+        .up_sql("CREATE TABLE \"Odd \"\"Schema\"\"\".\"T 2\""),
+
+    // A key is renamed on a table that an unchanged foreign key of a surviving
+    // table points at: the foreign key is dropped before the key and added
+    // again after (DROP CONSTRAINT fails otherwise: "other objects depend on
+    // it"). Also under a unique constraint, and with rows.
+    PgRow("KeyRenamedUnderAForeignKeyThatStays")
+        .a("CREATE TABLE p (id integer CONSTRAINT p_old PRIMARY KEY); CREATE TABLE c (p_id integer REFERENCES p);")
+        .b("CREATE TABLE p (id integer CONSTRAINT p_new PRIMARY KEY); CREATE TABLE c (p_id integer REFERENCES p);")
+        .same_rows("INSERT INTO p VALUES (1); INSERT INTO c VALUES (1);"),
+
+    PgRow("UniqueRenamedUnderAForeignKeyThatStays")
+        .a("CREATE TABLE p (id integer, k integer CONSTRAINT uq_old UNIQUE); CREATE TABLE c (k integer REFERENCES p (k));")
+        .b("CREATE TABLE p (id integer, k integer CONSTRAINT uq_new UNIQUE); CREATE TABLE c (k integer REFERENCES p (k));"),
+
+    // A referenced column changes type under a child table that stays as it is.
+    PgRow("ReferencedColumnChangesTypeUnderAForeignKeyThatStays")
+        .a("CREATE TABLE p (id integer PRIMARY KEY); CREATE TABLE c (p_id integer CONSTRAINT fk_c REFERENCES p);")
+        .b("CREATE TABLE p (id bigint PRIMARY KEY); CREATE TABLE c (p_id integer CONSTRAINT fk_c REFERENCES p);")
+        .same_rows("INSERT INTO p VALUES (1); INSERT INTO c VALUES (1);"),
+
+    // A column's type changes under a view whose text does not change: the
+    // view is dropped and created again around ALTER COLUMN TYPE (which would
+    // fail otherwise: "cannot alter type of a column used by a view or rule").
+    PgRow("TypeChangeUnderAViewDropsAndRecreatesTheView")
+        .a("CREATE TABLE t (id integer, v integer); CREATE VIEW w AS SELECT v FROM t;")
+        .b("CREATE TABLE t (id integer, v integer); ALTER TABLE t ALTER COLUMN v TYPE bigint; CREATE VIEW w AS SELECT v FROM t;"),
+
+    // Only a sequence's START differs: the diff sees it (an alter_sequence).
+    PgRow("SequenceStartIsCompared").a("CREATE SEQUENCE s START 1;").b("CREATE SEQUENCE s START 7;"),
+};
+
+class RenderPostgresqlPair : public ::testing::TestWithParam<PgRow> {};
+
+TEST_P(RenderPostgresqlPair, RoundTrip) {
+  const Pair& p = GetParam().pair;
+  ROUND_TRIP(p);
+  for (const auto& e : GetParam().expect)
+    EXPECT_EQ(test::render_lacks(e, e.up ? o.up : o.down, e.up ? o.up_sql : o.down_sql), "");
+}
+
+INSTANTIATE_TEST_SUITE_P(HandWritten, RenderPostgresqlPair, ::testing::ValuesIn(kPairs),
+                         [](const auto& info) { return info.param.name; });
 
 const char* const kFull = R"SQL(
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
@@ -282,6 +528,7 @@ CREATE INDEX ix_users_hash ON users USING hash (name);
 CREATE UNIQUE INDEX ux_users_token ON users (token);
 )SQL";
 
+// Not in kPairs for its check of the order: the serial's sequence first.
 TEST(RenderPostgresql, CreateAndDropTableWithEverything) {
   Pair p;
   p.a = "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');";
@@ -289,213 +536,15 @@ TEST(RenderPostgresql, CreateAndDropTableWithEverything) {
   ROUND_TRIP(p);
   EXPECT_TRUE(has_kind(o.up, "create_table"));
   EXPECT_TRUE(has_kind(o.up, "create_sequence"));  // the serial's
-  EXPECT_TRUE(has_sql(o.up_sql, "\"id\" integer GENERATED ALWAYS AS IDENTITY NOT NULL"));
-  EXPECT_TRUE(has_sql(o.up_sql, "\"n\" bigint GENERATED BY DEFAULT AS IDENTITY NOT NULL"));
-  EXPECT_TRUE(has_sql(o.up_sql, "\"name\" text COLLATE \"C\" DEFAULT 'it''s'::text"));
-  EXPECT_TRUE(has_sql(o.up_sql, "ALTER SEQUENCE \"public\".\"users_s_seq\" OWNED BY \"public\".\"users\".\"s\""));
-  EXPECT_TRUE(has_sql(o.up_sql, "CONSTRAINT \"ck odd \"\"name\"\"\" CHECK"));
-  EXPECT_TRUE(has_sql(o.up_sql, "USING gin"));
+  EXPECT_TRUE(any_contains(o.up_sql, "\"id\" integer GENERATED ALWAYS AS IDENTITY NOT NULL"));
+  EXPECT_TRUE(any_contains(o.up_sql, "\"n\" bigint GENERATED BY DEFAULT AS IDENTITY NOT NULL"));
+  EXPECT_TRUE(any_contains(o.up_sql, "\"name\" text COLLATE \"C\" DEFAULT 'it''s'::text"));
+  EXPECT_TRUE(any_contains(o.up_sql, "ALTER SEQUENCE \"public\".\"users_s_seq\" OWNED BY \"public\".\"users\".\"s\""));
+  EXPECT_TRUE(any_contains(o.up_sql, "CONSTRAINT \"ck odd \"\"name\"\"\" CHECK"));
+  EXPECT_TRUE(any_contains(o.up_sql, "USING gin"));
   EXPECT_TRUE(has_kind(o.down, "drop_table"));
   EXPECT_TRUE(has_review(o.down, "destructive: drops table public.users"));
   EXPECT_EQ(o.up_sql.front().rfind("CREATE SEQUENCE \"public\".\"users_s_seq\" AS integer", 0), 0u) << o.up_sql.front();
-}
-
-TEST(RenderPostgresql, AddAndDropColumnsKeepRows) {
-  Pair p;
-  p.a = "CREATE TABLE t (id integer PRIMARY KEY, gone text, old_name integer);";
-  p.b = "CREATE TABLE t (id integer PRIMARY KEY, new_name integer, "
-        "added varchar(10) NOT NULL DEFAULT 'x', ser bigserial, ident integer GENERATED ALWAYS AS IDENTITY, "
-        "c2 text COLLATE \"POSIX\");"
-        "COMMENT ON COLUMN t.added IS 'new';";
-  p.data_a = "INSERT INTO t VALUES (1, 'a', 10), (2, 'b', 20)";
-  p.data_b = "INSERT INTO t (id, new_name) VALUES (1, 5), (2, 6), (3, 7)";
-  p.after_up = {{"SELECT count(*) FROM t", "2"},
-                {"SELECT string_agg(added || ser || ident, ',' ORDER BY id) FROM t", "x11,x22"}};
-  p.after_down = {{"SELECT count(*) FROM t", "3"}, {"SELECT count(*) FROM t WHERE old_name IS NULL", "3"}};
-  ROUND_TRIP(p);
-  EXPECT_TRUE(has_review(o.up, "destructive: drops column public.t.gone"));
-  EXPECT_TRUE(has_review(o.up, "rename of old_name to new_name?"));
-  EXPECT_TRUE(has_sql(o.up_sql, "ADD COLUMN \"added\" character varying(10) DEFAULT 'x'::character varying NOT NULL"));
-  EXPECT_TRUE(has_sql(o.down_sql, "DROP SEQUENCE IF EXISTS \"public\".\"t_ser_seq\""));
-}
-
-// REVIEW: a column added NOT NULL without a default (fine on an empty table).
-TEST(RenderPostgresql, NotNullColumnWithoutDefault) {
-  Pair p;
-  p.a = "CREATE TABLE t (id integer PRIMARY KEY);";
-  p.b = "CREATE TABLE t (id integer PRIMARY KEY, must text NOT NULL);";
-  ROUND_TRIP(p);
-  EXPECT_TRUE(has_review(o.up, "column must is NOT NULL without a default: fails on a table with rows"));
-  EXPECT_TRUE(has_sql(o.up_sql, "ALTER TABLE \"public\".\"t\" ADD COLUMN \"must\" text NOT NULL"));
-}
-
-TEST(RenderPostgresql, AlterColumnTypesWithUsingKeepValues) {
-  Pair p;
-  p.a = "CREATE TABLE t (id integer PRIMARY KEY, a integer DEFAULT 1, b text DEFAULT 'x', c numeric(12,4), "
-        "d varchar(50), e text, f smallint);";
-  p.b = "CREATE TABLE t (id integer PRIMARY KEY, a bigint DEFAULT 1, b varchar(20) DEFAULT 'x', c numeric(6,2), "
-        "d text, e integer, f numeric(10,2));";
-  p.data_a = "INSERT INTO t VALUES (1, 7, 'abc', 12.5, 'dd', '42', 3)";
-  p.data_b = "INSERT INTO t VALUES (1, 7, 'abc', 12.5, 'dd', 42, 3)";
-  p.after_up = {{"SELECT a || b || c || d || e || f FROM t", "7abc12.50dd423.00"}};
-  p.after_down = {{"SELECT a || b || c || d || e || f FROM t", "7abc12.5000dd423"}};
-  ROUND_TRIP(p);
-  EXPECT_TRUE(has_sql(o.up_sql, "ALTER COLUMN \"e\" TYPE integer USING \"e\"::integer"));
-  EXPECT_TRUE(has_review(o.up, "narrows type text -> varchar(20)"));
-  EXPECT_TRUE(has_review(o.up, "narrows type numeric(12,4) -> numeric(6,2)"));
-  EXPECT_TRUE(has_review(o.down, "narrows type bigint -> integer"));
-  EXPECT_TRUE(has_review(o.up, "changes type text -> integer"));
-}
-
-TEST(RenderPostgresql, DefaultsNullabilityCollationComments) {
-  Pair p;
-  p.a = "CREATE TABLE t (id integer PRIMARY KEY, a integer DEFAULT 5, b text, c text NOT NULL, d text COLLATE \"C\","
-        " e text);"
-        "COMMENT ON COLUMN t.a IS 'old'; COMMENT ON TABLE t IS 'before';";
-  p.b = "CREATE TABLE t (id integer PRIMARY KEY, a integer, b text DEFAULT 'y', c text, d text, e text COLLATE \"POSIX\" NOT NULL);"
-        "COMMENT ON COLUMN t.b IS 'new';";
-  p.data_a = "INSERT INTO t VALUES (1, 1, 'b', 'c', 'd', 'e')";
-  p.data_b = "INSERT INTO t VALUES (1, 1, 'b', 'c', 'd', 'e')";
-  p.after_up = {{"SELECT count(*) FROM t", "1"}};
-  p.after_down = {{"SELECT count(*) FROM t", "1"}};
-  ROUND_TRIP(p);
-  EXPECT_TRUE(has_review(o.up, "column e becomes NOT NULL"));
-  EXPECT_TRUE(has_kind(o.up, "set_table_comment"));
-  EXPECT_TRUE(has_sql(o.up_sql, "COMMENT ON TABLE \"public\".\"t\" IS NULL"));
-  EXPECT_TRUE(has_sql(o.up_sql, "TYPE text COLLATE \"default\""));
-}
-
-TEST(RenderPostgresql, IdentityAndSerialChanges) {
-  Pair p;
-  p.a = "CREATE TABLE t (id integer PRIMARY KEY, a integer NOT NULL, b bigint GENERATED ALWAYS AS IDENTITY,"
-        " c integer GENERATED BY DEFAULT AS IDENTITY, d integer DEFAULT 3, s serial);";
-  p.b = "CREATE TABLE t (id integer PRIMARY KEY, a integer GENERATED BY DEFAULT AS IDENTITY, b bigint,"
-        " c integer GENERATED ALWAYS AS IDENTITY, d integer GENERATED ALWAYS AS IDENTITY, s integer);";
-  p.data_a = "INSERT INTO t (id, a, d) VALUES (1, 10, 4), (2, 20, 5)";
-  p.data_b = "INSERT INTO t (id, b, s) VALUES (1, 10, 4)";
-  p.after_up = {{"SELECT string_agg(a || ':' || b || ':' || d || ':' || s, ',' ORDER BY id) FROM t", "10:1:4:1,20:2:5:2"}};
-  p.after_down = {{"SELECT count(*) FROM t", "1"}};
-  ROUND_TRIP(p);
-  EXPECT_TRUE(has_sql(o.up_sql, "ALTER COLUMN \"b\" DROP IDENTITY"));
-  EXPECT_TRUE(has_sql(o.up_sql, "ALTER COLUMN \"a\" ADD GENERATED BY DEFAULT AS IDENTITY"));
-  EXPECT_TRUE(has_sql(o.up_sql, "ALTER COLUMN \"c\" SET GENERATED ALWAYS"));
-  EXPECT_TRUE(has_sql(o.up_sql, "DROP SEQUENCE IF EXISTS \"public\".\"t_s_seq\""));
-}
-
-TEST(RenderPostgresql, KeysUniquesChecks) {
-  Pair p;
-  p.a = "CREATE TABLE t (id integer, k integer NOT NULL, v text, CONSTRAINT t_pkey PRIMARY KEY (id),"
-        " CONSTRAINT uq_v UNIQUE (v), CONSTRAINT ck_k CHECK (k > 0), CONSTRAINT ck_gone CHECK (v <> ''));"
-        "CREATE TABLE u (id integer, CONSTRAINT u_pkey PRIMARY KEY (id));";
-  p.b = "CREATE TABLE t (id integer NOT NULL, k integer NOT NULL, v text, CONSTRAINT pk_t PRIMARY KEY (id, k),"
-        " CONSTRAINT uq_v UNIQUE (v, k), CONSTRAINT ck_k CHECK (k >= 0), CONSTRAINT uq_k UNIQUE (k));"
-        "CREATE TABLE u (id integer);";
-  p.data_a = "INSERT INTO t VALUES (1, 1, 'a'), (2, 2, 'b'); INSERT INTO u VALUES (1)";
-  p.data_b = "INSERT INTO t VALUES (1, 1, 'a'); INSERT INTO u VALUES (1)";
-  p.after_up = {{"SELECT count(*) FROM t", "2"}};
-  p.after_down = {{"SELECT count(*) FROM t", "1"}};
-  ROUND_TRIP(p);
-  for (auto k : {"drop_primary_key", "add_primary_key", "drop_unique", "add_unique", "drop_check", "add_check"})
-    EXPECT_TRUE(has_kind(o.up, k)) << k;
-}
-
-TEST(RenderPostgresql, ForeignKeys) {
-  Pair p;
-  p.a = "CREATE TABLE p (id integer PRIMARY KEY, code text UNIQUE);"
-        "CREATE TABLE c (id integer PRIMARY KEY, p_id integer, code text,"
-        " CONSTRAINT fk_c_p FOREIGN KEY (p_id) REFERENCES p (id));";
-  p.b = "CREATE TABLE p (id integer PRIMARY KEY, code text UNIQUE);"
-        "CREATE TABLE c (id integer PRIMARY KEY, p_id integer, code text,"
-        " CONSTRAINT fk_c_p FOREIGN KEY (p_id) REFERENCES p (id) ON DELETE CASCADE ON UPDATE SET NULL"
-        "   DEFERRABLE INITIALLY DEFERRED,"
-        " CONSTRAINT fk_c_code FOREIGN KEY (code) REFERENCES p (code) ON DELETE SET NULL DEFERRABLE);"
-        "CREATE TABLE n (id integer PRIMARY KEY, c_id integer REFERENCES c ON DELETE RESTRICT);";
-  p.data_a = "INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES (1, 1, 'a')";
-  p.data_b = "INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES (1, 1, 'a'); INSERT INTO n VALUES (1, 1)";
-  p.after_up = {{"SELECT count(*) FROM c", "1"}};
-  p.after_down = {{"SELECT count(*) FROM c", "1"}};
-  ROUND_TRIP(p);
-  EXPECT_TRUE(has_sql(o.up_sql, "ON DELETE CASCADE ON UPDATE SET NULL DEFERRABLE INITIALLY DEFERRED"));
-  EXPECT_TRUE(has_sql(o.up_sql, "REFERENCES \"public\".\"p\" (\"code\") ON DELETE SET NULL DEFERRABLE"));
-}
-
-TEST(RenderPostgresql, DroppingTablesThatReferenceEachOther) {
-  Pair p;
-  p.a = "CREATE TABLE a1 (id integer PRIMARY KEY, z_id integer);"
-        "CREATE TABLE z1 (id integer PRIMARY KEY, a_id integer REFERENCES a1);"
-        "ALTER TABLE a1 ADD CONSTRAINT a1_z FOREIGN KEY (z_id) REFERENCES z1;"
-        "CREATE TABLE keep (id integer PRIMARY KEY, a_id integer REFERENCES a1);"
-        "CREATE TABLE k2 (id integer CONSTRAINT k2_old PRIMARY KEY, v integer CONSTRAINT uq_k2_v UNIQUE);"
-        "CREATE TABLE gone (id integer PRIMARY KEY, k2_id integer REFERENCES k2, v integer REFERENCES k2 (v));";
-  // k2's key and unique constraint change while gone, pointing at them, goes.
-  p.b = "CREATE TABLE keep (id integer PRIMARY KEY, a_id integer);"
-        "CREATE TABLE k2 (id integer CONSTRAINT k2_new PRIMARY KEY, v integer CONSTRAINT uq_k2_v2 UNIQUE);";
-  ROUND_TRIP(p);
-}
-
-TEST(RenderPostgresql, Indexes) {
-  Pair p;
-  p.a = "CREATE TABLE t (id integer PRIMARY KEY, a text, b integer, j jsonb);"
-        "CREATE INDEX ix_gone ON t (a);"
-        "CREATE INDEX ix_change ON t (b);";
-  p.b = "CREATE TABLE t (id integer PRIMARY KEY, a text, b integer, j jsonb);"
-        "CREATE INDEX ix_change ON t (b DESC, a) WHERE b > 0;"
-        "CREATE UNIQUE INDEX ux_expr ON t (lower(a), (b + 1));"
-        "CREATE INDEX ix_gin ON t USING gin (j jsonb_path_ops);"  // opclass is not in the catalog
-        "CREATE INDEX ix_brin ON t USING brin (b);";
-  ROUND_TRIP(p);
-  EXPECT_TRUE(has_sql(o.up_sql, "CREATE INDEX \"ix_change\" ON \"public\".\"t\" USING btree (\"b\" DESC, \"a\") WHERE ((b > 0))"));
-  EXPECT_TRUE(has_sql(o.up_sql, "DROP INDEX \"public\".\"ix_gone\""));
-}
-
-TEST(RenderPostgresql, Views) {
-  Pair p;
-  p.a = "CREATE TABLE t (id integer PRIMARY KEY, v text);"
-        "CREATE VIEW gone AS SELECT id FROM t;"
-        "CREATE VIEW changed AS SELECT id FROM t WHERE id > 1;";
-  p.b = "CREATE TABLE t (id integer PRIMARY KEY, v text);"
-        "CREATE VIEW changed AS SELECT id, v FROM t WHERE id > 2;"
-        "CREATE VIEW \"New View\" AS SELECT count(*) AS n FROM t;";
-  ROUND_TRIP(p);
-}
-
-TEST(RenderPostgresql, Sequences) {
-  Pair p;
-  p.a = "CREATE TABLE t (id integer PRIMARY KEY, n integer);"
-        "CREATE SEQUENCE gone;"
-        "CREATE SEQUENCE changed AS integer INCREMENT 2 MAXVALUE 1000;"
-        "CREATE SEQUENCE owned AS bigint;"
-        "ALTER SEQUENCE owned OWNED BY t.n;"
-        "CREATE TABLE old_t (id integer);"
-        "CREATE SEQUENCE moving; ALTER SEQUENCE moving OWNED BY old_t.id;";
-  // moving: its owner goes, it moves to t.n (changed before the drop).
-  p.b = "CREATE TABLE t (id integer PRIMARY KEY, n integer);"
-        "CREATE SEQUENCE moving INCREMENT 2; ALTER SEQUENCE moving OWNED BY t.n;"
-        "CREATE SEQUENCE changed AS bigint INCREMENT 5 MAXVALUE 100000 CYCLE;"
-        "CREATE SEQUENCE owned AS bigint;"
-        "CREATE SEQUENCE fresh AS smallint START 3 MINVALUE 2;"
-        "ALTER SEQUENCE fresh OWNED BY t.id;";
-  ROUND_TRIP(p);
-  EXPECT_TRUE(has_sql(o.up_sql, "OWNED BY NONE"));
-  EXPECT_TRUE(has_review(o.up, "destructive: drops sequence public.gone"));
-}
-
-TEST(RenderPostgresql, Enums) {
-  Pair p;
-  p.a = "CREATE TYPE gone AS ENUM ('x');"
-        "CREATE TYPE kept AS ENUM ('a', 'b');"
-        "CREATE TABLE t (id integer PRIMARY KEY, k kept DEFAULT 'a', s text);";
-  p.b = "CREATE TYPE kept AS ENUM ('a', 'b');"
-        "CREATE TYPE \"New Mood\" AS ENUM ('it''s', 'ok');"
-        "CREATE TABLE t (id integer PRIMARY KEY, k kept DEFAULT 'a', s \"New Mood\" DEFAULT 'ok');";
-  p.data_a = "INSERT INTO t VALUES (1, 'b', 'ok')";
-  p.data_b = "INSERT INTO t VALUES (1, 'b', 'ok')";
-  p.after_up = {{"SELECT k::text || s::text FROM t", "bok"}};
-  p.after_down = {{"SELECT k::text || s::text FROM t", "bok"}};
-  ROUND_TRIP(p);
-  EXPECT_TRUE(has_sql(o.up_sql, "CREATE TYPE \"public\".\"New Mood\" AS ENUM ('it''s', 'ok')"));
-  EXPECT_TRUE(has_sql(o.up_sql, "DROP TYPE \"public\".\"gone\""));
-  EXPECT_TRUE(has_review(o.up, "destructive: drops type public.gone"));
 }
 
 // Added values keep their place; the way back cannot be rendered.
@@ -507,9 +556,9 @@ TEST(RenderPostgresql, EnumValuesAddedAndRefusedDrop) {
   p.after_up = {{"SELECT count(*) FROM t", "1"}};
   p.down_drops_enum_value = true;
   ROUND_TRIP(p);
-  EXPECT_TRUE(has_sql(o.up_sql, "ALTER TYPE \"public\".\"m\" ADD VALUE IF NOT EXISTS 'a' BEFORE 'b'"));
-  EXPECT_TRUE(has_sql(o.up_sql, "ALTER TYPE \"public\".\"m\" ADD VALUE IF NOT EXISTS 'c' AFTER 'b'"));
-  EXPECT_TRUE(has_sql(o.up_sql, "ALTER TYPE \"public\".\"m\" ADD VALUE IF NOT EXISTS 'f' AFTER 'e'"));
+  EXPECT_TRUE(any_contains(o.up_sql, "ALTER TYPE \"public\".\"m\" ADD VALUE IF NOT EXISTS 'a' BEFORE 'b'"));
+  EXPECT_TRUE(any_contains(o.up_sql, "ALTER TYPE \"public\".\"m\" ADD VALUE IF NOT EXISTS 'c' AFTER 'b'"));
+  EXPECT_TRUE(any_contains(o.up_sql, "ALTER TYPE \"public\".\"m\" ADD VALUE IF NOT EXISTS 'f' AFTER 'e'"));
   EXPECT_TRUE(has_review(o.down, "PostgreSQL cannot drop an enum value"));
   try {
     pg().render_changes(schema::changes_json("postgresql", o.down));
@@ -547,27 +596,6 @@ TEST(RenderPostgresql, EnumValueUsedInTheSameDocument) {
   EXPECT_EQ(c.introspect("{}"), b.introspect("{}"));
 }
 
-// Everything in a schema that is not the current one, with names that
-// need quoting.
-TEST(RenderPostgresql, QuotedNamesInAnotherSchema) {
-  Pair p;
-  p.schema = "Odd \"Schema\"";
-  const std::string s = "\"Odd \"\"Schema\"\"\".";
-  p.a = "CREATE TABLE " + s + "\"T 1\" (\"Id\" integer PRIMARY KEY, \"x\"\"y\" text);" +
-        "CREATE SEQUENCE " + s + "\"S q\";";
-  p.b = "CREATE TYPE " + s + "\"E n\" AS ENUM ('a');" +
-        "CREATE TABLE " + s + "\"T 1\" (\"Id\" bigint PRIMARY KEY, \"x\"\"y\" text NOT NULL DEFAULT 'q', \"E\" " + s +
-        "\"E n\" DEFAULT 'a', \"Ser\" serial);" +
-        "CREATE TABLE " + s + "\"T 2\" (\"Id\" integer PRIMARY KEY, \"T1\" bigint REFERENCES " + s + "\"T 1\");" +
-        "CREATE INDEX \"I x\" ON " + s + "\"T 2\" (\"T1\");" +
-        "CREATE VIEW " + s + "\"V w\" AS SELECT \"Id\" FROM " + s + "\"T 2\";" +
-        "COMMENT ON TABLE " + s + "\"T 2\" IS 'two';";
-  p.data_a = "INSERT INTO " + s + "\"T 1\" VALUES (1, 'z')";
-  p.after_up = {{"SELECT count(*) FROM " + s + "\"T 1\"", "1"}};
-  ROUND_TRIP(p);
-  EXPECT_TRUE(has_sql(o.up_sql, "CREATE TABLE \"Odd \"\"Schema\"\"\".\"T 2\""));
-}
-
 TEST(RenderPostgresql, EmptyDiffRendersNothingAndBadInputIsRefused) {
   EXPECT_TRUE(pg().render_changes(R"({"format":1,"dialect":"postgresql","changes":[]})").empty());
   EXPECT_THROW(pg().render_changes("not json"), dialect::DialectError);
@@ -592,26 +620,6 @@ TEST(RenderPostgresql, TriggerChangesAreErrorsNamingTheTrigger) {
   }
 }
 
-// A key is renamed on a table that an unchanged foreign key of a surviving
-// table points at: the foreign key is dropped before the key and added
-// again after (DROP CONSTRAINT fails otherwise: "other objects depend on
-// it"). Also under a unique constraint, and with rows.
-TEST(RenderPostgresql, KeyRenamedUnderAForeignKeyThatStays) {
-  Pair p;
-  p.a = "CREATE TABLE p (id integer CONSTRAINT p_old PRIMARY KEY); CREATE TABLE c (p_id integer REFERENCES p);";
-  p.b = "CREATE TABLE p (id integer CONSTRAINT p_new PRIMARY KEY); CREATE TABLE c (p_id integer REFERENCES p);";
-  p.data_a = "INSERT INTO p VALUES (1); INSERT INTO c VALUES (1);";
-  p.data_b = p.data_a;
-  ROUND_TRIP(p);
-}
-
-TEST(RenderPostgresql, UniqueRenamedUnderAForeignKeyThatStays) {
-  Pair u;
-  u.a = "CREATE TABLE p (id integer, k integer CONSTRAINT uq_old UNIQUE); CREATE TABLE c (k integer REFERENCES p (k));";
-  u.b = "CREATE TABLE p (id integer, k integer CONSTRAINT uq_new UNIQUE); CREATE TABLE c (k integer REFERENCES p (k));";
-  ROUND_TRIP(u);
-}
-
 // Narrowing a varchar with a value too long: the upgrade fails, it never
 // cuts the value (an explicit ::varchar(n) cast would; no USING to a string
 // type). The round trip without such a value passes.
@@ -629,34 +637,6 @@ TEST(RenderPostgresql, NarrowingAVarcharFailsRatherThanCutting) {
   c.execute("INSERT INTO t VALUES (1, 'bobby-the-long-nickname', 7)");
   EXPECT_NE(apply_sql(c, o.up_sql), "") << "a value too long must make the upgrade fail";
   EXPECT_EQ(c.query_column("SELECT handle FROM t"), std::vector<std::string>{"bobby-the-long-nickname"});
-}
-
-// A referenced column changes type under a child table that stays as it is.
-TEST(RenderPostgresql, ReferencedColumnChangesTypeUnderAForeignKeyThatStays) {
-  Pair p;
-  p.a = "CREATE TABLE p (id integer PRIMARY KEY); CREATE TABLE c (p_id integer CONSTRAINT fk_c REFERENCES p);";
-  p.b = "CREATE TABLE p (id bigint PRIMARY KEY); CREATE TABLE c (p_id integer CONSTRAINT fk_c REFERENCES p);";
-  p.data_a = "INSERT INTO p VALUES (1); INSERT INTO c VALUES (1);";
-  p.data_b = p.data_a;
-  ROUND_TRIP(p);
-}
-
-// A column's type changes under a view whose text does not change: the
-// view is dropped and created again around ALTER COLUMN TYPE (which would
-// fail otherwise: "cannot alter type of a column used by a view or rule").
-TEST(RenderPostgresql, TypeChangeUnderAViewDropsAndRecreatesTheView) {
-  Pair p;
-  p.a = "CREATE TABLE t (id integer, v integer); CREATE VIEW w AS SELECT v FROM t;";
-  p.b = "CREATE TABLE t (id integer, v integer); ALTER TABLE t ALTER COLUMN v TYPE bigint; CREATE VIEW w AS SELECT v FROM t;";
-  ROUND_TRIP(p);
-}
-
-// Only a sequence's START differs: the diff sees it (an alter_sequence).
-TEST(RenderPostgresql, SequenceStartIsCompared) {
-  Pair p;
-  p.a = "CREATE SEQUENCE s START 1;";
-  p.b = "CREATE SEQUENCE s START 7;";
-  ROUND_TRIP(p);
 }
 
 // ------------------------------------------------------------ generator

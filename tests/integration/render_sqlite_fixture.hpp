@@ -5,11 +5,11 @@
 // render_sqlite_trigger_test.cpp).
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "render_expect.hpp"
 #include "strata/config/url.hpp"
 #include "strata/dialect/dialect.hpp"
 #include "strata/runner/runner.hpp"
@@ -146,17 +146,9 @@ class RenderSqlite : public ::testing::Test {
   }
 };
 
-inline bool any_contains(const std::vector<std::string>& sql, const std::string& part) {
-  return std::any_of(sql.begin(), sql.end(), [&](const std::string& s) { return s.find(part) != std::string::npos; });
-}
+// The name prefix of the new table a rebuild copies a table into.
+inline const char* kRebuildPrefix = "_strata_new_";
 
-inline bool rebuilt(const std::vector<std::string>& sql) { return any_contains(sql, "_strata_new_"); }
-
-inline bool has_review(const std::vector<schema::Change>& changes, const std::string& part) {
-  for (const auto& c : changes)
-    for (const auto& r : c.review)
-      if (r.find(part) != std::string::npos) return true;
-  return false;
-}
+inline bool rebuilt(const std::vector<std::string>& sql) { return any_contains(sql, kRebuildPrefix); }
 
 }  // namespace strata::test

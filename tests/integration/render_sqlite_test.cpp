@@ -38,42 +38,130 @@ using Json = nlohmann::json;
 namespace {
 
 // ---------------------------------------------------------------------------
-// Hand-written pairs: each change kind.
+// Hand-written pairs: each change kind. The pairs that differ only in their
+// data (the two schemas with their rows, and what the changes and their SQL
+// must hold) are rows of kPairs, each its own test
+// (HandWritten/RenderSqlitePair.RoundTrip/<name>); the TEST_Fs after it have
+// checks of their own or a table of variants each.
 
-TEST_F(RenderSqlite, CreateAndDropTableWithEverything) {
-  auto r = round_trip("CREATE TABLE p(id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL UNIQUE);"
-                      "INSERT INTO p(code) VALUES ('a'), ('b');",
-                      "CREATE TABLE p(id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL UNIQUE);"
-                      "CREATE TABLE t(id INTEGER CONSTRAINT pk_t PRIMARY KEY AUTOINCREMENT,"
-                      " name VARCHAR(20) COLLATE NOCASE NOT NULL DEFAULT 'x',"
-                      " n NUMERIC(10,2) DEFAULT (1 + 2), at TEXT DEFAULT CURRENT_TIMESTAMP, neg INT DEFAULT -1,"
-                      " p_id INTEGER, code TEXT, raw,"
-                      " CONSTRAINT uq_t_name UNIQUE (name, n), UNIQUE (at),"
-                      " CONSTRAINT ck_n CHECK (n >= 0), CHECK (length(name) < 50),"
-                      " CONSTRAINT fk_t_p FOREIGN KEY (p_id) REFERENCES p(id) ON DELETE CASCADE ON UPDATE SET NULL,"
-                      " FOREIGN KEY (code) REFERENCES p(code) DEFERRABLE INITIALLY DEFERRED);"
-                      "CREATE INDEX ix_t_lower ON t(lower(name), n DESC) WHERE n > 0;"
-                      "CREATE UNIQUE INDEX ix_t_code ON t(code);"
-                      "CREATE TABLE k(a TEXT, b INT, CONSTRAINT pk_k PRIMARY KEY (a, b));"
-                      "INSERT INTO p(code) VALUES ('a'), ('b');");
-  EXPECT_TRUE(any_contains(r.up, "\"id\" INTEGER CONSTRAINT \"pk_t\" PRIMARY KEY AUTOINCREMENT"));
-  EXPECT_TRUE(any_contains(r.up, "CREATE UNIQUE INDEX \"ix_t_code\""));
-  EXPECT_TRUE(any_contains(r.down, "DROP TABLE \"t\""));
-  EXPECT_TRUE(has_review(r.down_changes, "destructive: drops table"));
-  EXPECT_FALSE(rebuilt(r.up));
+// A row of kPairs: a PairRow (render_expect.hpp) that also holds the pair, set in the same chain.
+struct SqliteRow : PairRow<SqliteRow> {
+  std::string a_sql, b_sql;  // each side's schema and its rows
+  bool check_rows = true;
+
+  explicit SqliteRow(std::string test_name) : PairRow(std::move(test_name)) {}
+  SqliteRow& a(const std::string& sql) { return set(a_sql, sql); }
+  SqliteRow& b(const std::string& sql) { return set(b_sql, sql); }
+  // round_trip()'s check_rows off: no comparison of the rows, nor a second diff, after the change.
+  SqliteRow& without_row_check() { return set(check_rows, false); }
+  // That way's SQL changes the table in place: no rebuild (see rebuilt()).
+  SqliteRow& up_in_place() { return up_no_sql(kRebuildPrefix); }
+  SqliteRow& down_in_place() { return down_no_sql(kRebuildPrefix); }
+
+ private:
+  template <class T>
+  SqliteRow& set(T& field, const T& value) {
+    field = value;
+    return *this;
+  }
+};
+
+const std::vector<SqliteRow> kPairs = {
+    SqliteRow("CreateAndDropTableWithEverything")
+        .a("CREATE TABLE p(id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL UNIQUE);"
+           "INSERT INTO p(code) VALUES ('a'), ('b');")
+        .b("CREATE TABLE p(id INTEGER PRIMARY KEY AUTOINCREMENT, code TEXT NOT NULL UNIQUE);"
+           "CREATE TABLE t(id INTEGER CONSTRAINT pk_t PRIMARY KEY AUTOINCREMENT,"
+           " name VARCHAR(20) COLLATE NOCASE NOT NULL DEFAULT 'x',"
+           " n NUMERIC(10,2) DEFAULT (1 + 2), at TEXT DEFAULT CURRENT_TIMESTAMP, neg INT DEFAULT -1,"
+           " p_id INTEGER, code TEXT, raw,"
+           " CONSTRAINT uq_t_name UNIQUE (name, n), UNIQUE (at),"
+           " CONSTRAINT ck_n CHECK (n >= 0), CHECK (length(name) < 50),"
+           " CONSTRAINT fk_t_p FOREIGN KEY (p_id) REFERENCES p(id) ON DELETE CASCADE ON UPDATE SET NULL,"
+           " FOREIGN KEY (code) REFERENCES p(code) DEFERRABLE INITIALLY DEFERRED);"
+           "CREATE INDEX ix_t_lower ON t(lower(name), n DESC) WHERE n > 0;"
+           "CREATE UNIQUE INDEX ix_t_code ON t(code);"
+           "CREATE TABLE k(a TEXT, b INT, CONSTRAINT pk_k PRIMARY KEY (a, b));"
+           "INSERT INTO p(code) VALUES ('a'), ('b');")
+        .up_sql("\"id\" INTEGER CONSTRAINT \"pk_t\" PRIMARY KEY AUTOINCREMENT")
+        .up_sql("CREATE UNIQUE INDEX \"ix_t_code\"")
+        .down_sql("DROP TABLE \"t\"")
+        .down_review("destructive: drops table")
+        .up_in_place(),
+
+    // The way back: three columns dropped in place (nothing refers to them).
+    SqliteRow("AddColumnInPlaceWhereSqliteAllowsIt")
+        .a("CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT); INSERT INTO t VALUES (1, 'x'), (2, NULL);")
+        .b("CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT, b INT, c TEXT NOT NULL DEFAULT 'z' COLLATE NOCASE,"
+           " d REAL DEFAULT -1.5); INSERT INTO t(id, a) VALUES (1, 'x'), (2, NULL);")
+        .up_sql("ALTER TABLE \"t\" ADD COLUMN \"b\" INT")
+        .up_in_place()
+        .down_sql("ALTER TABLE \"t\" DROP COLUMN \"c\"")
+        .down_in_place()
+        .down_review("destructive: drops column"),
+
+    // p is rebuilt while c refers to it and a view reads it; rows stay.
+    SqliteRow("RebuildOfAReferencedTable")
+        .a("CREATE TABLE p(id INTEGER PRIMARY KEY, a TEXT);"
+           "CREATE TABLE c(id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id) ON DELETE CASCADE);"
+           "CREATE VIEW vp AS SELECT p.id, a, c.id AS cid FROM p JOIN c ON c.p_id = p.id;"
+           "INSERT INTO p VALUES (1, 'x'); INSERT INTO c VALUES (10, 1);")
+        .b("CREATE TABLE p(id INTEGER PRIMARY KEY, a TEXT NOT NULL CHECK (a <> ''));"
+           "CREATE TABLE c(id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id) ON DELETE CASCADE);"
+           "CREATE VIEW vp AS SELECT p.id, a, c.id AS cid FROM p JOIN c ON c.p_id = p.id;"
+           "INSERT INTO p VALUES (1, 'x'); INSERT INTO c VALUES (10, 1);"),
+
+    SqliteRow("IndexesAndViews")
+        .a("CREATE TABLE t(a INT, b TEXT); CREATE INDEX ix_old ON t(a);"
+           "CREATE INDEX ix_changed ON t(a); CREATE VIEW v AS SELECT a FROM t; CREATE VIEW gone AS SELECT 1;"
+           "INSERT INTO t VALUES (1, 'x');")
+        .b("CREATE TABLE t(a INT, b TEXT); CREATE UNIQUE INDEX ix_changed ON t(a DESC, b);"
+           "CREATE INDEX ix_expr ON t(lower(b), a + 1) WHERE a > 0 AND b IS NOT NULL;"
+           "CREATE VIEW v AS SELECT a, b FROM t WHERE a > 0; CREATE VIEW \"new view\" AS SELECT b FROM t;"
+           "INSERT INTO t VALUES (1, 'x');")
+        .up_in_place()
+        .up_sql("DROP VIEW \"v\"")
+        .up_sql("CREATE INDEX \"ix_expr\" ON \"t\" (lower(b), a + 1) WHERE a > 0 AND b IS NOT NULL"),
+
+    SqliteRow("QuotedNames")
+        .a("CREATE TABLE \"my \"\"table\"(\"the id\" INTEGER PRIMARY KEY, [x y] TEXT);"
+           "INSERT INTO \"my \"\"table\" VALUES (1, 'a');")
+        .b("CREATE TABLE \"my \"\"table\"(\"the id\" INTEGER PRIMARY KEY, [x y] TEXT NOT NULL, \"Z\" INT DEFAULT 3);"
+           "CREATE INDEX \"ix \"\"q\" ON \"my \"\"table\"(\"x y\");"
+           "INSERT INTO \"my \"\"table\" VALUES (1, 'a', 3);"),
+
+    // Each REVIEW rule: flagged, and the SQL still applies.
+    SqliteRow("ReviewRuleRenameStillApplies")
+        .a("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO t VALUES (1, 'a');")
+        .b("CREATE TABLE t(id INTEGER PRIMARY KEY, full_name TEXT); INSERT INTO t VALUES (1, 'a');")
+        .without_row_check()
+        .up_review("rename of name to full_name?"),
+    SqliteRow("ReviewRuleNarrowingStillApplies")
+        .a("CREATE TABLE t(a VARCHAR(255), b BIGINT, c NUMERIC(10,4), d TEXT)")
+        .b("CREATE TABLE t(a VARCHAR(50), b SMALLINT, c NUMERIC(8,2), d VARCHAR(10))")
+        .up_review("narrows type"),
+    SqliteRow("ReviewRuleNotNullStillApplies")
+        .a("CREATE TABLE t(a TEXT); INSERT INTO t VALUES ('x');")
+        .b("CREATE TABLE t(a TEXT NOT NULL); INSERT INTO t VALUES ('x');")
+        .up_review("becomes NOT NULL"),
+    SqliteRow("ReviewRuleDropsStillApply")
+        .a("CREATE TABLE t(a TEXT); CREATE TABLE u(b INT, c INT)")
+        .b("CREATE TABLE u(b INT)")
+        .up_review("destructive: drops table")
+        .up_review("destructive: drops column"),
+};
+
+class RenderSqlitePair : public RenderSqlite, public ::testing::WithParamInterface<SqliteRow> {};
+
+TEST_P(RenderSqlitePair, RoundTrip) {
+  const SqliteRow& row = GetParam();
+  auto r = round_trip(row.a_sql, row.b_sql, row.name, row.check_rows);
+  for (const auto& e : row.expect)
+    EXPECT_EQ(render_lacks(e, e.up ? r.up_changes : r.down_changes, e.up ? r.up : r.down), "");
 }
 
-TEST_F(RenderSqlite, AddColumnInPlaceWhereSqliteAllowsIt) {
-  auto r = round_trip("CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT); INSERT INTO t VALUES (1, 'x'), (2, NULL);",
-                      "CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT, b INT, c TEXT NOT NULL DEFAULT 'z' COLLATE NOCASE,"
-                      " d REAL DEFAULT -1.5); INSERT INTO t(id, a) VALUES (1, 'x'), (2, NULL);");
-  EXPECT_TRUE(any_contains(r.up, "ALTER TABLE \"t\" ADD COLUMN \"b\" INT"));
-  EXPECT_FALSE(rebuilt(r.up));
-  // The way back: three columns dropped in place (nothing refers to them).
-  EXPECT_TRUE(any_contains(r.down, "ALTER TABLE \"t\" DROP COLUMN \"c\""));
-  EXPECT_FALSE(rebuilt(r.down));
-  EXPECT_TRUE(has_review(r.down_changes, "destructive: drops column"));
-}
+INSTANTIATE_TEST_SUITE_P(HandWritten, RenderSqlitePair, ::testing::ValuesIn(kPairs),
+                         [](const auto& info) { return info.param.name; });
 
 TEST_F(RenderSqlite, AddColumnSqliteRefusesRebuilds) {
   // Non-constant default; NOT NULL without default (empty table); a column
@@ -186,56 +274,6 @@ TEST_F(RenderSqlite, KeysChecksAndForeignKeysRebuild) {
     EXPECT_TRUE(rebuilt(r.up)) << c.what;
     EXPECT_TRUE(rebuilt(r.down)) << c.what;
   }
-}
-
-TEST_F(RenderSqlite, RebuildOfAReferencedTable) {
-  // p is rebuilt while c refers to it and a view reads it; rows stay.
-  round_trip("CREATE TABLE p(id INTEGER PRIMARY KEY, a TEXT);"
-             "CREATE TABLE c(id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id) ON DELETE CASCADE);"
-             "CREATE VIEW vp AS SELECT p.id, a, c.id AS cid FROM p JOIN c ON c.p_id = p.id;"
-             "INSERT INTO p VALUES (1, 'x'); INSERT INTO c VALUES (10, 1);",
-             "CREATE TABLE p(id INTEGER PRIMARY KEY, a TEXT NOT NULL CHECK (a <> ''));"
-             "CREATE TABLE c(id INTEGER PRIMARY KEY, p_id INT REFERENCES p(id) ON DELETE CASCADE);"
-             "CREATE VIEW vp AS SELECT p.id, a, c.id AS cid FROM p JOIN c ON c.p_id = p.id;"
-             "INSERT INTO p VALUES (1, 'x'); INSERT INTO c VALUES (10, 1);");
-}
-
-TEST_F(RenderSqlite, IndexesAndViews) {
-  auto r = round_trip("CREATE TABLE t(a INT, b TEXT); CREATE INDEX ix_old ON t(a);"
-                      "CREATE INDEX ix_changed ON t(a); CREATE VIEW v AS SELECT a FROM t; CREATE VIEW gone AS SELECT 1;"
-                      "INSERT INTO t VALUES (1, 'x');",
-                      "CREATE TABLE t(a INT, b TEXT); CREATE UNIQUE INDEX ix_changed ON t(a DESC, b);"
-                      "CREATE INDEX ix_expr ON t(lower(b), a + 1) WHERE a > 0 AND b IS NOT NULL;"
-                      "CREATE VIEW v AS SELECT a, b FROM t WHERE a > 0; CREATE VIEW \"new view\" AS SELECT b FROM t;"
-                      "INSERT INTO t VALUES (1, 'x');");
-  EXPECT_FALSE(rebuilt(r.up));
-  EXPECT_TRUE(any_contains(r.up, "DROP VIEW \"v\""));
-  EXPECT_TRUE(any_contains(r.up, "CREATE INDEX \"ix_expr\" ON \"t\" (lower(b), a + 1) WHERE a > 0 AND b IS NOT NULL"));
-}
-
-TEST_F(RenderSqlite, QuotedNames) {
-  round_trip("CREATE TABLE \"my \"\"table\"(\"the id\" INTEGER PRIMARY KEY, [x y] TEXT);"
-             "INSERT INTO \"my \"\"table\" VALUES (1, 'a');",
-             "CREATE TABLE \"my \"\"table\"(\"the id\" INTEGER PRIMARY KEY, [x y] TEXT NOT NULL, \"Z\" INT DEFAULT 3);"
-             "CREATE INDEX \"ix \"\"q\" ON \"my \"\"table\"(\"x y\");"
-             "INSERT INTO \"my \"\"table\" VALUES (1, 'a', 3);");
-}
-
-// Each REVIEW rule: flagged, and the SQL still applies.
-TEST_F(RenderSqlite, ReviewRulesStillApply) {
-  auto rename = round_trip("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO t VALUES (1, 'a');",
-                           "CREATE TABLE t(id INTEGER PRIMARY KEY, full_name TEXT); INSERT INTO t VALUES (1, 'a');",
-                           "rename?", false);
-  EXPECT_TRUE(has_review(rename.up_changes, "rename of name to full_name?"));
-  auto narrow = round_trip("CREATE TABLE t(a VARCHAR(255), b BIGINT, c NUMERIC(10,4), d TEXT)",
-                           "CREATE TABLE t(a VARCHAR(50), b SMALLINT, c NUMERIC(8,2), d VARCHAR(10))", "narrowing");
-  EXPECT_TRUE(has_review(narrow.up_changes, "narrows type"));
-  auto notnull = round_trip("CREATE TABLE t(a TEXT); INSERT INTO t VALUES ('x');",
-                            "CREATE TABLE t(a TEXT NOT NULL); INSERT INTO t VALUES ('x');", "NOT NULL");
-  EXPECT_TRUE(has_review(notnull.up_changes, "becomes NOT NULL"));
-  auto drop = round_trip("CREATE TABLE t(a TEXT); CREATE TABLE u(b INT, c INT)", "CREATE TABLE u(b INT)", "drops");
-  EXPECT_TRUE(has_review(drop.up_changes, "destructive: drops table"));
-  EXPECT_TRUE(has_review(drop.up_changes, "destructive: drops column"));
 }
 
 // What SQLite has not: an error naming the change.

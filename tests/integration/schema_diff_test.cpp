@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "db_support.hpp"
+#include "strata/util/strings.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -33,10 +34,11 @@ namespace {
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-std::string util_read(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
+/// A revision file `revision --autogenerate` wrote: its path and its whole
+/// text (headers, `-- +upgrade` and `-- +downgrade` sections).
+struct GeneratedRevision {
+  std::string path, text;
+};
 
 class Drift : public ::testing::TestWithParam<std::string> {
  protected:
@@ -152,7 +154,7 @@ class Drift : public ::testing::TestWithParam<std::string> {
         {"DATABASE_URL=" + url, "DEV_URL=" + (dialect() == "sqlite" ? "" : admin_url(dialect())),
          "TMPDIR=" + (dir / "tmp")},
         ready, signal, &seconds);
-    const std::string what = util_join(args) + (signal == SIGINT ? " (SIGINT)" : " (SIGTERM)");
+    const std::string what = strata::util::join(args, " ") + (signal == SIGINT ? " (SIGINT)" : " (SIGTERM)");
     EXPECT_EQ(r.exit_code, 130) << what << "\n" << r.out << r.err;
     EXPECT_TRUE(has(r.err, "strata: interrupted")) << what << "\n" << r.err;
     EXPECT_FALSE(has(r.err, "error")) << what << "\n" << r.err;
@@ -162,10 +164,26 @@ class Drift : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(fs::is_empty(dir / "tmp")) << what << ": a temporary folder is left";
   }
 
-  static std::string util_join(const std::vector<std::string>& args) {
-    std::string out;
-    for (auto& a : args) out += (out.empty() ? "" : " ") + a;
-    return out;
+  /// The revision file in migrations/main whose name holds `slug` (the
+  /// `-m` message as Alembic slugifies it, e.g. "add_note"), read with
+  /// util::read_file. None, or more than one: a test failure and an empty
+  /// path and text.
+  GeneratedRevision generated_revision(const std::string& slug) {
+    GeneratedRevision found;
+    for (auto& e : fs::directory_iterator(dir / "migrations/main")) {
+      if (!has(e.path().filename().string(), slug)) continue;
+      if (!found.path.empty()) {
+        ADD_FAILURE() << "more than one revision file holds '" << slug << "': " << found.path << ", " << e.path();
+        return {};
+      }
+      found.path = e.path().string();
+    }
+    if (found.path.empty()) {
+      ADD_FAILURE() << "no revision file holds '" << slug << "' in " << (dir / "migrations/main");
+      return {};
+    }
+    found.text = strata::util::read_file(found.path);
+    return found;
   }
 };
 
@@ -357,12 +375,8 @@ TEST_P(Drift, AutogenerateWritesTheChangesAndTheirDowngrade) {
   auto gen = strata({"revision", "--autogenerate", "-m", "notes and tags"}, url);
   ASSERT_EQ(gen.exit_code, 0) << gen.out << gen.err;
   EXPECT_TRUE(has(gen.out, "Detected " + dialect() + ": add column")) << gen.out;
-  std::string file;
-  for (auto& e : fs::directory_iterator(dir / "migrations/main"))
-    if (e.path().filename().string().find("notes_and_tags") != std::string::npos) file = e.path();
+  const auto [file, text] = generated_revision("notes_and_tags");
   ASSERT_FALSE(file.empty());
-  std::ifstream in(file);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_TRUE(has(text, "-- +upgrade " + dialect())) << text;
   EXPECT_TRUE(has(text, "-- +downgrade " + dialect())) << text;
   EXPECT_TRUE(has(text, "-- REVIEW: ")) << "the downgrade drops a table and a column: destructive\n" << text;
@@ -454,12 +468,8 @@ TEST_P(Drift, ANewEnumValueUsedInTheSameRevisionIsCommittedFirst) {
   const std::string url = fresh_db("enum");
   auto gen = strata({"revision", "--autogenerate", "-m", "new mood"}, url);
   ASSERT_EQ(gen.exit_code, 0) << gen.out << gen.err;
-  std::string file;
-  for (auto& e : fs::directory_iterator(dir / "migrations/main"))
-    if (e.path().filename().string().find("new_mood") != std::string::npos) file = e.path();
+  const auto [file, text] = generated_revision("new_mood");
   ASSERT_FALSE(file.empty());
-  std::ifstream in(file);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_TRUE(has(text, "\n-- Transactional: false\n")) << text;
   EXPECT_TRUE(has(text, "uses the new enum value 'it''s'")) << text;
   EXPECT_TRUE(has(text, "-- REVIEW: ") && has(text, "the value stays")) << text;
@@ -482,10 +492,8 @@ TEST_P(Drift, ANewEnumValueUsedInTheSameRevisionIsCommittedFirst) {
   ASSERT_EQ(up2.exit_code, 0) << up2.out << up2.err;
   auto gen2 = strata({"revision", "--autogenerate", "-m", "calm"}, url);
   ASSERT_EQ(gen2.exit_code, 0) << gen2.out << gen2.err;
-  for (auto& e : fs::directory_iterator(dir / "migrations/main"))
-    if (e.path().filename().string().find("calm") != std::string::npos) file = e.path();
-  std::ifstream in2(file);
-  const std::string text2((std::istreambuf_iterator<char>(in2)), std::istreambuf_iterator<char>());
+  const auto [file2, text2] = generated_revision("calm");
+  ASSERT_FALSE(file2.empty());
   EXPECT_TRUE(has(text2, "ADD VALUE IF NOT EXISTS 'calm'")) << text2;
   EXPECT_FALSE(has(text2, "Transactional")) << text2;
   auto up3 = strata({"upgrade", "head"}, url);
@@ -505,28 +513,22 @@ TEST_P(Drift, AGeneratedRevisionIsVerifiedAndHeldWhenItNeedsALook) {
   dir.write("alembic.toml", "[alembic]\nversion_locations = [\"migrations/main\"]\n"
                             "[databases.main]\nurl = \"${DATABASE_URL}\"\n" + dev + "schema = \"schema/main.sql\"\n");
   const std::string url = fresh_db("verify");
-  auto read_new = [&](const std::string& slug) {
-    for (auto& e : fs::directory_iterator(dir / "migrations/main"))
-      if (e.path().filename().string().find(slug) != std::string::npos) {
-        std::ifstream in(e.path());
-        return std::make_pair(e.path().string(),
-                              std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
-      }
-    return std::make_pair(std::string(), std::string());
-  };
 
   // A column dropped: flagged destructive, held, exit 0.
   dir.write("schema/main.sql", std::string(kItems) + "ALTER TABLE items ADD COLUMN note VARCHAR(20);\n");
   auto add = strata({"revision", "--autogenerate", "-m", "add note"}, url);
   ASSERT_EQ(add.exit_code, 0) << add.out << add.err;
   EXPECT_TRUE(has(add.out, "Verified on a scratch database")) << add.out;
-  EXPECT_FALSE(has(read_new("add_note").second, "-- Review:")) << read_new("add_note").second;
+  const auto added = generated_revision("add_note");
+  ASSERT_FALSE(added.path.empty());
+  EXPECT_FALSE(has(added.text, "-- Review:")) << added.text;
   ASSERT_EQ(strata({"upgrade", "head"}, url).exit_code, 0);
   dir.write("schema/main.sql", kItems);
   auto drop = strata({"revision", "--autogenerate", "-m", "drop note"}, url);
   ASSERT_EQ(drop.exit_code, 0) << drop.out << drop.err;
   EXPECT_TRUE(has(drop.out, "Review: 1 change may lose data")) << drop.out;
-  auto [path, text] = read_new("drop_note");
+  auto [path, text] = generated_revision("drop_note");
+  ASSERT_FALSE(path.empty());
   ASSERT_TRUE(has(text, "\n-- Review: 1 change below may lose data (see the -- REVIEW lines)\n")) << text;
   auto held = strata({"upgrade", "head"}, url);
   EXPECT_EQ(held.exit_code, 2) << held.out << held.err;
@@ -555,7 +557,7 @@ TEST_P(Drift, AGeneratedRevisionIsVerifiedAndHeldWhenItNeedsALook) {
   EXPECT_EQ(ext.exit_code, 3) << ext.out << ext.err;
   EXPECT_TRUE(has(ext.err, "the revision did not verify")) << ext.err;
   EXPECT_TRUE(has(ext.err, "type \"citext\" does not exist")) << ext.err;
-  auto slug = read_new("slug").second;
+  auto slug = generated_revision("slug").text;
   EXPECT_TRUE(has(slug, "\n-- Review: it did not verify on a scratch database (postgresql: the upgrade failed"))
       << slug;
   EXPECT_FALSE(has(ext.out + ext.err, "strata-test-pw"));
@@ -580,7 +582,7 @@ TEST_P(Drift, IgnoredTablesAreLeftOutOnEverySide) {
   }
   auto drifted = strata({"diff"}, url);
   EXPECT_EQ(drifted.exit_code, 1) << drifted.out << drifted.err;
-  const std::string toml = util_read(dir / "alembic.toml");
+  const std::string toml = strata::util::read_file(dir / "alembic.toml");
   dir.write("alembic.toml", toml + "ignore_tables = [\"celery_*\", \"spatial_ref_sys\"]\n");
   auto clean = strata({"diff"}, url);
   EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
@@ -597,7 +599,7 @@ TEST_P(Drift, IgnoredTablesAreLeftOutOnEverySide) {
 // A statement of the schema file the server refuses is named by its line.
 TEST_P(Drift, ASchemaFileErrorNamesItsLine) {
   project();
-  dir.write("alembic.toml", util_read(dir / "alembic.toml") + "schema = \"schema/main.sql\"\n");
+  dir.write("alembic.toml", strata::util::read_file(dir / "alembic.toml") + "schema = \"schema/main.sql\"\n");
   dir.write("schema/main.sql", "-- the schema\nCREATE TABLE a (id INTEGER PRIMARY KEY);\n\n"
                                "CREATE TABLE b (id INTEGER PRIMARY KEY,\n  x NOTATYPE(((\n);\n");
   const std::string url = fresh_db("line");
