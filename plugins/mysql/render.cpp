@@ -1,5 +1,7 @@
 // ABI 1.2 render_changes for MySQL/MariaDB: the changes document of the
-// schema diff (strata/schema/diff.hpp, changes_json) in, DDL out.
+// schema diff (strata/schema/diff.hpp, changes_json) in, DDL out. This file
+// orders the changes and follows the tables' state; ddl_clauses.cpp writes
+// the SQL of each piece, alter_statements.cpp puts clauses together.
 //
 // Rendering rules:
 //  - Identifiers are always quoted with backticks (a backtick doubled);
@@ -21,8 +23,8 @@
 //  - add_column: ALTER TABLE ADD COLUMN ... FIRST | AFTER `previous` (the
 //    position it has in table_after); alter_column: MODIFY COLUMN with the
 //    whole definition; drop_column: DROP COLUMN.
-//  - Keys: ADD/DROP PRIMARY KEY, ADD UNIQUE KEY / DROP INDEX, CREATE INDEX /
-//    DROP INDEX ... ON, ADD CONSTRAINT ... CHECK / DROP CONSTRAINT, ADD
+//  - Keys: ADD/DROP PRIMARY KEY, ADD UNIQUE KEY / DROP INDEX, ADD INDEX /
+//    DROP INDEX, ADD CONSTRAINT ... CHECK / DROP CONSTRAINT, ADD
 //    CONSTRAINT ... FOREIGN KEY ... ON DELETE/ON UPDATE (null, NO ACTION, is
 //    written: left out, MariaDB would report RESTRICT) / DROP FOREIGN KEY.
 //  - The renderer follows the tables' state change by change, so that
@@ -49,16 +51,44 @@
 //        foreign key by a new one named like the constraint.
 //  - views: CREATE VIEW ... AS definition / DROP VIEW; set_table_comment:
 //    ALTER TABLE ... COMMENT = '...'.
+//  - One ALTER TABLE per table and phase: MySQL commits each statement, so
+//    an upgrade failing half-way leaves what ran before; one ALTER TABLE
+//    either runs whole or not at all (MariaDB 10.6+/InnoDB), and rebuilds
+//    the table once. So:
+//      * in the diff's table-work phase (drop_index to create_index,
+//        between the foreign keys going and coming) each table's changes
+//        are rendered together, in the diff's order, tables in the order
+//        they first come (rendering_order); the phases stay as they are;
+//      * a change's clauses join the ALTER TABLE just before them when it is
+//        the same table's and the server takes them in one statement with
+//        the outcome of running them one by one: none of them touches what
+//        one there touches (a column, key, foreign key or check), but for a
+//        key dropped and added again under its name. So a foreign key
+//        dropped and added again under its name (MariaDB: errno 121
+//        "Duplicate key on write or update"), a column changed twice
+//        ("Unknown column"), a key a dropped foreign key may stand on
+//        (MySQL drops both at once only in place) and a second FULLTEXT
+//        index (MySQL builds one at a time) start a new statement; see
+//        alter_statements.cpp;
+//      * a foreign key of a table to itself is added or dropped in a
+//        statement of its own: InnoDB checks it against the table as it
+//        was (errno 150 "Foreign key constraint is incorrectly formed" with
+//        a change to the columns or key it references; "Cannot drop index
+//        ...: needed in a foreign key constraint");
+//      * what another table's change stands on stays in a statement before
+//        it (foreign keys dropped for a MODIFY, the foreign keys between
+//        tables dropped together), and what must wait for another table
+//        (foreign keys added, tables dropped, views) comes after.
 //  - Not expressible (an error naming the change): sequences and enum types
 //    (PostgreSQL kinds), DEFERRABLE foreign keys, unnamed foreign keys;
 //    create_trigger and drop_trigger (the catalog holds triggers on SQLite
 //    only: MySQL's introspection writes none, so its diffs have none).
 // MySQL DDL is not transactional (each statement commits): the statements
-// are meant to be applied one by one.
+// are meant to be applied one by one; a failing ALTER TABLE leaves its
+// table as that statement found it, what ran before it stays.
 #include "render.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <optional>
 #include <set>
@@ -68,258 +98,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "alter_statements.hpp"
+#include "ddl_clauses.hpp"
+
 namespace strata::mysql {
 
 namespace {
 
-using nlohmann::json;
-
-std::string q(const std::string& id) {
-  std::string out = "`";
-  for (char c : id) {
-    if (c == '`') out += '`';
-    out += c;
-  }
-  return out + "`";
-}
-
-std::string lit(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "''";
-    } else if (c == '\\') {
-      out += "\\\\";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-bool is_str(const json& j, const char* key) { return j.contains(key) && j[key].is_string(); }
-std::string str(const json& j, const char* key) { return is_str(j, key) ? j[key].get<std::string>() : std::string(); }
-std::optional<std::string> opt(const json& j, const char* key) {
-  if (is_str(j, key)) return j[key].get<std::string>();
-  return std::nullopt;
-}
-bool flag(const json& j, const char* key) { return j.contains(key) && j[key].is_boolean() && j[key].get<bool>(); }
-const json& arr(const json& j, const char* key) {
-  static const json empty = json::array();
-  return j.contains(key) && j[key].is_array() ? j[key] : empty;
-}
-std::vector<std::string> strings(const json& j, const char* key) {
-  std::vector<std::string> out;
-  for (auto& s : arr(j, key))
-    if (s.is_string()) out.push_back(s.get<std::string>());
-  return out;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string qualified(const std::optional<std::string>& schema, const std::string& name) {
-  return schema ? q(*schema) + "." + q(name) : q(name);
-}
-
-std::string column_list(const std::vector<std::string>& columns) {
-  std::string out;
-  for (auto& c : columns) out += (out.empty() ? "" : ", ") + q(c);
-  return "(" + out + ")";
-}
-
-// The backticked names in a CHECK_CLAUSE ("`a` > 0 and `b` < 3": a, b),
-// skipping string literals.
-std::set<std::string> names_in(const std::string& e) {
-  std::set<std::string> out;
-  for (size_t i = 0; i < e.size(); ++i) {
-    const char c = e[i];
-    if (c == '\'' || c == '"') {
-      for (++i; i < e.size(); ++i) {
-        if (e[i] == '\\') {
-          ++i;
-        } else if (e[i] == c) {
-          if (i + 1 < e.size() && e[i + 1] == c) {
-            ++i;
-          } else {
-            break;
-          }
-        }
-      }
-    } else if (c == '`') {
-      std::string name;
-      for (++i; i < e.size(); ++i) {
-        if (e[i] == '`') {
-          if (i + 1 < e.size() && e[i + 1] == '`') {
-            name += '`';
-            ++i;
-          } else {
-            break;
-          }
-        } else {
-          name += e[i];
-        }
-      }
-      out.insert(name);
-    }
-  }
-  return out;
-}
-
-bool has_column(const json& t, const std::string& name) {
-  for (auto& c : arr(t, "columns"))
-    if (str(c, "name") == name) return true;
-  return false;
-}
-
-// The column an unnamed (column-level) check belongs to: the one column its
-// expression names. nullopt for a named check or when it cannot be told.
-std::optional<std::string> owner(const json& t, const json& check) {
-  if (is_str(check, "name")) return std::nullopt;
-  const auto names = names_in(str(check, "expression"));
-  if (names.size() != 1 || !has_column(t, *names.begin())) return std::nullopt;
-  return *names.begin();
-}
-
-// Splits "current_timestamp() on update current_timestamp()" into the
-// default and the ON UPDATE clause, outside quoted literals.
-std::pair<std::string, std::string> split_on_update(const std::string& d) {
-  const std::string l = lower(d);
-  for (size_t i = 0; i < d.size(); ++i) {
-    const char c = d[i];
-    if (c == '\'' || c == '"') {
-      for (++i; i < d.size(); ++i) {
-        if (d[i] == '\\') {
-          ++i;
-        } else if (d[i] == c) {
-          if (i + 1 < d.size() && d[i + 1] == c) {
-            ++i;
-          } else {
-            break;
-          }
-        }
-      }
-      continue;
-    }
-    if ((i == 0 || d[i - 1] == ' ') && l.compare(i, 10, "on update ") == 0) {
-      std::string head = d.substr(0, i);
-      while (!head.empty() && head.back() == ' ') head.pop_back();
-      return {head, d.substr(i)};
-    }
-  }
-  return {d, ""};
-}
-
-bool is_number(const std::string& s) {
-  size_t i = 0;
-  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-  bool digits = false, dot = false;
-  for (; i < s.size(); ++i) {
-    if (std::isdigit(static_cast<unsigned char>(s[i]))) {
-      digits = true;
-    } else if (s[i] == '.' && !dot) {
-      dot = true;
-    } else if ((s[i] == 'e' || s[i] == 'E') && digits) {
-      return i + 1 < s.size();
-    } else {
-      return false;
-    }
-  }
-  return digits;
-}
-
-// DEFAULT as written back: literals and the timestamp functions as they are,
-// any other expression in parentheses.
-std::string default_clause(const std::string& d) {
-  auto [head, on_update] = split_on_update(d);
-  std::string out;
-  if (!head.empty()) {
-    const std::string l = lower(head);
-    const bool literal = head.front() == '\'' || is_number(head) || l == "null" || l == "true" ||
-                         l == "false" || ((l[0] == 'b' || l[0] == 'x') && head.size() > 1 && head[1] == '\'') ||
-                         l.rfind("0x", 0) == 0;
-    const bool timestamp_function = l.rfind("current_timestamp", 0) == 0 || l.rfind("now(", 0) == 0 ||
-                                    l.rfind("localtimestamp", 0) == 0 || l.rfind("localtime", 0) == 0;
-    out += " DEFAULT " + (literal || timestamp_function ? head : "(" + head + ")");
-  }
-  if (!on_update.empty()) out += " " + on_update;
-  return out;
-}
-
-std::string check_expr(const json& check) { return "(" + str(check, "expression") + ")"; }
-
-std::string column_def(const json& c, const std::vector<std::string>& checks, bool autoincrement) {
-  std::string out = q(str(c, "name")) + " " + str(c, "type");
-  if (auto coll = opt(c, "collation")) out += " COLLATE " + *coll;
-  out += flag(c, "nullable") ? " NULL" : " NOT NULL";
-  if (auto d = opt(c, "default")) out += default_clause(*d);
-  if (autoincrement) out += " AUTO_INCREMENT";
-  if (auto comment = opt(c, "comment")) out += " COMMENT " + lit(*comment);
-  for (auto& e : checks) out += " CHECK " + e;
-  return out;
-}
-
-// The column's definition in table state `t`, with its column-level checks.
-std::string column_def_in(const json& t, const json& c) {
-  std::vector<std::string> checks;
-  for (auto& k : arr(t, "checks"))
-    if (owner(t, k) == str(c, "name")) checks.push_back(check_expr(k));
-  return column_def(c, checks, flag(c, "autoincrement"));
-}
-
-std::string method_of(const json& index);
-
-// SPATIAL keys report a SUB_PART (32) that cannot be written back; FULLTEXT
-// keys take neither prefixes nor DESC.
-std::string index_parts(const json& index) {
-  const bool plain = method_of(index) != "spatial" && method_of(index) != "fulltext";
-  std::string out;
-  for (auto& p : arr(index, "columns")) {
-    if (!out.empty()) out += ", ";
-    if (is_str(p, "column")) {
-      out += q(str(p, "column"));
-      if (plain && p.contains("prefix") && p["prefix"].is_number_integer())
-        out += "(" + std::to_string(p["prefix"].get<long long>()) + ")";
-    } else {
-      out += "(" + str(p, "expression") + ")";
-    }
-    if (plain && flag(p, "descending")) out += " DESC";
-  }
-  return "(" + out + ")";
-}
-
-std::string method_of(const json& index) { return lower(str(index, "method")); }
-
-// "FULLTEXT INDEX `n` (...)" / "UNIQUE INDEX ..." / "INDEX `n` (...) USING HASH";
-// with `on`, "INDEX `n` ON `t` (...)" (CREATE INDEX).
-std::string index_clause(const json& index, const char* word, const std::string& on = "") {
-  const std::string m = method_of(index);
-  std::string kind;
-  if (m == "fulltext") {
-    kind = "FULLTEXT ";
-  } else if (m == "spatial") {
-    kind = "SPATIAL ";
-  } else if (flag(index, "unique")) {
-    kind = "UNIQUE ";
-  }
-  std::string out = kind + word + " " + q(str(index, "name")) + (on.empty() ? "" : " ON " + on) + " " +
-                    index_parts(index);
-  if (m == "hash") out += " USING HASH";
-  return out;
-}
-
-std::string key_name(const json& key) { return is_str(key, "name") ? " " + q(str(key, "name")) : ""; }
-
-std::string fk_clause(const json& fk) {
-  std::string out = "CONSTRAINT " + q(str(fk, "name")) + " FOREIGN KEY " + column_list(strings(fk, "columns")) +
-                    " REFERENCES " + qualified(opt(fk, "ref_schema"), str(fk, "ref_table")) + " " +
-                    column_list(strings(fk, "ref_columns"));
-  out += " ON DELETE " + opt(fk, "on_delete").value_or("NO ACTION");
-  out += " ON UPDATE " + opt(fk, "on_update").value_or("NO ACTION");
-  return out;
-}
+using namespace ddl;
 
 // ---- the tables' state between statements
 
@@ -388,9 +174,74 @@ void erase_key(json& t, const std::string& id) {
   }
 }
 
+// The table a foreign key points at, named as the changes name tables
+// ("schema.name" or "name").
+std::string ref_of(const json& fk) {
+  return is_str(fk, "ref_schema") ? str(fk, "ref_schema") + "." + str(fk, "ref_table") : str(fk, "ref_table");
+}
+
+// Does foreign key `fk` of `table` point at that table itself? (An
+// unqualified reference may mean a table in the same schema.)
+bool to_itself(const std::string& table, const json& fk) {
+  const std::string ref = ref_of(fk);
+  return ref == table || (!is_str(fk, "ref_schema") && table.size() > ref.size() &&
+                          table.compare(table.size() - ref.size() - 1, std::string::npos, "." + ref) == 0);
+}
+
 bool same_check(const json& a, const json& b) {
   if (is_str(a, "name") || is_str(b, "name")) return opt(a, "name") == opt(b, "name");
   return str(a, "expression") == str(b, "expression");
+}
+
+// The order the changes are rendered in: the diff's, except that in its
+// table-work phase (the changes between the foreign keys going and coming,
+// drop_index to create_index) each table's changes are taken together, in
+// their order, tables in the order they first come: so they can share one
+// ALTER TABLE. The diff has already put before that phase whatever another
+// table's change there would stand on (the foreign keys that point at a
+// key or column changing), so tables' changes there do not depend on each
+// other's order.
+std::vector<const json*> rendering_order(const json& changes) {
+  static const std::set<std::string> table_work = {
+      "drop_index",   "drop_unique", "drop_check",      "drop_primary_key", "create_table", "add_column",
+      "alter_column", "drop_column", "add_primary_key", "add_unique",       "add_check",    "create_index"};
+  std::vector<const json*> out;
+  for (size_t i = 0; i < changes.size();) {
+    size_t end = i;
+    while (end < changes.size() && table_work.count(str(changes[end], "kind"))) ++end;
+    if (end == i) {
+      out.push_back(&changes[i++]);
+      continue;
+    }
+    std::vector<std::string> tables;
+    std::map<std::string, std::vector<const json*>> of;
+    for (; i < end; ++i) {
+      auto& list = of[str(changes[i], "table")];
+      if (list.empty()) tables.push_back(str(changes[i], "table"));
+      list.push_back(&changes[i]);
+    }
+    for (auto& t : tables) out.insert(out.end(), of[t].begin(), of[t].end());
+  }
+  return out;
+}
+
+// DROP FOREIGN KEY, touching too the keys of table state `t` it may stand
+// on: MySQL drops a foreign key and its index in one ALTER TABLE only in
+// place (not with ALGORITHM=COPY), so such a key is dropped in a statement
+// after it.
+Clause drop_fk(const json& t, const json& fk) {
+  Clause out = drop_foreign_key(str(fk, "name"));
+  const auto columns = strings(fk, "columns");
+  for (auto& k : keys_of(t))
+    if (covers(k.columns, columns))
+      out.touches.push_back({k.id == "pk" ? "pk" : "key:" + k.id.substr(2), Touch::Change});
+  return out;
+}
+
+// `first` and the clauses that must come with it.
+std::vector<Clause> with(Clause first, std::vector<Clause> more) {
+  more.insert(more.begin(), std::move(first));
+  return more;
 }
 
 class Renderer {
@@ -405,8 +256,9 @@ class Renderer {
         state(c);
       if (str(c, "kind") == "drop_table") dropping_.insert(str(c, "table"));
     }
-    for (size_t i = 0; i < changes.size(); ++i) {
-      const json& c = changes[i];
+    const auto order = rendering_order(changes);
+    for (size_t i = 0; i < order.size(); ++i) {
+      const json& c = *order[i];
       const std::string kind = str(c, "kind");
       // Foreign keys dropped for a MODIFY come back once every column is done.
       static const std::set<std::string> after_columns = {"drop_table",    "add_foreign_key", "drop_sequence",
@@ -417,8 +269,8 @@ class Renderer {
       if (kind == "drop_table") {
         // A run of drop_table changes: the foreign keys between them go first.
         size_t end = i;
-        while (end < changes.size() && str(changes[end], "kind") == "drop_table") ++end;
-        drop_tables(changes, i, end);
+        while (end < order.size() && str(*order[end], "kind") == "drop_table") ++end;
+        drop_tables(order, i, end);
         i = end - 1;
         continue;
       }
@@ -428,13 +280,14 @@ class Renderer {
     // Drops still waiting for a key that never came: as they are (the
     // server says why it refuses them).
     for (auto& [table, list] : deferred_)
-      for (auto& d : list) out_.push_back("ALTER TABLE " + table_sql_[table] + " " + d.clause);
-    return std::move(out_);
+      for (auto& d : list) statements_.alter(table_sql_[table], {d.clause});
+    return statements_.take();
   }
 
  private:
   struct Deferred {
-    std::string id, clause;
+    std::string id;
+    Clause clause;
   };
 
   std::string describe(const json& c) const {
@@ -463,12 +316,14 @@ class Renderer {
 
   std::string table_of(const json& c) { return qualified(opt(c, "schema"), str(c, "name")); }
 
-  void alter(const json& c, const std::string& clauses) { out_.push_back("ALTER TABLE " + table_of(c) + " " + clauses); }
+  void alter(const json& c, std::vector<Clause> clauses, bool alone = false) {
+    statements_.alter(table_of(c), std::move(clauses), alone);
+  }
 
   // Drops deferred on this table that the new state no longer needs, as
   // clauses to append to the ALTER TABLE that made them free.
-  std::string release(const json& c, json& t) {
-    std::string extra;
+  std::vector<Clause> release(const json& c, json& t) {
+    std::vector<Clause> extra;
     auto& list = deferred_[str(c, "table")];
     bool again = true;
     while (again) {
@@ -479,7 +334,7 @@ class Renderer {
         auto others = gone;
         others.erase(it->id);
         if (!needed(t, it->id, others)) {
-          extra += ", " + it->clause;
+          extra.push_back(it->clause);
           erase_key(t, it->id);
           list.erase(it);
           again = true;
@@ -491,8 +346,7 @@ class Renderer {
   }
 
   // Drops the key `id` now, or later when a surviving foreign key needs it.
-  void drop_key(const json& c, json& t, const std::string& id, const std::string& clause,
-                const std::string& standalone) {
+  void drop_key(const json& c, json& t, const std::string& id, const Clause& clause) {
     auto& list = deferred_[str(c, "table")];
     std::set<std::string> gone;
     for (auto& d : list) gone.insert(d.id);
@@ -501,7 +355,7 @@ class Renderer {
       return;
     }
     erase_key(t, id);
-    out_.push_back(standalone);
+    alter(c, {clause});
   }
 
   // Is `column` the first column of some key of t?
@@ -512,9 +366,10 @@ class Renderer {
   }
 
   // The clause adding table_after's key for AUTO_INCREMENT column `column`
-  // (the column must be a key's first column), recorded in t.
-  std::string key_for_autoincrement(const json& c, json& t, const std::string& column) {
-    if (keyed(t, column) || !c.contains("table_after") || !c["table_after"].is_object()) return "";
+  // (the column must be a key's first column), recorded in t; none when
+  // it has one.
+  std::vector<Clause> key_for_autoincrement(const json& c, json& t, const std::string& column) {
+    if (keyed(t, column) || !c.contains("table_after") || !c["table_after"].is_object()) return {};
     const json& after = c["table_after"];
     auto all_there = [&](const std::vector<std::string>& cols) {
       return std::all_of(cols.begin(), cols.end(), [&](const std::string& n) { return has_column(t, n); });
@@ -524,24 +379,24 @@ class Renderer {
       const auto cols = strings(after["primary_key"], "columns");
       if (!cols.empty() && cols.front() == column && all_there(cols)) {
         t["primary_key"] = after["primary_key"];
-        return ", ADD PRIMARY KEY " + column_list(cols);
+        return {add_primary_key(cols)};
       }
     }
     for (auto& u : arr(after, "unique_constraints")) {
       const auto cols = strings(u, "columns");
       if (!cols.empty() && cols.front() == column && all_there(cols)) {
         t["unique_constraints"].push_back(u);
-        return ", ADD UNIQUE KEY" + key_name(u) + " " + column_list(cols);
+        return {add_unique(u)};
       }
     }
     for (auto& i : arr(after, "indexes")) {
       const auto cols = leading(i);
       if (!cols.empty() && cols.front() == column && all_there(cols)) {
         t["indexes"].push_back(i);
-        return ", ADD " + index_clause(i, "INDEX");
+        return {add_index(i)};
       }
     }
-    return "";
+    return {};
   }
 
   void add_fk(const json& c, json& t, const json& fk) {
@@ -566,7 +421,7 @@ class Renderer {
     }
     if (covered && !surely_kept && exact) {
       const std::string n = str(*exact, "name");
-      alter(c, "DROP INDEX " + q(n) + ", ADD " + index_clause(*exact, "INDEX") + ", ADD " + fk_clause(fk));
+      alter(c, {drop_index(n), add_index(*exact), add_foreign_key(fk)}, to_itself(str(c, "table"), fk));
       t["foreign_keys"].push_back(fk);
       return;
     }
@@ -579,7 +434,7 @@ class Renderer {
       t["indexes"].push_back(index);
     }
     t["foreign_keys"].push_back(fk);
-    alter(c, "ADD " + fk_clause(fk));
+    alter(c, {add_foreign_key(fk)}, to_itself(str(c, "table"), fk));
   }
 
   // The foreign keys (of any table the changes name) that use column
@@ -590,8 +445,7 @@ class Renderer {
     for (auto& [name, other] : tables_) {
       json& fks = other["foreign_keys"];
       for (auto it = fks.begin(); it != fks.end();) {
-        const std::string ref =
-            is_str(*it, "ref_schema") ? str(*it, "ref_schema") + "." + str(*it, "ref_table") : str(*it, "ref_table");
+        const std::string ref = ref_of(*it);
         const auto cols = strings(*it, "columns"), refs = strings(*it, "ref_columns");
         const bool child = name == table && std::find(cols.begin(), cols.end(), column) != cols.end();
         const bool parent = ref == table && std::find(refs.begin(), refs.end(), column) != refs.end();
@@ -599,7 +453,7 @@ class Renderer {
           ++it;
           continue;
         }
-        out_.push_back("ALTER TABLE " + table_sql_[name] + " DROP FOREIGN KEY " + q(str(*it, "name")));
+        statements_.alter(table_sql_[name], {drop_fk(other, *it)}, to_itself(name, *it));
         if (!dropping_.count(name)) readd_.push_back({name, *it});  // a table that goes keeps it gone
         it = fks.erase(it);
       }
@@ -626,7 +480,8 @@ class Renderer {
     if (kind == "create_view" || kind == "drop_view") {
       const json& v = c.contains("view") && c["view"].is_object() ? c["view"] : json::object();
       const std::string name = qualified(opt(v, "schema"), str(v, "name"));
-      out_.push_back(kind == "drop_view" ? "DROP VIEW " + name : "CREATE VIEW " + name + " AS " + str(v, "definition"));
+      statements_.add(kind == "drop_view" ? "DROP VIEW " + name
+                                          : "CREATE VIEW " + name + " AS " + str(v, "definition"));
       return;
     }
     if (kind == "create_sequence" || kind == "alter_sequence" || kind == "drop_sequence")
@@ -673,8 +528,8 @@ class Renderer {
         at = prev == cols.end() ? cols.end() : prev + 1;
       }
       cols.insert(at, col_after);
-      std::string extra = flag(col_after, "autoincrement") ? key_for_autoincrement(c, t, name) : "";
-      alter(c, "ADD COLUMN " + column_def(col_after, checks, flag(col_after, "autoincrement")) + position + extra);
+      alter(c, with(add_column(col_after, checks, position),
+                    flag(col_after, "autoincrement") ? key_for_autoincrement(c, t, name) : std::vector<Clause>()));
       return;
     }
     if (kind == "alter_column") {
@@ -685,8 +540,8 @@ class Renderer {
           release_foreign_keys(str(c, "table"), name);
       for (auto& x : t["columns"])
         if (str(x, "name") == name) x = col_after;
-      std::string extra = flag(col_after, "autoincrement") ? key_for_autoincrement(c, t, name) : "";
-      alter(c, "MODIFY COLUMN " + column_def_in(t, col_after) + extra);
+      alter(c, with(modify_column(t, col_after),
+                    flag(col_after, "autoincrement") ? key_for_autoincrement(c, t, name) : std::vector<Clause>()));
       return;
     }
     if (kind == "drop_column") {
@@ -708,7 +563,7 @@ class Renderer {
         json& l = t[list];
         for (auto it = l.begin(); it != l.end();) it = strip(*it) ? l.erase(it) : it + 1;
       }
-      alter(c, "DROP COLUMN " + q(name));
+      alter(c, {drop_column(name)});
       return;
     }
     if (kind == "drop_primary_key") {
@@ -728,19 +583,19 @@ class Renderer {
             if (str(y, "name") == name) after = &y;
         if (!after || !flag(*after, "autoincrement")) {
           x["autoincrement"] = false;
-          alter(c, "MODIFY COLUMN " + column_def_in(t, x));
+          alter(c, {modify_column(t, x)});
         } else {
           t["primary_key"] = nullptr;
-          const std::string extra = key_for_autoincrement(c, t, name);
+          auto extra = key_for_autoincrement(c, t, name);
           if (!extra.empty()) {
-            alter(c, "DROP PRIMARY KEY" + extra);
+            alter(c, with(drop_primary_key(), std::move(extra)));
             return;
           }
           t["primary_key"] = pk;  // nothing to replace it yet: as it is
         }
         break;
       }
-      drop_key(c, t, "pk", "DROP PRIMARY KEY", "ALTER TABLE " + table_of(c) + " DROP PRIMARY KEY");
+      drop_key(c, t, "pk", drop_primary_key());
       return;
     }
     if (kind == "add_primary_key") {
@@ -749,12 +604,12 @@ class Renderer {
           strings(t["primary_key"], "columns") == strings(key, "columns"))
         return;  // added with an AUTO_INCREMENT column
       t["primary_key"] = key;
-      alter(c, "ADD PRIMARY KEY " + column_list(strings(key, "columns")) + release(c, t));
+      alter(c, with(add_primary_key(strings(key, "columns")), release(c, t)));
       return;
     }
     if (kind == "drop_unique") {
       const std::string name = str(c["key"], "name");
-      drop_key(c, t, "u:" + name, "DROP INDEX " + q(name), "ALTER TABLE " + table_of(c) + " DROP INDEX " + q(name));
+      drop_key(c, t, "u:" + name, drop_index(name));
       return;
     }
     if (kind == "add_unique") {
@@ -762,12 +617,12 @@ class Renderer {
       for (auto& u : arr(t, "unique_constraints"))
         if (str(u, "name") == str(key, "name") && strings(u, "columns") == strings(key, "columns")) return;
       t["unique_constraints"].push_back(key);
-      alter(c, "ADD UNIQUE KEY" + key_name(key) + " " + column_list(strings(key, "columns")) + release(c, t));
+      alter(c, with(add_unique(key), release(c, t)));
       return;
     }
     if (kind == "drop_index") {
       const std::string name = str(c["index"], "name");
-      drop_key(c, t, "i:" + name, "DROP INDEX " + q(name), "DROP INDEX " + q(name) + " ON " + table_of(c));
+      drop_key(c, t, "i:" + name, drop_index(name));
       return;
     }
     if (kind == "create_index") {
@@ -775,12 +630,7 @@ class Renderer {
       for (auto& i : arr(t, "indexes"))
         if (str(i, "name") == str(index, "name") && i == index) return;
       t["indexes"].push_back(index);
-      const std::string extra = release(c, t);
-      if (extra.empty()) {
-        out_.push_back("CREATE " + index_clause(index, "INDEX", table_of(c)));
-      } else {
-        alter(c, "ADD " + index_clause(index, "INDEX") + extra);
-      }
+      alter(c, with(add_index(index), release(c, t)));
       return;
     }
     if (kind == "add_check" || kind == "drop_check") {
@@ -802,12 +652,11 @@ class Renderer {
       }
       if (col && has_column(t, *col)) {
         for (auto& x : t["columns"])
-          if (str(x, "name") == *col) alter(c, "MODIFY COLUMN " + column_def_in(t, x));
+          if (str(x, "name") == *col) alter(c, {modify_column(t, x)});
       } else if (add) {
-        alter(c, "ADD" + (is_str(check, "name") ? " CONSTRAINT " + q(str(check, "name")) : std::string()) +
-                     " CHECK " + check_expr(check));
+        alter(c, {add_check(check)});
       } else if (is_str(check, "name")) {
-        alter(c, "DROP CONSTRAINT " + q(str(check, "name")));
+        alter(c, {drop_check(str(check, "name"))});
       } else {
         throw std::invalid_argument("render_changes: cannot tell which column holds the check " +
                                     str(check, "expression") + ": " + describe(c));
@@ -821,8 +670,8 @@ class Renderer {
       if (flag(fk, "deferrable") || flag(fk, "initially_deferred"))
         throw std::invalid_argument("render_changes: MySQL/MariaDB has no DEFERRABLE foreign keys: " + describe(c));
       if (kind == "drop_foreign_key") {
+        alter(c, {drop_fk(t, fk)}, to_itself(str(c, "table"), fk));
         erase_named(t["foreign_keys"], str(fk, "name"));
-        alter(c, "DROP FOREIGN KEY " + q(str(fk, "name")));
       } else {
         add_fk(c, t, fk);
       }
@@ -831,7 +680,7 @@ class Renderer {
     if (kind == "set_table_comment") {
       const json& after = c.contains("table_after") && c["table_after"].is_object() ? c["table_after"] : json::object();
       t["comment"] = after.contains("comment") ? after["comment"] : json();
-      alter(c, "COMMENT = " + lit(opt(after, "comment").value_or("")));
+      alter(c, {table_comment(opt(after, "comment").value_or(""))});
       return;
     }
     throw std::invalid_argument("render_changes: unknown change kind \"" + kind + "\"");
@@ -858,36 +707,35 @@ class Renderer {
     for (size_t i = 0; i < parts.size(); ++i) sql += (i ? ",\n  " : "") + parts[i];
     sql += "\n)";
     if (auto comment = opt(t, "comment")) sql += " COMMENT = " + lit(*comment);
-    out_.push_back(sql);
+    statements_.add(sql);
     tables_[str(c, "table")] = std::move(t);
     table_sql_[str(c, "table")] = table_of(c);
   }
 
-  void drop_tables(const json& changes, size_t begin, size_t end) {
+  void drop_tables(const std::vector<const json*>& changes, size_t begin, size_t end) {
     std::set<std::string> names;  // "schema.name" / "name" of the tables going
-    for (size_t i = begin; i < end; ++i) names.insert(str(changes[i], "table"));
+    for (size_t i = begin; i < end; ++i) names.insert(str(*changes[i], "table"));
     for (size_t i = begin; i < end; ++i) {
-      const json& c = changes[i];
+      const json& c = *changes[i];
       // As it stands now (a MODIFY may have taken foreign keys already).
       auto known = tables_.find(str(c, "table"));
       const json& t = known != tables_.end() ? known->second
                       : c.contains("table_before") && c["table_before"].is_object() ? c["table_before"]
                                                                                       : json::object();
       for (auto& fk : arr(t, "foreign_keys")) {
-        const std::string ref =
-            is_str(fk, "ref_schema") ? str(fk, "ref_schema") + "." + str(fk, "ref_table") : str(fk, "ref_table");
+        const std::string ref = ref_of(fk);
         if (ref == str(c, "table") || !names.count(ref) || !is_str(fk, "name")) continue;
-        alter(c, "DROP FOREIGN KEY " + q(str(fk, "name")));
+        alter(c, {drop_fk(t, fk)});
       }
     }
     for (size_t i = begin; i < end; ++i) {
-      out_.push_back("DROP TABLE " + table_of(changes[i]));
-      tables_.erase(str(changes[i], "table"));
-      deferred_.erase(str(changes[i], "table"));
+      statements_.add("DROP TABLE " + table_of(*changes[i]));
+      tables_.erase(str(*changes[i], "table"));
+      deferred_.erase(str(*changes[i], "table"));
     }
   }
 
-  std::vector<std::string> out_;
+  Statements statements_;
   std::map<std::string, json> tables_;  // each table as it stands between statements
   std::map<std::string, std::string> table_sql_;
   std::map<std::string, std::vector<Deferred>> deferred_;

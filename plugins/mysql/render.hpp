@@ -9,7 +9,8 @@ namespace strata::mysql {
 
 /// The statements that apply `changes_json` to a MySQL/MariaDB database.
 /// MySQL DDL is not transactional: the statements are meant to run one by
-/// one. Throws std::invalid_argument for a malformed document or a change
+/// one; a table's changes share one ALTER TABLE where the server allows,
+/// so a failing upgrade leaves that table as it was. Throws std::invalid_argument for a malformed document or a change
 /// MySQL cannot express (sequences, enum types, DEFERRABLE foreign keys,
 /// unnamed foreign keys), naming the change.
 std::vector<std::string> render_changes(const std::string& changes_json);
