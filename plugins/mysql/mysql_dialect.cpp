@@ -5,7 +5,10 @@
 // after CREATE/ALTER/DROP, so a failed run keeps the DDL that ran before the
 // failure (no STRATA_CAP_TRANSACTIONAL_DDL). Runs on one database are
 // serialised by GET_LOCK, a session lock that dies with the connection,
-// named after the database (GET_LOCK names are server-wide).
+// named after the database (GET_LOCK names are server-wide). Sessions run
+// in strict mode (STRICT_TRANS_TABLES added when the server's sql_mode
+// lacks it): a value a column cannot hold is an error, never silently
+// changed.
 //
 // Scripts are split the way the mysql client splits them (DELIMITER, quotes,
 // comments: statement_splitter.cpp) and run statement by statement; a
@@ -57,7 +60,37 @@ constexpr int CR_SERVER_LOST_EXTENDED = 2055;
 constexpr int ER_SERVER_SHUTDOWN = 1053;
 constexpr int ER_CONNECTION_KILLED = 1927;  // MariaDB: KILL CONNECTION during a statement
 
-constexpr const char* kSupportedQuery = "unix_socket, socket, charset, connect_timeout, ssl_ca, ssl_cert, ssl_key";
+constexpr const char* kSupportedQuery =
+    "unix_socket, socket, charset, connect_timeout, ssl_ca, ssl_cert, ssl_key, sql_mode";
+
+// The session's sql_mode: the server's, made strict when it is not. A
+// server without strict mode (sql_mode='' on older installs) turns a value
+// a column cannot hold into something else with a warning: a NULL into ''
+// when a column becomes NOT NULL, a long string cut short, 'abc' into 0. A
+// migration must fail there, not change data, so STRICT_TRANS_TABLES
+// (MariaDB's and MySQL's default) is added; ?sql_mode=... sets another mode.
+constexpr const char* kStrictSqlMode =
+    "sql_mode = IF(FIND_IN_SET('STRICT_TRANS_TABLES', @@SESSION.sql_mode) OR "
+    "FIND_IN_SET('STRICT_ALL_TABLES', @@SESSION.sql_mode), @@SESSION.sql_mode, "
+    "CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'STRICT_TRANS_TABLES'))";
+
+// ?sql_mode=...: mode names only (letters, digits, '_', ','), so the value
+// is a plain literal.
+bool is_mode_list(const std::string& value) {
+  for (char ch : value)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != ',') return false;
+  return true;
+}
+
+/// The sql_mode assignment of a session for `params` (SET SESSION ...).
+std::string sql_mode_setting(const strata_connect_params* params) {
+  for (size_t i = 0; params && i < params->query_count; ++i)
+    if (params->query_keys[i] && std::string(params->query_keys[i]) == "sql_mode") {
+      const std::string value = params->query_values[i] ? params->query_values[i] : "";
+      if (is_mode_list(value)) return "sql_mode = '" + value + "'";
+    }
+  return kStrictSqlMode;
+}
 
 struct Conn {
   std::unique_ptr<sql::Connection> db;
@@ -198,6 +231,7 @@ strata_status connect(const strata_connect_params* params, strata_conn** out, st
   try {
     if (!params || !out) return make_error(error, STRATA_ERROR, "connect: no parameters");
     std::string socket, charset = "utf8mb4", ssl_ca, ssl_cert, ssl_key;
+    std::string session = sql_mode_setting(params);  // SET SESSION ... at connect
     int timeout = 10;
     for (size_t i = 0; i < params->query_count; ++i) {
       const std::string key = params->query_keys[i] ? params->query_keys[i] : "";
@@ -220,6 +254,11 @@ strata_status connect(const strata_connect_params* params, strata_conn** out, st
         ssl_cert = value;
       } else if (key == "ssl_key") {
         ssl_key = value;
+      } else if (key == "sql_mode") {
+        if (!is_mode_list(value))
+          return make_error(error, STRATA_ERROR,
+                            "cannot connect to " + url + ": sql_mode takes mode names separated by commas, not '" +
+                                value + "'");
       } else {
         return make_error(error, STRATA_ERROR,
                           "cannot connect to " + url + ": unknown query parameter '" + key +
@@ -266,9 +305,10 @@ strata_status connect(const strata_connect_params* params, strata_conn** out, st
         // Waits for metadata locks (DDL) and InnoDB row locks.
         long secs = static_cast<long>(std::ceil(params->lock_timeout_seconds));
         if (secs > 31536000) secs = 31536000;
-        run_one(*stmt, "SET SESSION lock_wait_timeout = " + std::to_string(secs) +
-                           ", innodb_lock_wait_timeout = " + std::to_string(secs));
+        session += ", lock_wait_timeout = " + std::to_string(secs) +
+                   ", innodb_lock_wait_timeout = " + std::to_string(secs);
       }
+      run_one(*stmt, "SET SESSION " + session);
     } catch (const sql::SQLException& e) {
       std::string message = "cannot connect to " + url + ": " + mask(e.what(), password);
       if (e.getErrorCode()) message += " (MySQL error " + std::to_string(e.getErrorCode()) + ")";
@@ -679,7 +719,8 @@ size_t script_statement(const char* statement, size_t length, char* out, size_t 
 
 // The mysql client's charset follows the locale (latin1 under LANG=C);
 // online connections use the URL's charset (utf8mb4 by default), and so
-// must the script, or text and stored routines come out differently.
+// must the script, or text and stored routines come out differently. The
+// same holds for the session's sql_mode (strict; see kStrictSqlMode).
 size_t script_preamble(const strata_connect_params* params, char* out, size_t capacity) {
   std::string charset = "utf8mb4";
   for (size_t i = 0; params && i < params->query_count; ++i)
@@ -687,7 +728,9 @@ size_t script_preamble(const strata_connect_params* params, char* out, size_t ca
   std::string safe;
   for (char c : charset)
     if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') safe += c;
-  std::string q = "SET NAMES " + (safe.empty() ? std::string("utf8mb4") : safe) + ";";
+  // And its strictness: a script must fail where the online run would.
+  std::string q = "SET NAMES " + (safe.empty() ? std::string("utf8mb4") : safe) + ";\nSET SESSION " +
+                  sql_mode_setting(params) + ";";
   return strata::plugin::copy_out(q, out, capacity);
 }
 
