@@ -333,7 +333,9 @@ if want table; then
     echo "| $label | $fl | $(fmt "$p") | $(fmt "$s") | $al | $(ratio "$s" "$f") | $(ratio "$s" "$p") | $(ratio "$a" "$s") |"
   done
   echo
-  echo "server's own work = the same SQL, one request per revision (psql \\;, mariadb DELIMITER), no version table"
+  echo "server's own work = the same SQL through the same client, one request per revision (psql \\;,"
+  echo "mariadb DELIMITER), no version table: no round trips between statements (start-up and connection included)"
+  [ "$quick" = 1 ] && echo "--quick: $REVS revisions, $REPS run: a smoke test of the script; the ratios mean nothing"
   slower=$(awk -v a="$(med pg_s)" -v b="$(med my_s)" 'BEGIN { print (a > b ? a : b) }')
   echo "Strata together / Strata's slower database alone: $(ratio "$(med both_s)" "$slower")"
   echo

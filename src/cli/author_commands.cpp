@@ -178,6 +178,10 @@ int cmd_revision(Context& ctx) {
   }
   rev.upgrade_sql = "";
   rev.downgrade_sql = "";
+  if (!flag(ctx, "autogenerate"))
+    for (const char* option : {"dialect", "against-url", "dev-url"})
+      if (ctx.vm.count(option))
+        throw UserError(std::string("--") + option + " works with --autogenerate (a plain revision has no SQL yet)");
   if (flag(ctx, "autogenerate")) {
     std::vector<std::string> dialects = multi(ctx, "dialect");
     for (auto& d : dialects) {

@@ -2,6 +2,7 @@
 #include "strata/planner/symbols.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace strata::cli {
 
@@ -183,7 +184,7 @@ std::vector<const config::DatabaseConfig*> databases_naming(
 config::Config Context::load() const {
   config::Config cfg = config::load_config(globals.config);
   if (!vm.count("dev-url")) return cfg;
-  std::vector<std::pair<config::Url, std::string>> given;  // the URL, its text
+  std::map<std::string, config::Url> given;  // by dialect
   for (auto& text : vm["dev-url"].as<std::vector<std::string>>()) {
     config::Url url;
     try {
@@ -194,22 +195,12 @@ config::Config Context::load() const {
     if (url.dialect == "sqlite")
       throw UserError("--dev-url " + url.masked() +
                       ": scratch SQLite databases are temporary files; give a PostgreSQL or MySQL server");
-    for (auto& [other, _] : given)
-      if (other.dialect == url.dialect)
-        throw UserError("--dev-url: two " + url.dialect + " servers (" + other.masked() + ", " + url.masked() +
-                        "); give one per dialect");
-    given.emplace_back(url, text);
+    auto [at, added] = given.emplace(url.dialect, url);
+    if (!added && at->second.masked() + at->second.password != url.masked() + url.password)
+      throw UserError("--dev-url: two " + url.dialect + " servers (" + at->second.masked() + ", " + url.masked() +
+                      "); give one per dialect");
   }
-  for (auto& db : cfg.databases) {
-    const std::pair<config::Url, std::string>* pick = nullptr;
-    for (auto& g : given)
-      if (db.url_error.empty() && g.first.dialect == db.url.dialect) pick = &g;
-    if (!pick && !db.url_error.empty() && given.size() == 1) pick = &given.front();
-    if (!pick) continue;
-    db.dev_url = pick->first;
-    db.dev_url_text = pick->second;
-    db.dev_url_error.clear();
-  }
+  for (auto& db : cfg.databases) db.command_dev_urls = given;
   return cfg;
 }
 

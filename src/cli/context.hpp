@@ -51,11 +51,10 @@ struct Context {
   Context(std::ostream& o, std::ostream& e) : out(o), err(e), output(o, e) {}
 
   /// The configuration. A command with --dev-url (check, diff, revision
-  /// --autogenerate, import; as Atlas's --dev-url) gets that server in
-  /// place of each database's own dev_url: the URL of the database's
-  /// dialect, or the only one given for a database without a usable URL.
-  /// Throws UserError for a bad URL (password masked), a SQLite one, or two
-  /// of one dialect.
+  /// --autogenerate, import; as Atlas's --dev-url) gets those servers in
+  /// every database's command_dev_urls, used before its dev_url for a
+  /// scratch database of their dialect. Throws UserError for a bad URL
+  /// (password masked), a SQLite one, or two servers of one dialect.
   config::Config load() const;
 
   /// The databases selected with --db (all when none given), in config order.

@@ -537,6 +537,10 @@ TEST_P(Drift, AGeneratedRevisionIsVerifiedAndHeldWhenItNeedsALook) {
   // as written, so check sees the held revision's change as in the chain.
   auto held_check = strata({"check"}, url);
   EXPECT_EQ(held_check.exit_code, 0) << held_check.out << held_check.err;
+  EXPECT_TRUE(has(held_check.err, "awaits review")) << "a green check still names what upgrade refuses: "
+                                                   << held_check.err;
+  auto held_json = strata({"check", "--json"}, url);
+  EXPECT_TRUE(has(held_json.out, "\"awaiting_review\": [\n")) << held_json.out;
   {
     // The reviewer deletes the header line.
     std::string reviewed = text;
@@ -837,10 +841,20 @@ TEST_P(Drift, DevUrlOnTheCommandLineStandsInForTheConfigs) {
   EXPECT_EQ(without.exit_code, 2) << without.out << without.err;
   EXPECT_TRUE(has(without.err, "or --dev-url URL")) << without.err;
   const std::string dev = admin_url(dialect());
-  auto two = strata({"check", "--dev-url", dev, "--dev-url", dev}, url);
+  const std::string other = admin_url(dialect() == "mysql" ? "postgresql" : "mysql");
+  auto two = strata({"check", "--dev-url", dev, "--dev-url", dev + "?connect_timeout=5"}, url);
   EXPECT_EQ(two.exit_code, 2) << two.out << two.err;
   EXPECT_TRUE(has(two.err, "give one per dialect")) << two.err;
   EXPECT_FALSE(has(two.out + two.err, "strata-test-pw")) << two.err;
+  auto wrong = strata({"check", "--dev-url", other}, url);
+  EXPECT_EQ(wrong.exit_code, 2) << wrong.out << wrong.err;
+  EXPECT_TRUE(has(wrong.err, "--dev-url gives none")) << wrong.err;
+  EXPECT_FALSE(has(wrong.out + wrong.err, "strata-test-pw")) << wrong.err;
+  auto plain = strata({"revision", "-m", "plain", "--dev-url", dev}, url);
+  EXPECT_EQ(plain.exit_code, 2) << plain.out << plain.err;
+  EXPECT_TRUE(has(plain.err, "--dev-url works with --autogenerate")) << plain.err;
+  auto same_twice = strata({"check", "--dev-url", dev, "--dev-url", other, "--dev-url", dev}, url);
+  EXPECT_EQ(same_twice.exit_code, 1) << "the same server twice is one: " << same_twice.out << same_twice.err;
   const auto before = scratch_now();
   auto with = strata({"check", "--dev-url", dev}, url);
   EXPECT_EQ(with.exit_code, 1) << with.out << with.err;

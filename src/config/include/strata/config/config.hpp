@@ -37,6 +37,10 @@ struct DatabaseConfig {
   std::optional<Url> dev_url;
   std::string dev_url_text;  ///< after ${VAR} interpolation; contains the password
   std::string dev_url_error;
+  /// --dev-url given on the command line (check, diff, revision
+  /// --autogenerate), by dialect: used before dev_url for a scratch
+  /// database of that dialect. Empty unless the command had --dev-url.
+  std::map<std::string, Url> command_dev_urls;
   /// The schema the database should have (`check`, `revision
   /// --autogenerate`): `schema` = a SQL file in the database's dialect
   /// (absolute path), or `models` = "module:attribute" naming SQLAlchemy
