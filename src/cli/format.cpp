@@ -57,6 +57,8 @@ std::string verbose_entry(const planner::RevisionGraph& g, planner::Index i,
   }
   if (!n.labels.empty()) out += "Branch names: " + util::join(n.labels, ", ") + "\n";
   if (!r.transactional) out += "Transactional: false\n";
+  // Held: upgrade refuses it until the header line is deleted.
+  if (!r.review.empty()) out += "Awaits review: " + r.review + " (upgrade refuses it until its -- Review: line is deleted)\n";
   out += "Path: " + r.path + "\n\n";
   out += "    " + r.message + "\n\n";
   out += "    Revision ID: " + r.id + "\n";

@@ -816,6 +816,10 @@ TEST_F(Example, ARevisionAwaitingReviewIsRefusedUntilTheLineIsDeleted) {
   auto script = strata({"--db", "main", "upgrade", "head", "--sql"});
   EXPECT_EQ(script.exit_code, 2) << script.out << script.err;
   EXPECT_TRUE(has(script.err, "awaits review")) << script.err;
+  // show says so before anyone tries.
+  auto shown = strata({"--db", "main", "show", "9b0000000001"});
+  EXPECT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_TRUE(has(shown.out, "Awaits review: its code reads rows (SELECT id FROM users)")) << shown.out;
   // Up to the revision before it, the chain runs.
   auto before = strata({"--db", "main", "upgrade", "5d9b3e7a2f60"});
   EXPECT_EQ(before.exit_code, 0) << before.err;
