@@ -196,7 +196,7 @@ config::Config Context::load() const {
       throw UserError("--dev-url " + url.masked() +
                       ": scratch SQLite databases are temporary files; give a PostgreSQL or MySQL server");
     auto [at, added] = given.emplace(url.dialect, url);
-    if (!added && at->second.masked() + at->second.password != url.masked() + url.password)
+    if (!added && (at->second.masked() != url.masked() || at->second.password != url.password))
       throw UserError("--dev-url: two " + url.dialect + " servers (" + at->second.masked() + ", " + url.masked() +
                       "); give one per dialect");
   }
