@@ -91,10 +91,22 @@ std::string trim_right(std::string s) {
   return s;
 }
 
+// A server message as libpq formats it starts with its severity
+// ("ERROR:  ", "FATAL:  ", or the server's translation of it, always a word
+// and two spaces); the host says "error:" itself. What follows (DETAIL,
+// HINT, LINE and its caret) stays as psql shows it.
+std::string without_severity(std::string message) {
+  const size_t colon = message.find(":  ");
+  if (colon != std::string::npos && colon > 0 && colon <= 24 &&
+      message.find_first_of(" \n\t") > colon)
+    message.erase(0, colon + 3);
+  return message;
+}
+
 strata_status make_error(strata_error** out, strata_status status, const std::string& message,
                          const std::string& sqlstate = "", int64_t offset = -1, int64_t length = -1,
                          int64_t completed = 0) {
-  return strata::plugin::set_error(out, status, message, sqlstate, 0, offset, length, completed);
+  return strata::plugin::set_error(out, status, without_severity(message), sqlstate, 0, offset, length, completed);
 }
 
 // Where a failure happened inside execute(); defaults for the other calls.

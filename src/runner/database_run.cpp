@@ -66,6 +66,8 @@ class DatabaseRun {
         plugin_(plugin),
         request_(request),
         output_(output),
+        // Progress lines name the database only beside others (as Alembic's
+        // output, for one); errors and warnings name it always.
         prefix_(prefixed ? target.name : ""),
         vt_(plugin, target.db->version_table, target.db->version_table_schema),
         schema_(vt_.schema() ? &*vt_.schema() : nullptr),
@@ -124,7 +126,7 @@ class DatabaseRun {
           output_.info(prefix_, "another run is applying revision " + p->revision + " right now (statement " +
                                     std::to_string(p->done + 1) + " of " + std::to_string(p->total) + ")");
         else
-          output_.error(prefix_, "warning: " + mid_revision_text(*p));
+          output_.error(target_.name, "warning: " + mid_revision_text(*p));
       }
       return;
     }
@@ -165,8 +167,7 @@ class DatabaseRun {
     }
 
     planner::Plan plan;
-    const std::string target = request_.target_by_db.count(db_.name) ? request_.target_by_db.at(db_.name)
-                                                                      : request_.target;
+    const std::string target = run_target();
     try {
       switch (request_.action) {
         case Action::Upgrade: plan = graph_.plan_upgrade(rows_, target, db_.name); break;
@@ -177,7 +178,7 @@ class DatabaseRun {
     } catch (const UserError& e) {
       throw RunFailure(e.what());
     }
-    for (const auto& w : plan.warnings) output_.error(prefix_, "warning: " + w);
+    for (const auto& w : plan.warnings) output_.error(target_.name, "warning: " + w);
     // Read the SQL of every step now: a file that cannot be read, or whose
     // header changed since it was planned, or a step that cannot run as the
     // file reads, stops the run before it starts.
@@ -199,6 +200,7 @@ class DatabaseRun {
       resume_at = resume_point(*progress, plan.steps[0]);
     }
 
+    planned_final_ = plan.final_rows;
     coordinator_.planned(key_, graph_, rows_, plan.final_rows);
     if (request_.action == Action::Upgrade) check_cross_dependencies(plan);
 
@@ -393,8 +395,34 @@ class DatabaseRun {
     }
   }
 
+  std::string run_target() const {
+    auto it = request_.target_by_db.find(db_.name);
+    return it != request_.target_by_db.end() ? it->second : request_.target;
+  }
+
+  // The target of the commands the record's advice prints, so that they can
+  // be run as printed: this run's own when it goes the record's way and is
+  // absolute (head, an id, main@head). A relative one (+2, -1) would count
+  // from where the run stopped, so the revision its plan was heading for
+  // stands in; the placeholder only where neither is known (a run refused
+  // before planning, several revisions, the other direction).
+  std::string advice_target(bool upgrade) const {
+    const bool same_way = upgrade ? request_.action == Action::Upgrade : request_.action == Action::Downgrade;
+    const std::string target = run_target();
+    if (!same_way || target.empty()) return "TARGET";
+    // Alembic's relative form: a step count ending the target (`+2`, `-1`, `ae10+1`, `main@-2`).
+    size_t digits = target.size();
+    while (digits > 0 && target[digits - 1] >= '0' && target[digits - 1] <= '9') --digits;
+    const bool relative = digits > 0 && digits < target.size() && (target[digits - 1] == '+' || target[digits - 1] == '-');
+    if (!relative) return target;
+    if (!planned_final_) return "TARGET";
+    if (planned_final_->empty()) return "base";
+    return planned_final_->size() == 1 ? planned_final_->front() : "TARGET";
+  }
+
   std::string mid_revision_text(const Progress& p) const {
     const std::string dir = p.upgrade ? "upgrade" : "downgrade";
+    const std::string to = " " + advice_target(p.upgrade) + " ";
     const std::string k = std::to_string(p.done + 1);
     const std::string db = "strata --db " + db_.name + " ";
     std::string text = "database was left in the middle of the " + dir + " of revision " + p.revision + ": " +
@@ -410,8 +438,8 @@ class DatabaseRun {
              "runs on this database until you say which:\n"
              "  check the database for the effect of statement " + k + (head.empty() ? "" : ": " + head) + left +
              "\n"
-             "  if it took effect:       " + db + dir + " TARGET --resume-after " + k + "\n"
-             "  if it did not:           " + db + dir + " TARGET --resume-from " + k + "\n"
+             "  if it took effect:       " + db + dir + to + "--resume-after " + k + "\n"
+             "  if it did not:           " + db + dir + to + "--resume-from " + k + "\n"
              "  if you completed the " + dir + " by hand: " + db + "resolve applied\n"
              "  if you undid what it had done:     " + db + "resolve reverted   (the revision stays " +
              (p.upgrade ? "unapplied" : "applied") + ")\n"
@@ -419,7 +447,7 @@ class DatabaseRun {
     }
     return text + "statement " + k + " (" + statement_location(p) +
            ") did not. Nothing more runs on this database until that is settled:\n"
-           "  after fixing the cause: " + db + dir + " TARGET --resume   "
+           "  after fixing the cause: " + db + dir + to + "--resume   "
            "(runs statement " + k + " onwards, then the rest of the plan)\n"
            "  if you completed the " + dir + " by hand: " + db + "resolve applied\n"
            "  if you undid what it had done:     " + db + "resolve reverted   (the revision stays " +
@@ -555,7 +583,7 @@ class DatabaseRun {
           if (!left.empty())
             throw RunFailure("--resume-after " + std::to_string(k) + ": statement " + std::to_string(k) +
                              " did not take effect completely:" + left + "\n  then run it again: strata --db " +
-                             db_.name + " " + dir + " TARGET --resume-from " + std::to_string(k) +
+                             db_.name + " " + dir + " " + advice_target(p.upgrade) + " --resume-from " + std::to_string(k) +
                              "; nothing was run");
         }
       }
@@ -661,7 +689,7 @@ class DatabaseRun {
     if (request_.strict)
       throw RunFailure(util::join(changed, "\n") + "\n--strict: nothing was run ('strata verify' lists every "
                                                    "difference)");
-    for (auto& c : changed) output_.error(prefix_, "warning: " + c);
+    for (auto& c : changed) output_.error(target_.name, "warning: " + c);
   }
 
   /// After a failed step, where the connection still works: its outcome
@@ -702,7 +730,7 @@ class DatabaseRun {
       } catch (const std::exception&) {
       }
     }
-    output_.error(prefix_, "error: " + result_.error);
+    output_.error(target_.name, "error: " + result_.error);
     // A run that never held the lock changed nothing, and what it could read
     // (another run's progress) is not its own doing: the error says it all.
     if (!conn_ || request_.action == Action::Current || !lock_held_) {
@@ -733,13 +761,13 @@ class DatabaseRun {
       // Only say it again when this run just left it so; otherwise the
       // error above already is this text.
       if (result_.error.find("database was left in the middle") == std::string::npos)
-        output_.error(prefix_, mid_revision_text(*progress));
+        output_.error(target_.name, mid_revision_text(*progress));
     } else if (!read) {
-      output_.error(prefix_, "the connection was lost: the database's state could not be read back (last known: " +
+      output_.error(target_.name, "the connection was lost: the database's state could not be read back (last known: " +
                                  rows_text(result_.to_rows) + "); run 'strata --db " + db_.name +
                                  " current' to see it");
     } else {
-      output_.error(prefix_, result_.to_rows == result_.from_rows
+      output_.error(target_.name, result_.to_rows == result_.from_rows
                                  ? (result_.file_error ? "nothing ran: database at " : "rolled back: database left at ") +
                                        rows_text(result_.to_rows)
                                  : "database left at " + rows_text(result_.to_rows) + " (was " +
@@ -766,6 +794,8 @@ class DatabaseRun {
   Probe probe_;
   const Coordinator::Key key_;
   std::vector<std::string> live_rows_;
+  // Where this run's plan was heading (set once planned).
+  std::optional<std::vector<std::string>> planned_final_;
   std::unique_ptr<dialect::Connection> conn_;
   std::unique_ptr<ConnectionSink> sink_;
   std::unique_ptr<StepExecutor> exec_;

@@ -175,6 +175,13 @@ std::string StepExecutor::statement_error(const dialect::DialectError& e, const 
   if (section) where += ":" + std::to_string(rev.line_in_file(*section, offset >= 0 ? static_cast<size_t>(offset) : 0));
   std::string detail = e.what();
   while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
+  // A server's further lines (PostgreSQL's DETAIL, HINT, LINE and caret)
+  // follow the line that names the file, the codes and the revision.
+  std::string more;
+  if (const size_t nl = detail.find('\n'); nl != std::string::npos) {
+    more = detail.substr(nl);
+    detail.erase(nl);
+  }
   std::vector<std::string> codes;
   if (!e.sqlstate.empty()) codes.push_back("SQLSTATE " + e.sqlstate);
   if (e.native_code) codes.push_back(plugin_.name + " error " + std::to_string(e.native_code));
@@ -186,7 +193,7 @@ std::string StepExecutor::statement_error(const dialect::DialectError& e, const 
               "header";
   std::string context = "revision " + rev.id;
   if (index >= 0) context += ", statement " + std::to_string(index + 1) + " of " + std::to_string(total);
-  return where + ": " + detail + " [" + context + "]";
+  return where + ": " + detail + " [" + context + "]" + more;
 }
 
 }  // namespace strata::runner

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -177,8 +178,15 @@ ScratchDatabase::ScratchDatabase(dialect::PluginRegistry& plugins, const std::st
   url_ = *dev_url;
   url_.database = random_name();
   const auto& plugin = plugins_.get(dialect_);
+  std::optional<dialect::Connection> server;
   try {
-    dialect::Connection conn(plugin, runner::connect_options(server_));
+    server.emplace(plugin, runner::connect_options(server_));
+  } catch (const dialect::DialectError& e) {
+    // The plugin's message names the URL already ("cannot connect to URL: ...").
+    throw DatabaseError("no scratch database: " + config::mask_passwords(e.what()));
+  }
+  dialect::Connection& conn = *server;
+  try {
     {
       // Made and registered as one step: an interruption drops either
       // nothing or a database it knows of.

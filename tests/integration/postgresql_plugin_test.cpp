@@ -495,7 +495,7 @@ TEST_F(PostgresqlPlugin, AFailedConcurrentIndexBuildKeepsItsRecordAndNamesTheInv
   EXPECT_TRUE(test::NotContains(r.err, "rolled back"));
   auto again = test::run_strata({"upgrade", "head"}, dir.path(), env);
   EXPECT_EQ(again.exit_code, 1);
-  EXPECT_TRUE(test::Contains(again.err, "upgrade TARGET --resume"));
+  EXPECT_TRUE(test::Contains(again.err, "upgrade head --resume"));
   // "It took effect" cannot be said of a build whose INVALID index is there.
   auto after = test::run_strata({"upgrade", "head", "--resume-after", "1"}, dir.path(), env);
   EXPECT_EQ(after.exit_code, 1);

@@ -155,8 +155,18 @@ TEST_P(Scenario, FailingRevisionOutcomeFollowsTheDialect) {
   EXPECT_EQ(r.exit_code, 1);
   // The error names the file, the line of the failing statement (line 8:
   // the upgrade SQL starts on line 7) and the server's message.
-  EXPECT_TRUE(has(r.err, dir / "migrations/main/3_three.sql" + ":8: ")) << r.err;
+  // One database alone is still named on each error line, as beside others.
+  EXPECT_TRUE(has(r.err, "main: error: " + dir / "migrations/main/3_three.sql" + ":8: ")) << r.err;
   EXPECT_TRUE(has(r.err, "no_such_table")) << r.err;
+  // The server's severity word is not repeated after Strata's "error:", and
+  // the codes and the revision end the line that names the file (a
+  // PostgreSQL message's LINE and caret follow on their own lines).
+  EXPECT_FALSE(has(r.err, "ERROR:")) << r.err;
+  if (dialect() == "postgresql") {
+    const std::string first = r.err.substr(r.err.find("main: error: "));
+    EXPECT_TRUE(has(first.substr(0, first.find('\n')), "does not exist (SQLSTATE 42P01) [revision a3]")) << r.err;
+    EXPECT_TRUE(has(r.err, "\nmain: LINE 1: INSERT INTO no_such_table")) << r.err;
+  }
   if (transactional_ddl()) {
     // One transaction for the whole run: nothing stays.
     EXPECT_TRUE(has(r.err, "rolled back: database left at <base>")) << r.err;

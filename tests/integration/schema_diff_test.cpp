@@ -742,6 +742,10 @@ TEST_P(Drift, AnUnreachableDevUrlIsAnErrorNotADifference) {
   auto diff = run({"diff"});
   EXPECT_EQ(diff.exit_code, 2) << diff.out << diff.err;
   EXPECT_TRUE(has(diff.err, "strata: error: ") && has(diff.err, "scratch")) << diff.err;
+  // The server is named once, by the plugin's "cannot connect to".
+  const std::string masked_nowhere = nowhere.substr(0, nowhere.find('@') + 1);
+  EXPECT_TRUE(has(diff.err, "no scratch database: cannot connect to " + nowhere)) << diff.err;
+  EXPECT_EQ(diff.err.find(masked_nowhere), diff.err.rfind(masked_nowhere)) << diff.err;
   EXPECT_FALSE(has(diff.out, "drift")) << diff.out;
   auto diff_json = run({"diff", "--json"});
   EXPECT_EQ(diff_json.exit_code, 2) << diff_json.out << diff_json.err;

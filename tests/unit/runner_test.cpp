@@ -205,9 +205,32 @@ TEST_F(RunnerTest, WithoutTransactionalDdlAFailureIsRecordedStatementByStatement
   auto again = run(runner::Action::Upgrade, "head");
   ASSERT_FALSE(again[0].ok);
   EXPECT_TRUE(has(again[0].error, "database was left in the middle of the upgrade of revision e3")) << again[0].error;
-  EXPECT_TRUE(has(again[0].error, "upgrade TARGET --resume")) << again[0].error;
+  EXPECT_TRUE(has(again[0].error, "strata --db main upgrade head --resume ")) << again[0].error;
   EXPECT_TRUE(has(again[0].error, "resolve applied")) << again[0].error;
   EXPECT_EQ(index_of(log(url), "exec:CREATE TABLE t3d"), -1);
+}
+
+// The advice's commands can be run as printed: the run's target when it is
+// absolute, the revision its plan was heading for when it was relative (a
+// relative one would count from where the run stopped), else a placeholder.
+TEST_F(RunnerTest, ResumeAdviceNamesATargetThatCanBeRunAsPrinted) {
+  const std::string url = "fakenontx://host/advice";
+  auto loc = chain("main", "v", "", "CREATE TABLE t3a (id INT);\nCREATE TABLE FAIL (x INT)");
+  add_db("main", url, loc);
+  ASSERT_TRUE(run(runner::Action::Upgrade, "v1")[0].ok);
+  auto relative = run(runner::Action::Upgrade, "+2");
+  ASSERT_FALSE(relative[0].ok);
+  EXPECT_EQ(relative[0].mid_revision, "v3 upgrade 1/2");
+  EXPECT_TRUE(has(err.str(), "strata --db main upgrade v3 --resume ")) << err.str();
+  EXPECT_FALSE(has(err.str(), "+2 --resume")) << err.str();
+  // Refused before it plans: a relative target is not known to be right.
+  auto refused = run(runner::Action::Upgrade, "+1");
+  EXPECT_TRUE(has(refused[0].error, "strata --db main upgrade TARGET --resume ")) << refused[0].error;
+  auto labelled = run(runner::Action::Upgrade, "main@head");
+  EXPECT_TRUE(has(labelled[0].error, "strata --db main upgrade main@head --resume ")) << labelled[0].error;
+  // The other direction's target says nothing about this record's.
+  auto other_way = run(runner::Action::Downgrade, "base");
+  EXPECT_TRUE(has(other_way[0].error, "strata --db main upgrade TARGET --resume ")) << other_way[0].error;
 }
 
 TEST_F(RunnerTest, ResumeRunsFromTheFailedStatementOnce) {
@@ -303,8 +326,8 @@ TEST_F(RunnerTest, AStatementInDoubtIsNeverRunAgainUnlessTheUserSaysSo) {
   EXPECT_TRUE(has(plain[0].error, "statement 1 (" + loc + "/3.sql:7) is in doubt")) << plain[0].error;
   EXPECT_TRUE(has(plain[0].error, "check the database for the effect of statement 1: CREATE TABLE t3a NOTX (id INT)"))
       << plain[0].error;
-  EXPECT_TRUE(has(plain[0].error, "strata --db main upgrade TARGET --resume-after 1")) << plain[0].error;
-  EXPECT_TRUE(has(plain[0].error, "strata --db main upgrade TARGET --resume-from 1")) << plain[0].error;
+  EXPECT_TRUE(has(plain[0].error, "strata --db main upgrade head --resume-after 1")) << plain[0].error;
+  EXPECT_TRUE(has(plain[0].error, "strata --db main upgrade head --resume-from 1")) << plain[0].error;
   EXPECT_EQ(plain[0].mid_revision, "d3 upgrade 0/3 in-doubt 1");
 
   auto bare = resume(0, 0);
