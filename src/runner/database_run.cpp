@@ -219,8 +219,7 @@ class DatabaseRun {
 
     live_rows_ = rows_;
     for (size_t k = 0; k < plan.steps.size(); ++k) {
-      if (stop_requested())
-        throw Interrupted("interrupted before " + graph_.id(plan.steps[k].rev) + ": stopped between revisions");
+      if (stop_requested()) stop("interrupted before " + graph_.id(plan.steps[k].rev) + ": stopped between revisions");
       const bool resuming = k == 0 && resume_at >= 0;
       if (request_.action == Action::Upgrade) {
         output_.status(target_.name, target_.url.masked() + "  waiting for other databases");
@@ -236,6 +235,13 @@ class DatabaseRun {
         guarded([&] { exec_->commit_if_open(); }, -1);
       if (!exec_->in_transaction() && !exec_->pending()) coordinator_.committed(key_, live_rows_);
     }
+    // Batching may still hold the revisions' statements: they run before the
+    // COMMIT is decided, so that a stop asked for while they ran still rolls
+    // a whole-run transaction back.
+    if (whole_run_ && !plan.steps.empty()) guarded([&] { exec_->flush(); }, -1);
+    if (stop_requested() && !plan.steps.empty())
+      stop(whole_run_ ? "interrupted during the last revision: stopped before the COMMIT"
+                      : "interrupted during the last revision, which finished: every revision ran");
     guarded([&] { exec_->commit_if_open(); }, -1);
     coordinator_.committed(key_, plan.final_rows);
     result_.to_rows = plan.final_rows;
@@ -251,6 +257,18 @@ class DatabaseRun {
                                 std::to_string(plan.steps.size()) + " revision" +
                                 (plan.steps.size() == 1 ? "" : "s") + " in " + ms(seconds_since(t0_)));
     }
+  }
+
+  // The first Ctrl-C: a whole-run transaction rolls back (fail() discards
+  // what is queued and rolls back); with a transaction per revision, the
+  // revisions that ran keep their commit, which batching may still hold
+  // for its next batch: it is sent first.
+  [[noreturn]] void stop(const std::string& why) {
+    if (!whole_run_ && (exec_->in_transaction() || exec_->pending())) {
+      guarded([&] { exec_->commit_if_open(); }, -1);
+      coordinator_.committed(key_, live_rows_);
+    }
+    throw Interrupted(why);
   }
 
   void connect() {
