@@ -463,6 +463,16 @@ class DatabaseRun {
              (p.upgrade ? "unapplied" : "applied") + ")\n"
              "  (strata stamp also clears this record)";
     }
+    // Every statement ran, and the run ended before the revision's version
+    // write committed (a data statement last commits with it instead).
+    if (p.done >= p.total)
+      return text + "the run ended before its version write committed. Nothing more runs on this database "
+                    "until that is settled:\n"
+                    "  to record it as done:   " + db + dir + to + "--resume   "
+                    "(runs no statement of it, then the rest of the plan)\n"
+                    "  if you undid what it had done:     " + db + "resolve reverted   (the revision stays " +
+                    (p.upgrade ? "unapplied" : "applied") + ")\n"
+                    "  (strata stamp also clears this record)";
     return text + "statement " + k + " (" + statement_location(p) +
            ") did not. Nothing more runs on this database until that is settled:\n"
            "  after fixing the cause: " + db + dir + to + "--resume   "
@@ -614,6 +624,18 @@ class DatabaseRun {
       throw RunFailure(mid_revision_text(p) + "\n  (--resume alone never re-runs a statement that may have taken "
                                               "effect: say which it was)");
     }
+    // The record counts statements of the file as it was: with statements
+    // added or removed since, its count no longer says which of the file's
+    // statements ran (one inserted above would run twice). Only the user,
+    // reading the file, can say where to go on.
+    if (p.total != total && request_.resume_from <= 0 && request_.resume_after <= 0)
+      throw RunFailure("cannot resume " + p.revision + ": " + rev.path + " now has " + std::to_string(total) +
+                       " statements in its " + dir + " section, and the record was made when it had " +
+                       std::to_string(p.total) + " (" + std::to_string(p.done) +
+                       " completed), so it no longer says which of them ran; nothing was run. Check the file, then "
+                       "say which statement of it to go on with:\n"
+                       "  strata --db " + db_.name + " " + dir + " " + advice_target(p.upgrade) +
+                       " --resume-from K   (runs statement K onwards)");
     if (p.total != total)
       output_.info(prefix_, "note: " + rev.path + " now has " + std::to_string(total) + " statements in its " + dir +
                                 " section; the record was made when it had " + std::to_string(p.total));

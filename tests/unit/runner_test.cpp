@@ -258,6 +258,50 @@ TEST_F(RunnerTest, ResumeRunsFromTheFailedStatementOnce) {
   EXPECT_TRUE(run(runner::Action::Current, "")[0].mid_revision.empty());
 }
 
+// The record counts statements of the file as it was. Before: a statement
+// added above the failed one made --resume run the one before it again
+// (an INSERT twice), with only a note.
+TEST_F(RunnerTest, ResumeRefusesWhenTheFileNoLongerHasTheRecordedStatementCount) {
+  const std::string url = "fakenontx://host/resume_count";
+  const std::string loc = chain("main", "q", "", "CREATE TABLE t3a (id INT);\nINSERT INTO t3a VALUES (1);\nCREATE TABLE FAIL (x INT)");
+  add_db("main", url, loc);
+  ASSERT_FALSE(run(runner::Action::Upgrade, "head")[0].ok);
+  // Fixed, and a statement added at the top: statement 3 is now the INSERT.
+  dir.write("main/3.sql", test::revision_text("q3", "q2", "SET x = 1;\nCREATE TABLE t3a (id INT);\nINSERT INTO t3a VALUES (1);\nCREATE TABLE t3c (x INT)", "DROP TABLE t3"));
+  auto plain = resume(0, 0);
+  ASSERT_FALSE(plain[0].ok);
+  EXPECT_TRUE(has(plain[0].error, "cannot resume q3: " + loc + "/3.sql now has 4 statements in its upgrade section, "
+                                  "and the record was made when it had 3 (2 completed)")) << plain[0].error;
+  EXPECT_TRUE(has(plain[0].error, "strata --db main upgrade head --resume-from K")) << plain[0].error;
+  EXPECT_EQ(count(log(url), "exec:INSERT INTO t3a VALUES (1)"), 1) << "nothing was run";
+  EXPECT_EQ(run(runner::Action::Current, "")[0].mid_revision, "q3 upgrade 2/3");
+  // Said where, it goes on from there.
+  auto told = resume(4, 0);
+  ASSERT_TRUE(told[0].ok) << told[0].error;
+  auto l = log(url);
+  EXPECT_EQ(count(l, "exec:INSERT INTO t3a VALUES (1)"), 1);
+  EXPECT_EQ(count(l, "exec:CREATE TABLE t3c (x INT)"), 1);
+  EXPECT_EQ(count(l, "exec:SET x = 1"), 0);
+}
+
+// Every statement ran, and the version write did not commit: the advice
+// says so rather than naming a statement past the last.
+TEST_F(RunnerTest, ARecordOfEveryStatementDoneSaysTheVersionWriteIsWhatIsMissing) {
+  const std::string url = "fakenontx://host/all_done";
+  add_db("main", url, chain("main", "w", "", "CREATE TABLE w3a (id INT);\nCREATE TABLE w3b (id INT)"));
+  ASSERT_TRUE(run(runner::Action::Upgrade, "w2")[0].ok);
+  leave_record(url, "w3", 2, 2, 0);
+  auto plain = run(runner::Action::Upgrade, "head");
+  ASSERT_FALSE(plain[0].ok);
+  EXPECT_TRUE(has(plain[0].error, "2 of 2 statements completed; the run ended before its version write committed"))
+      << plain[0].error;
+  EXPECT_FALSE(has(plain[0].error, "statement 3")) << plain[0].error;
+  auto resumed = resume(0, 0);
+  ASSERT_TRUE(resumed[0].ok) << resumed[0].error;
+  EXPECT_EQ(resumed[0].to_rows, std::vector<std::string>{"w3"});
+  EXPECT_EQ(count(log(url), "exec:CREATE TABLE w3a (id INT)"), 0);
+}
+
 TEST_F(RunnerTest, ResolveAppliedRecordsTheRevisionAndResolveRevertedForgetsIt) {
   const std::string url = "fakenontx://host/resolve";
   add_db("main", url, chain("main", "s", "", "CREATE TABLE s_ok (x INT);\nCREATE TABLE FAIL (x INT)"));
