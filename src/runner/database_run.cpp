@@ -189,7 +189,8 @@ class DatabaseRun {
       result_.file_error = true;
       throw RunFailure(e.what());
     }
-    if (request_.action == Action::Upgrade && !plan.steps.empty()) check_applied_files();
+    // Also with nothing to run: --strict is a gate, and a warning is news either way.
+    if (request_.action == Action::Upgrade) check_applied_files();
     int64_t resume_at = -1;
     if (progress && request_.resume) {
       if (plan.steps.empty() || graph_.id(plan.steps[0].rev) != progress->revision ||
@@ -205,6 +206,7 @@ class DatabaseRun {
     if (request_.action == Action::Upgrade) check_cross_dependencies(plan);
 
     if (request_.action == Action::Stamp) {
+      steps_started_ = true;
       begin_if_needed();
       if (request_.purge) conn_->execute("DELETE FROM " + vt_.qualified());
       apply_ops(plan.stamp_ops);
@@ -227,6 +229,7 @@ class DatabaseRun {
       }
       output_.status(target_.name, target_.url.masked() + "  " + std::to_string(k + 1) + "/" +
                                        std::to_string(plan.steps.size()) + "  " + step_text(graph_, plan.steps[k]));
+      steps_started_ = true;
       run_step(plan.steps[k], resuming ? resume_at : -1);
       apply_to_live_rows(plan.steps[k].ops);
       // A batching run may hold a tracked revision's COMMIT back for its
@@ -808,7 +811,7 @@ class DatabaseRun {
                                  " current' to see it");
     } else {
       output_.error(target_.name, result_.to_rows == result_.from_rows
-                                 ? (result_.file_error ? "nothing ran: database at " : "rolled back: database left at ") +
+                                 ? (result_.file_error || !steps_started_ ? "nothing ran: database at " : "rolled back: database left at ") +
                                        rows_text(result_.to_rows)
                                  : "database left at " + rows_text(result_.to_rows) + " (was " +
                                        rows_text(result_.from_rows) + ")");
@@ -834,6 +837,9 @@ class DatabaseRun {
   Probe probe_;
   const Coordinator::Key key_;
   std::vector<std::string> live_rows_;
+  // Whether any revision of the plan was started: a failure before that
+  // (planning, a refusal, --strict) has nothing to roll back.
+  bool steps_started_ = false;
   // Where this run's plan was heading (set once planned).
   std::optional<std::vector<std::string>> planned_final_;
   std::unique_ptr<dialect::Connection> conn_;

@@ -556,11 +556,22 @@ TEST_P(Scenario, AppliedLogVerifyFindsEditedAndDeletedRevisions) {
   auto strict = strata({"--db", "main", "upgrade", "head", "--strict"}, url);
   EXPECT_EQ(strict.exit_code, 1) << strict.out << strict.err;
   EXPECT_TRUE(has(strict.err, "revision v1 (")) << strict.err;
+  EXPECT_TRUE(has(strict.err, "main: nothing ran: database at v2")) << strict.err;
+  EXPECT_FALSE(has(strict.err, "rolled back")) << strict.err;
   EXPECT_EQ(version(url), Rows{"v2"});
   auto warned = strata({"--db", "main", "upgrade", "head"}, url);
   EXPECT_EQ(warned.exit_code, 0) << warned.out << warned.err;
   EXPECT_TRUE(has(warned.err, "warning: revision v1 (")) << warned.err;
   EXPECT_EQ(version(url), Rows{"v3"});
+  // At head, with nothing to run, the same: --strict is a gate (before: it
+  // passed, "nothing to do", exit 0).
+  auto at_head = strata({"--db", "main", "upgrade", "head", "--strict"}, url);
+  EXPECT_EQ(at_head.exit_code, 1) << at_head.out << at_head.err;
+  EXPECT_TRUE(has(at_head.err, "revision v1 (")) << at_head.err;
+  EXPECT_TRUE(has(at_head.err, "main: nothing ran: database at v3")) << at_head.err;
+  auto at_head_warned = strata({"--db", "main", "upgrade", "head"}, url);
+  EXPECT_EQ(at_head_warned.exit_code, 0) << at_head_warned.err;
+  EXPECT_TRUE(has(at_head_warned.err, "warning: revision v1 (")) << at_head_warned.err;
 
   // Delete the applied head's file: reported as missing.
   dir.write("migrations/main/v1_a.sql", strata::test::revision_text("v1", "", "CREATE TABLE va (id INTEGER)", "DROP TABLE va"));
