@@ -219,7 +219,8 @@ class Gen {
     fk.name = chance(0.7) ? name(s, "fk") : "";
     std::vector<GCol*> plain;
     for (auto& c : t.cols)
-      if (c.type == id_type && c.nullable && !c.ai && !c.fk && std::find(t.pk.begin(), t.pk.end(), c.name) == t.pk.end())
+      if (c.type == id_type && c.nullable && !c.ai && !c.fk && std::find(t.pk.begin(), t.pk.end(), c.name) == t.pk.end() &&
+          nullable_in_a(t, c.name))
         plain.push_back(&c);
     GCol* col = nullptr;
     if (!plain.empty() && chance(0.3)) {
@@ -349,6 +350,7 @@ class Gen {
         break;
       }
       case 1:
+        if (c.nullable && fk_in_a(t, c.name)) break;  // A's rows hold NULL in it
         c.nullable = !c.nullable;
         if (!c.nullable && c.def == "NULL") c.def.clear();
         if (c.family == "dt" && c.type == "TIMESTAMP" && !c.nullable && c.def.empty()) c.def = "CURRENT_TIMESTAMP";
@@ -370,6 +372,8 @@ class Gen {
 
   // B: a few random changes of A.
   void mutate(GSchema& s) {
+    const GSchema a = s;
+    origin_ = &a;
     const int n = 1 + pick(4);
     for (int m = 0; m < n; ++m) {
       if (s.tables.empty()) {
@@ -488,7 +492,7 @@ class Gen {
               t.pk.clear();
             } else {
               for (auto* c : plain)
-                if (c->family == "int" && !c->fk) {
+                if (c->family == "int" && !c->fk && !fk_in_a(t, c->name)) {
                   c->nullable = false;
                   if (c->def == "NULL") c->def.clear();
                   t.pk = {c->name};
@@ -507,6 +511,7 @@ class Gen {
           break;
       }
     }
+    origin_ = nullptr;
   }
 
   static std::string sql(const GSchema& s) {
@@ -570,7 +575,8 @@ class Gen {
 
   // One row per table (AUTO_INCREMENT ids 1, foreign keys NULL), and a
   // count per table that both sides have.
-  // Columns with a foreign key on either side hold NULL.
+  // Columns with a foreign key on either side hold NULL: mutate() keeps
+  // them nullable on both sides (see origin_).
   static std::string rows(const GSchema& s, const GSchema& other) {
     std::set<std::string> fk_columns;
     for (auto* x : {&s, &other})
@@ -598,6 +604,32 @@ class Gen {
 
  private:
   std::mt19937_64 rng_;
+  // A while mutate() makes B of it. Each side's rows hold NULL in a column
+  // with a foreign key on either side (rows()), so such a column must be
+  // nullable on both, or the rows cannot go in, or a change makes it NOT
+  // NULL over them: a column with a foreign key in A is not made NOT NULL
+  // (nor a primary key) in B, and a foreign key of B goes on an existing
+  // column only if A has it nullable. The values rows() writes otherwise
+  // fit every type of the column's family and every generated CHECK, and
+  // one row per table holds no duplicate for a UNIQUE key.
+  const GSchema* origin_ = nullptr;
+
+  const GCol* in_a(const GTable& t, const std::string& col) const {
+    if (origin_)
+      for (auto& o : origin_->tables)
+        if (o.name == t.name)
+          for (auto& c : o.cols)
+            if (c.name == col) return &c;
+    return nullptr;
+  }
+  bool fk_in_a(const GTable& t, const std::string& col) const {
+    const GCol* c = in_a(t, col);
+    return c && c->fk;
+  }
+  bool nullable_in_a(const GTable& t, const std::string& col) const {
+    const GCol* c = in_a(t, col);
+    return !c || c->nullable;
+  }
 };
 
 }  // namespace
