@@ -27,6 +27,9 @@ namespace {
 //    appends, so a column dropped from the middle comes back at the end;
 //    and none under a unique constraint (it comes back with one value in
 //    every row);
+//  - more generally, no UNIQUE key over a column one side adds to rows
+//    with a default: every row would get that one value (see
+//    drop_one_value_keys);
 //  - a view's columns are "id" only.
 
 struct GCol {
@@ -550,6 +553,28 @@ class Gen {
   std::mt19937_64 rng_;
 };
 
+// Leaves out of `to` its UNIQUE keys that the change from `from` would add
+// over duplicates: a key without id whose column `from`'s table lacks, so
+// that the change adds the column to `from`'s rows with its default, one
+// value in every row. (With no default the rows hold NULL, never a
+// duplicate; identity and serial columns number them.) Such a key comes
+// from B adding a column and a key on it, or from B dropping a column of
+// A after dropping A's key on it (the way back adds both).
+void drop_one_value_keys(GTable& to, const GTable& from) {
+  auto one_value = [&](const std::string& name) {
+    if (std::any_of(from.cols.begin(), from.cols.end(), [&](auto& c) { return c.name == name; })) return false;
+    for (auto& c : to.cols)
+      if (c.name == name) return !c.dflt.empty() && c.identity.empty() && !c.serial;
+    return false;
+  };
+  to.uniques.erase(std::remove_if(to.uniques.begin(), to.uniques.end(),
+                                  [&](auto& u) {
+                                    return std::count(u.second.begin(), u.second.end(), "id") == 0 &&
+                                           std::any_of(u.second.begin(), u.second.end(), one_value);
+                                  }),
+                   to.uniques.end());
+}
+
 bool enum_value_added(const GModel& a, const GModel& b) {
   for (auto& [name, values] : a.enums)
     for (auto& [name2, values2] : b.enums)
@@ -577,6 +602,13 @@ SchemaPair schema_pair(uint64_t seed) {
       bool existed = std::any_of(old->cols.begin(), old->cols.end(), [&](auto& x) { return x.name == c.name; });
       if (!existed && !c.nullable && c.dflt.empty() && c.identity.empty() && !c.serial) c.nullable = true;
     }
+  // Both ways' rows hold every UNIQUE key.
+  for (auto& t : b.tables)
+    for (auto& x : a.tables)
+      if (x.name == t.name) {
+        drop_one_value_keys(t, x);
+        drop_one_value_keys(x, t);
+      }
   SchemaPair p;
   p.a = sql_of(a);
   p.b = sql_of(b);
