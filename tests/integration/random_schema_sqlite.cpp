@@ -251,6 +251,10 @@ class Generator {
   bool chance(int n) { return pick(0, n - 1) == 0; }
   std::string fresh(const std::string& prefix) { return prefix + std::to_string(counter_++ + 1000 * pick(0, 9)); }
 
+  // Whether `c`'s default gives the rows a value when it is added to a
+  // table that has them: NOT NULL needs one (DEFAULT NULL gives none).
+  static bool fills(const GColumn& c) { return !c.default_sql.empty() && c.default_sql != "NULL"; }
+
   static bool integer_like(const std::string& type) {
     return type == "INTEGER" || type == "INT" || type == "BIGINT" || type == "SMALLINT";
   }
@@ -470,7 +474,7 @@ class Generator {
     if (t.columns.size() < 2) return;
     const size_t i = pick(0, t.columns.size() - 1);
     const GColumn c = t.columns[i];
-    if (c.not_null && c.default_sql.empty()) return;  // the way back would need values
+    if (c.not_null && !fills(c)) return;  // the way back would need values
     if (in_key(t, c.name)) return;                      // the way back would give every row one value
     for (auto& o : origin_.tables)
       if (o.name == t.name && in_key(o, c.name)) return;
@@ -498,7 +502,7 @@ class Generator {
         }
         break;
       case 1:
-        if (c.not_null || !c.default_sql.empty() || !added(t, c.name)) c.not_null = !c.not_null;
+        if (c.not_null || fills(c) || !added(t, c.name)) c.not_null = !c.not_null;
         break;
       case 2:
         c.default_sql = c.default_sql.empty() ? "7" : "";
