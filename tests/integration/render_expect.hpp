@@ -1,7 +1,8 @@
 #pragma once
 // What the render_changes() tests expect of a change list and its rendered
 // SQL, and the rows of their tables of hand-written schema pairs
-// (render_postgresql_test.cpp, render_sqlite_test.cpp): a row names its
+// (render_postgresql_test.cpp, render_sqlite_test.cpp,
+// render_mysql_test.cpp): a row names its
 // test, holds the dialect's pair and what each way of the round trip must
 // hold (up: A to B; down: B to A) once it has passed.
 #include <algorithm>
@@ -73,6 +74,7 @@ class PairRow {
   std::vector<RenderExpect> expect;
 
   Row& up_kind(const std::string& kind) { return add(true, RenderExpect::What::Kind, kind); }
+  Row& down_kind(const std::string& kind) { return add(false, RenderExpect::What::Kind, kind); }
   Row& up_review(const std::string& part) { return add(true, RenderExpect::What::Review, part); }
   Row& down_review(const std::string& part) { return add(false, RenderExpect::What::Review, part); }
   Row& up_sql(const std::string& part) { return add(true, RenderExpect::What::Sql, part); }
