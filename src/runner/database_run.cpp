@@ -56,7 +56,7 @@ class DatabaseRun {
  public:
   DatabaseRun(const config::Config& cfg, const Target& target, const Chain& chain, const dialect::Plugin& plugin,
               const Request& request, Output& output, bool prefixed, Coordinator& coordinator, Probe probe,
-              Clock::time_point run_epoch = Clock::now())
+              Dependents dependents, Clock::time_point run_epoch = Clock::now())
       : run_epoch_(run_epoch),
         cfg_(cfg),
         target_(target),
@@ -77,6 +77,7 @@ class DatabaseRun {
         whole_run_(transactional_ddl_ && !cfg.transaction_per_migration),
         coordinator_(coordinator),
         probe_(std::move(probe)),
+        dependents_(std::move(dependents)),
         key_{target.db->name, target.group},
         log_id_(LogIdentity::make(log_enabled(cfg.applied_log) && request.action != Action::Current, false,
                                   request.tag)) {
@@ -167,7 +168,7 @@ class DatabaseRun {
     }
 
     planner::Plan plan;
-    const std::string target = run_target();
+    const std::string target = target_text();
     try {
       switch (request_.action) {
         case Action::Upgrade: plan = graph_.plan_upgrade(rows_, target, db_.name); break;
@@ -204,6 +205,7 @@ class DatabaseRun {
     planned_final_ = plan.final_rows;
     coordinator_.planned(key_, graph_, rows_, plan.final_rows);
     if (request_.action == Action::Upgrade) check_cross_dependencies(plan);
+    if (request_.action == Action::Downgrade) check_cross_dependents(plan);
 
     if (request_.action == Action::Stamp) {
       steps_started_ = true;
@@ -416,7 +418,7 @@ class DatabaseRun {
     }
   }
 
-  std::string run_target() const {
+  std::string target_text() const {
     auto it = request_.target_by_db.find(db_.name);
     return it != request_.target_by_db.end() ? it->second : request_.target;
   }
@@ -429,7 +431,7 @@ class DatabaseRun {
   // before planning, several revisions, the other direction).
   std::string advice_target(bool upgrade) const {
     const bool same_way = upgrade ? request_.action == Action::Upgrade : request_.action == Action::Downgrade;
-    const std::string target = run_target();
+    const std::string target = target_text();
     if (!same_way || target.empty()) return "TARGET";
     // Alembic's relative form: a step count ending the target (`+2`, `-1`, `ae10+1`, `main@-2`).
     size_t digits = target.size();
@@ -681,6 +683,43 @@ class DatabaseRun {
     }
   }
 
+  // A downgrade that would revert what a revision applied on another
+  // database depends on (its Depends On names it) is refused, naming that
+  // revision: it goes first, as Alembic reverts a dependent first within
+  // one graph. A database in the same run is not checked: downgrades do not
+  // wait for each other.
+  void check_cross_dependents(const planner::Plan& plan) {
+    if (!dependents_ || !probe_ || plan.steps.empty()) return;
+    auto closure_of = [&](const std::vector<std::string>& ids) {
+      std::vector<planner::Index> rows;
+      for (auto& r : ids)
+        if (auto i = graph_.find(r)) rows.push_back(*i);
+      return graph_.closure(rows);
+    };
+    const auto before = closure_of(rows_);
+    const auto after = closure_of(plan.final_rows);
+    std::vector<std::string> problems, commands;
+    for (auto& d : dependents_(db_.name)) {
+      std::optional<planner::Index> dep;
+      try {
+        dep = graph_.get_revision(d.dep);
+      } catch (const UserError&) {
+      }
+      if (!dep || !before[*dep] || after[*dep]) continue;  // not reverted by this run
+      if (coordinator_.in_run({d.db, target_.group})) continue;
+      std::string at;
+      if (!probe_(d.db, target_.group, d.revision, at)) continue;
+      problems.push_back(located(d.path, d.line, "revision " + d.revision + " of " + d.db + " depends on " +
+                                                     db_.name + "@" + d.dep + " and is applied there (" + d.db +
+                                                     " is at " + at + ")"));
+      commands.push_back("strata --db " + d.db + " downgrade " + d.revision + "-1");
+    }
+    if (problems.empty()) return;
+    throw RunFailure("this downgrade would revert what another database's applied revision depends on:\n" +
+                     util::join(problems, "\n") + "\ndowngrade " + (problems.size() == 1 ? "it" : "them") +
+                     " first (" + util::join(commands, "; ") + "); nothing was changed");
+  }
+
   void wait_for_cross_dependencies(const planner::Step& step) {
     for (auto& [db, dep] : graph_.node(step.rev).cross_deps) {
       Coordinator::Key other{db, target_.group};
@@ -835,6 +874,7 @@ class DatabaseRun {
   const bool whole_run_;
   Coordinator& coordinator_;
   Probe probe_;
+  Dependents dependents_;
   const Coordinator::Key key_;
   std::vector<std::string> live_rows_;
   // Whether any revision of the plan was started: a failure before that
@@ -861,8 +901,9 @@ class DatabaseRun {
 
 TargetResult run_target(const config::Config& cfg, const Target& target, const Chain& chain,
                         const dialect::Plugin& plugin, const Request& request, Output& output, bool prefixed,
-                        Coordinator& coordinator, Probe probe, Clock::time_point run_epoch) {
-  return DatabaseRun(cfg, target, chain, plugin, request, output, prefixed, coordinator, std::move(probe), run_epoch)
+                        Coordinator& coordinator, Probe probe, Dependents dependents, Clock::time_point run_epoch) {
+  return DatabaseRun(cfg, target, chain, plugin, request, output, prefixed, coordinator, std::move(probe),
+                     std::move(dependents), run_epoch)
       .run();
 }
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "coordinator.hpp"
 #include "strata/runner/runner.hpp"
@@ -17,10 +18,26 @@ using Clock = std::chrono::steady_clock;
 /// to its version rows. Connects to it read-only.
 using Probe = std::function<bool(const std::string& db, size_t group, const std::string& rev, std::string& at)>;
 
+/// A revision of another database's chain whose `Depends On` names a
+/// revision of this database: what a downgrade of this one must not revert
+/// while it is applied there.
+struct CrossDependent {
+  std::string db;        ///< the other database
+  std::string revision;  ///< its revision declaring the dependency
+  std::string path;      ///< that revision's file
+  int line = 0;          ///< the line of its Revision ID
+  std::string dep;       ///< the revision of this database it names
+};
+
+/// The cross dependents of the database named `db` (none: empty).
+using Dependents = std::function<std::vector<CrossDependent>(const std::string& db)>;
+
 /// Runs `request` on `target`. Never throws: a failure is the result's
-/// status and error (and was reported through `output`).
+/// status and error (and was reported through `output`). `probe` and
+/// `dependents` may be null (no cross-database checks).
 TargetResult run_target(const config::Config& cfg, const Target& target, const Chain& chain,
                         const dialect::Plugin& plugin, const Request& request, Output& output, bool prefixed,
-                        Coordinator& coordinator, Probe probe, Clock::time_point run_epoch = Clock::now());
+                        Coordinator& coordinator, Probe probe, Dependents dependents,
+                        Clock::time_point run_epoch = Clock::now());
 
 }  // namespace strata::runner

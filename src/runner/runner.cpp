@@ -240,7 +240,7 @@ std::vector<TargetResult> Runner::run(const std::vector<Target>& targets, const 
     Request read;
     read.action = Action::Current;
     Coordinator none;
-    auto res = run_target(config_, t, chain, *plugin, read, output_, true, none, nullptr);
+    auto res = run_target(config_, t, chain, *plugin, read, output_, true, none, nullptr, nullptr);
     if (!res.ok) {
       at = "unknown (" + res.error + ")";
       return false;
@@ -252,6 +252,29 @@ std::vector<TargetResult> Runner::run(const std::vector<Target>& targets, const 
     for (auto& r : res.from_rows)
       if (auto i = g.find(r)) rows.push_back(*i);
     return want && g.closure(rows)[*want];
+  };
+
+  // For downgrades: which revisions of other chains depend on each
+  // database's (read now, before the workers share the chains). A chain
+  // that does not load has nothing to say here; its own commands report it.
+  std::map<std::string, std::vector<CrossDependent>> dependents_of;
+  if (request.action == Action::Downgrade) {
+    for (auto& other : config_.databases) {
+      const Chain* chain = nullptr;
+      try {
+        chain = &chain_of(other);
+      } catch (const std::exception&) {
+        continue;
+      }
+      const auto& g = *chain->graph;
+      for (planner::Index i = 0; i < g.size(); ++i)
+        for (auto& [db, rev] : g.node(i).cross_deps)
+          dependents_of[db].push_back({other.name, g.rev(i).id, g.rev(i).path, g.rev(i).id_line, rev});
+    }
+  }
+  Dependents dependents = [&](const std::string& db) {
+    auto it = dependents_of.find(db);
+    return it == dependents_of.end() ? std::vector<CrossDependent>{} : it->second;
   };
 
   std::vector<TargetResult> results(targets.size());
@@ -276,7 +299,7 @@ std::vector<TargetResult> Runner::run(const std::vector<Target>& targets, const 
         continue;
       }
       results[i] = run_target(config_, t, chain_of(*t.db), *plugins[t.url.dialect], request, output_, prefixed,
-                              coordinator, probe, epoch);
+                              coordinator, probe, dependents, epoch);
       if (!results[i].ok) failed.store(true);
     }
   };

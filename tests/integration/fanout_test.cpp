@@ -238,6 +238,37 @@ TEST(Fanout, CrossDatabaseDependsOnThatCannotBeSatisfiedIsRefused) {
   EXPECT_TRUE(has(bad.err, "a2.sql:1: Depends On: nowhere@m1 names database 'nowhere'")) << bad.err;
 }
 
+// Before: main could be downgraded below m2 while analytics kept a1, which
+// depends on main@m2, with no word.
+TEST(Fanout, DowngradingWhatAnotherDatabaseDependsOnIsRefused) {
+  TempDir dir;
+  write_chain(dir, "migrations/main", "m", 3);
+  dir.write("migrations/analytics/a1.sql",
+            rev("a1", "", "CREATE TABLE t_a1 (x INTEGER);", "DROP TABLE t_a1;", "-- Depends On: main@m2\n"));
+  dir.write("alembic.toml",
+            "[alembic]\nversion_locations = [\"migrations/main\", \"migrations/analytics\"]\n"
+            "[databases.main]\nurl = \"sqlite:///main.db\"\n[databases.analytics]\nurl = \"sqlite:///analytics.db\"\n");
+  ASSERT_EQ(run_strata({"upgrade", "head"}, dir.path()).exit_code, 0);
+  // m3 is not depended on: it goes.
+  auto fine = run_strata({"--db", "main", "downgrade", "-1"}, dir.path());
+  ASSERT_EQ(fine.exit_code, 0) << fine.err;
+  EXPECT_EQ(version(dir / "main.db"), Rows{"m2"});
+  auto refused = run_strata({"--db", "main", "downgrade", "base"}, dir.path());
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_TRUE(has(refused.err, "a1.sql:1: revision a1 of analytics depends on main@m2 and is applied there "
+                               "(analytics is at a1)")) << refused.err;
+  EXPECT_TRUE(has(refused.err, "downgrade it first (strata --db analytics downgrade a1-1); nothing was changed"))
+      << refused.err;
+  EXPECT_EQ(version(dir / "main.db"), Rows{"m2"});
+  // As printed, then main can go.
+  auto first = run_strata({"--db", "analytics", "downgrade", "a1-1"}, dir.path());
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(version(dir / "analytics.db"), Rows{});
+  auto then = run_strata({"--db", "main", "downgrade", "base"}, dir.path());
+  EXPECT_EQ(then.exit_code, 0) << then.err;
+  EXPECT_EQ(version(dir / "main.db"), Rows{});
+}
+
 TEST(Fanout, JsonReportHasItsDocumentedShapeAndMasksUrls) {
   TempDir dir;
   write_chain(dir, "migrations/main", "m", 2);

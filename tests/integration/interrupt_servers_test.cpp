@@ -69,13 +69,16 @@ class InterruptOnServer : public ::testing::TestWithParam<std::string> {
                                   "[databases.main]\nurl = \"${DATABASE_URL}\"\nlocation = \"migrations/main\"\n");
   }
 
-  // Runs `upgrade TARGET` and sends SIGINT while i2's sleep runs.
+  // Runs `upgrade TARGET` and sends SIGINT while i2's sleep runs (on this
+  // test's database: other tests may sleep at the same time).
   strata::test::RunResult interrupted_upgrade(const std::string& url, const std::string& target) {
+    const std::string& name = created.back();
     const std::string probe =
         dialect() == "postgresql"
-            ? "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2.5)%' AND pid <> pg_backend_pid()"
-            : "SELECT count(*) FROM information_schema.processlist WHERE info LIKE '%SLEEP(2.5)%' AND id <> "
-              "connection_id()";
+            ? "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + name +
+                  "' AND query LIKE '%pg_sleep(2.5)%' AND pid <> pg_backend_pid()"
+            : "SELECT count(*) FROM information_schema.processlist WHERE db = '" + name +
+                  "' AND info LIKE '%SLEEP(2.5)%' AND id <> connection_id()";
     auto watcher = connect(admin_url(dialect()));
     return strata::test::run_strata_signalled(
         {"upgrade", target}, dir.path(), {"DATABASE_URL=" + url},
