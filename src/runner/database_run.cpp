@@ -443,7 +443,10 @@ class DatabaseRun {
     return planned_final_->size() == 1 ? planned_final_->front() : "TARGET";
   }
 
-  std::string mid_revision_text(const Progress& p) const {
+  // `just_failed`: this run's own failure, whose error was shown above; a
+  // later run reads the record without knowing why it stopped (an error,
+  // a kill, a lost connection).
+  std::string mid_revision_text(const Progress& p, bool just_failed = false) const {
     const std::string dir = p.upgrade ? "upgrade" : "downgrade";
     const std::string to = " " + advice_target(p.upgrade) + " ";
     const std::string k = std::to_string(p.done + 1);
@@ -479,8 +482,8 @@ class DatabaseRun {
                     (p.upgrade ? "unapplied" : "applied") + ")\n"
                     "  (strata stamp also clears this record)";
     return text + "statement " + k + " (" + statement_location(p) +
-           ") did not. Nothing more runs on this database until that is settled:\n"
-           "  after fixing the cause: " + db + dir + to + "--resume   "
+           ") did not. Nothing more runs on this database until that is settled:\n" +
+           (just_failed ? "  after fixing the cause: " : "  to go on from there:   ") + db + dir + to + "--resume   "
            "(runs statement " + k + " onwards, then the rest of the plan)\n"
            "  if you completed the " + dir + " by hand: " + db + "resolve applied\n"
            "  if you undid what it had done:     " + db + "resolve reverted   (the revision stays " +
@@ -843,7 +846,7 @@ class DatabaseRun {
       // Only say it again when this run just left it so; otherwise the
       // error above already is this text.
       if (result_.error.find("database was left in the middle") == std::string::npos)
-        output_.error(target_.name, mid_revision_text(*progress));
+        output_.error(target_.name, mid_revision_text(*progress, true));
     } else if (!read) {
       output_.error(target_.name, "the connection was lost: the database's state could not be read back (last known: " +
                                  rows_text(result_.to_rows) + "); run 'strata --db " + db_.name +

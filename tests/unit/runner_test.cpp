@@ -206,6 +206,10 @@ TEST_F(RunnerTest, WithoutTransactionalDdlAFailureIsRecordedStatementByStatement
   ASSERT_FALSE(again[0].ok);
   EXPECT_TRUE(has(again[0].error, "database was left in the middle of the upgrade of revision e3")) << again[0].error;
   EXPECT_TRUE(has(again[0].error, "strata --db main upgrade head --resume ")) << again[0].error;
+  // The failing run showed its error: "after fixing the cause". A later run
+  // reads the record without knowing why it stopped (a kill, too).
+  EXPECT_TRUE(has(err.str(), "  after fixing the cause: strata --db main upgrade head --resume")) << err.str();
+  EXPECT_TRUE(has(again[0].error, "  to go on from there:   strata --db main upgrade head --resume")) << again[0].error;
   EXPECT_TRUE(has(again[0].error, "resolve applied")) << again[0].error;
   EXPECT_EQ(index_of(log(url), "exec:CREATE TABLE t3d"), -1);
 }
