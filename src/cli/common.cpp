@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace strata::cli {
 
@@ -149,6 +150,7 @@ std::vector<const config::DatabaseConfig*> databases_naming(
   }
   std::vector<const config::DatabaseConfig*> knows;
   std::vector<std::string> where;
+  std::set<std::vector<std::string>> meanings;  // the ids the names stand for, per chain that knows them
   for (auto* db : dbs) {
     const auto& g = *chain_of(*db).graph;
     bool all = true;
@@ -161,7 +163,20 @@ std::vector<const config::DatabaseConfig*> databases_naming(
     if (all) {
       knows.push_back(db);
       where.push_back(db->name + " (" + util::join(ids, ", ") + ")");
+      meanings.insert(ids);
     }
+  }
+  // Chains holding the very same revision ids (an Alembic multidb project,
+  // one script per revision for every engine, imported as a chain per
+  // database): the target means that revision in each, as `alembic upgrade
+  // ID` moved every engine. Random ids do not meet by chance.
+  if (knows.size() > 1 && meanings.size() == 1) {
+    for (auto* db : knows) check_in(*db);
+    if (not_touched)
+      for (auto* db : dbs)
+        if (std::find(knows.begin(), knows.end(), db) == knows.end())
+          not_touched->emplace_back(db->name, "'" + util::join(targets, " ") + "' is not in " + db->name + "'s chain");
+    return knows;
   }
   const std::string what = "'" + util::join(targets, " ") + "'";
   std::vector<std::string> all_names;

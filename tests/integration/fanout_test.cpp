@@ -269,6 +269,40 @@ TEST(Fanout, DowngradingWhatAnotherDatabaseDependsOnIsRefused) {
   EXPECT_EQ(version(dir / "main.db"), Rows{});
 }
 
+// An Alembic multidb project (one script per revision for every engine)
+// imported as a chain per database: the same ids in each. Before: `upgrade
+// m2` was refused as naming revisions of several chains, so the runbook's
+// `alembic upgrade m2` did not carry over.
+TEST(Fanout, AnIdThatEveryChainHoldsMovesEachDatabaseAsAlembicMultidb) {
+  TempDir dir;
+  for (std::string db : {"main", "analytics"}) {
+    dir.write("migrations/" + db + "/1.sql", rev("m1", "", "CREATE TABLE " + db + "_1 (x INTEGER);", "DROP TABLE " + db + "_1;"));
+    dir.write("migrations/" + db + "/2.sql", rev("m2", "m1", "CREATE TABLE " + db + "_2 (x INTEGER);", "DROP TABLE " + db + "_2;"));
+  }
+  dir.write("migrations/main/3.sql", rev("m3", "m2", "CREATE TABLE main_3 (x INTEGER);", "DROP TABLE main_3;"));
+  dir.write("alembic.toml",
+            "[alembic]\nversion_locations = [\"migrations/main\", \"migrations/analytics\"]\n"
+            "[databases.main]\nurl = \"sqlite:///main.db\"\n[databases.analytics]\nurl = \"sqlite:///analytics.db\"\n");
+  auto r = run_strata({"upgrade", "m1"}, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(version(dir / "main.db"), Rows{"m1"});
+  EXPECT_EQ(version(dir / "analytics.db"), Rows{"m1"});
+  auto both = run_strata({"upgrade", "m2"}, dir.path());
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_EQ(version(dir / "main.db"), Rows{"m2"});
+  EXPECT_EQ(version(dir / "analytics.db"), Rows{"m2"});
+  // An id only one chain holds still moves that database alone.
+  auto one = run_strata({"upgrade", "m3"}, dir.path());
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(version(dir / "main.db"), Rows{"m3"});
+  EXPECT_EQ(version(dir / "analytics.db"), Rows{"m2"});
+  // A downgrade moving both still names them.
+  auto down = run_strata({"downgrade", "m1"}, dir.path());
+  EXPECT_EQ(down.exit_code, 2);
+  EXPECT_TRUE(has(down.err, "downgrade m1 would move 2 databases (main, analytics)")) << down.err;
+  EXPECT_EQ(version(dir / "analytics.db"), Rows{"m2"});
+}
+
 TEST(Fanout, JsonReportHasItsDocumentedShapeAndMasksUrls) {
   TempDir dir;
   write_chain(dir, "migrations/main", "m", 2);
