@@ -1,9 +1,9 @@
 // ABI 1.2 introspect for PostgreSQL (catalog format 1, documented in
 // src/schema/include/strata/schema/catalog.hpp).
 //
-// Seven queries, one per kind of object, each over every table of the
+// Eight queries, one per kind of object, each over every table of the
 // requested schemas at once: tables, columns, constraints, indexes, views,
-// sequences, enums. Lists inside a row (key columns, index keys, enum
+// sequences, enums, and the schemas themselves. Lists inside a row (key columns, index keys, enum
 // values) come back as json_agg text, so no array text format is parsed
 // here. Every list of the document is sorted here, byte-wise, never by the
 // server's collation or by OIDs, so equal schemas give equal documents
@@ -37,6 +37,9 @@ using ordered_json = nlohmann::ordered_json;
 
 // $1: the schemas as a JSON array, or JSON null for current_schema().
 // $2: the excluded table names as a JSON array (bare, or "schema.name").
+// $3: more schemas read besides $1's, as a JSON array.
+// $4: true: every schema besides, but the system's (pg_*,
+//     information_schema) and those an extension made.
 // ns: the requested schemas; xt: the excluded tables; tb: the tables read.
 // Objects that belong to an extension (pg_depend 'e': PostGIS's
 // spatial_ref_sys, pg_buffercache's view) are left out, as pg_dump does:
@@ -46,7 +49,12 @@ WITH ns AS (
   SELECT n.oid, n.nspname FROM pg_catalog.pg_namespace n
   WHERE n.nspname IN (SELECT pg_catalog.jsonb_array_elements_text(
           CASE WHEN pg_catalog.jsonb_typeof($1::pg_catalog.jsonb) = 'array' THEN $1::pg_catalog.jsonb
-               ELSE pg_catalog.jsonb_build_array(pg_catalog.current_schema()) END))),
+               ELSE pg_catalog.jsonb_build_array(pg_catalog.current_schema()) END))
+     OR n.nspname IN (SELECT pg_catalog.jsonb_array_elements_text($3::pg_catalog.jsonb))
+     OR ($4::boolean AND n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
+         AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
+                         WHERE e.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass
+                           AND e.objid = n.oid AND e.deptype = 'e'))),
 ex AS (SELECT pg_catalog.jsonb_array_elements_text($2::pg_catalog.jsonb) AS name),
 xt AS (
   SELECT c.oid FROM pg_catalog.pg_class c JOIN ns ON ns.oid = c.relnamespace
@@ -188,6 +196,11 @@ WHERE t.typtype = 'e'
                   AND e.objid = t.oid AND e.deptype = 'e')
 )SQL";
 
+// The schemas read that exist, but the current one.
+const char* const kSchemas = R"SQL(
+SELECT ns.nspname FROM ns WHERE ns.nspname IS DISTINCT FROM pg_catalog.current_schema()
+)SQL";
+
 // ------------------------------------------------------------- helpers
 
 ordered_json text_or_null(const pqxx::field& f) {
@@ -255,6 +268,8 @@ using Key = std::pair<std::string, std::string>;  // (schema, name): byte order
 struct Options {
   std::string schemas = "null";  // JSON array, or null for current_schema()
   std::string exclude = "[]";    // JSON array of strings
+  std::string extra = "[]";      // JSON array: schemas read besides
+  bool all = false;              // every user schema besides
 };
 
 Options parse_options(const std::string& text) {
@@ -278,6 +293,11 @@ Options parse_options(const std::string& text) {
   };
   if (const auto* s = strings("schemas"); s && !s->empty()) o.schemas = s->dump();
   if (const auto* e = strings("exclude_tables")) o.exclude = e->dump();
+  if (const auto* x = strings("extra_schemas")) o.extra = x->dump();
+  if (auto it = j.find("all_schemas"); it != j.end() && !it->is_null()) {
+    if (!it->is_boolean()) throw std::invalid_argument("introspect: options.all_schemas: expected true or false");
+    o.all = it->get<bool>();
+  }
   return o;
 }
 
@@ -355,7 +375,7 @@ std::string introspect(pqxx::connection_base& db, const std::string& options_jso
   const Options opt = parse_options(options_json);
   auto query = [&](const char* body) {
     pqxx::nontransaction w(db);
-    pqxx::result r = w.exec_params(std::string(kScope) + body, opt.schemas, opt.exclude);
+    pqxx::result r = w.exec_params(std::string(kScope) + body, opt.schemas, opt.exclude, opt.extra, opt.all);
     w.commit();
     return r;
   };
@@ -506,6 +526,10 @@ std::string introspect(pqxx::connection_base& db, const std::string& options_jso
   doc["views"] = values(views);
   doc["sequences"] = values(sequences);
   doc["enums"] = values(enums);
+  std::vector<std::string> schemas;
+  for (const auto& row : query(kSchemas)) schemas.push_back(text(row[0]));
+  std::sort(schemas.begin(), schemas.end());
+  doc["schemas"] = schemas;
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

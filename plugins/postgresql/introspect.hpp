@@ -9,7 +9,10 @@
 namespace strata::postgresql {
 
 /// The catalog document of the schemas named in `options_json` (default:
-/// current_schema()), without the tables of "exclude_tables". Runs on the
+/// current_schema()), plus those of "extra_schemas", plus with
+/// "all_schemas": true every schema but the system's and extensions', without
+/// the tables of "exclude_tables". Its "schemas" lists those read that
+/// exist, but the current one. Runs on the
 /// session as it is: inside the run's transaction when one is open, and it
 /// never begins, commits or rolls back one. Throws std::invalid_argument
 /// for bad options, pqxx exceptions for database failures.

@@ -72,6 +72,10 @@
 //  - create_trigger, drop_trigger: an error naming the trigger (the catalog
 //    holds triggers on SQLite only: PostgreSQL's introspection writes none,
 //    so its diffs have none).
+//  - create_schema: CREATE SCHEMA "s" (first in the document: what goes
+//    in it comes later); drop_schema: DROP SCHEMA "s" (last: without
+//    CASCADE, so it fails rather than take along what the document did not
+//    drop).
 //  - Review notes are not rendered: the caller writes them as -- REVIEW
 //    lines above the statements.
 #include "render.hpp"
@@ -265,6 +269,8 @@ class Renderer {
   void change(const json& c) {
     if (!c.is_object()) throw std::invalid_argument("render_changes: a change must be an object");
     const std::string kind = str(c, "kind");
+    if (kind == "create_schema") return emit("CREATE SCHEMA " + quote(str(c, "schema")));
+    if (kind == "drop_schema") return emit("DROP SCHEMA " + quote(str(c, "schema")));
     if (kind == "create_table") return create_table(obj(c, "table_after", kind));
     if (kind == "drop_table") return drop_table(obj(c, "table_before", kind));
     if (kind == "add_column") {

@@ -21,7 +21,11 @@ Commands:
                     dialect, without a database (a mock engine): the
                     desired schema of `models = "module:attribute"`.
                     Request {"models", "dialect", "sys_path": [...]};
-                    answer {"statements": [...]}.
+                    answer {"statements": [...], "schemas": [...] (the
+                    schemas the DDL names, in order of first use),
+                    "in_schemas": [[schema, kind, name], ...] (each object
+                    created in a named schema: table, index, sequence,
+                    type)}.
   alembic-record    Run the project's own env.py with Alembic against scratch
                     databases (one per engine) and record, per revision and
                     per engine, the SQL Alembic executes: upgrade to the
@@ -589,13 +593,26 @@ def sqlalchemy_ddl(request):
     if dialect not in MOCK_URLS:
         raise BridgeError("no SQLAlchemy dialect for %s" % dialect, kind="request")
     statements = []
+    # What the DDL puts in a named schema: (schema, kind, name), in order.
+    in_schemas = []
 
     def executor(sql, *multiparams, **params):
         statements.append(str(sql.compile(dialect=engine.dialect)).strip())
+        target = getattr(sql, "element", None)
+        owner = getattr(target, "table", None) if type(sql).__name__ == "CreateIndex" else target
+        schema = getattr(owner, "schema", None)
+        if schema:
+            kind = {"CreateTable": "table", "CreateIndex": "index", "CreateSequence": "sequence"}.get(
+                type(sql).__name__, "type")
+            in_schemas.append([schema, kind, getattr(target, "name", None) or ""])
 
     engine = create_mock_engine(MOCK_URLS[dialect], executor)
     metadata.create_all(engine, checkfirst=False)
-    return {"statements": statements}
+    schemas = []
+    for schema, _, _ in in_schemas:
+        if schema not in schemas:
+            schemas.append(schema)
+    return {"statements": statements, "schemas": schemas, "in_schemas": in_schemas}
 
 
 def main():

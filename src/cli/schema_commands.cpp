@@ -25,22 +25,48 @@ namespace fs = std::filesystem;
 
 using schema::Change;
 
-/// The introspection options for a database: Strata's own tables left out.
-std::string introspect_options(const config::DatabaseConfig& db) {
+/// The PostgreSQL schemas an introspection reads besides the connection's
+/// current one. Both sides of a comparison are read alike: a scratch
+/// database holds only what the chain, the models (their schemas created
+/// first) or the schema file made, so all of its schemas are read; a live
+/// database is read in the schemas the other side has (the chain's, for
+/// diff; the desired schema's, for --against-url), so another
+/// application's schemas stay out. MySQL and SQLite read their one
+/// database.
+struct SchemaScope {
+  bool scratch = false;
+  std::vector<std::string> schemas;  ///< a live database: these besides
+};
+
+SchemaScope scratch_scope() { return {true, {}}; }
+
+/// The introspection options for a database: Strata's own tables left
+/// out, the schemas of `scope` read.
+std::string introspect_options(const config::DatabaseConfig& db, const std::string& dialect, const SchemaScope& scope) {
   nlohmann::json o;
   o["exclude_tables"] = {db.version_table, db.version_table + "_progress", db.version_table + "_log"};
+  if (dialect == "postgresql") {
+    if (scope.scratch) o["all_schemas"] = true;
+    else o["extra_schemas"] = scope.schemas;
+  }
   return o.dump();
 }
 
 schema::Catalog introspect(const dialect::Plugin& plugin, const config::Url& url, const config::DatabaseConfig& db,
-                           const std::string& what) {
+                           const std::string& what, const SchemaScope& scope) {
   dialect::Connection conn(plugin, runner::connect_options(url));
-  const std::string text = conn.introspect(introspect_options(db));
+  const std::string text = conn.introspect(introspect_options(db, plugin.name, scope));
   schema::Catalog catalog;
   try {
     catalog = schema::parse_catalog(text);
   } catch (const std::exception& e) {
     throw DatabaseError("the " + plugin.name + " plugin's catalog of " + what + " is not valid: " + e.what());
+  }
+  // The version table's schema is the runner's to create, not a change of
+  // the schema (the tables Strata keeps in it are left out above).
+  if (db.version_table_schema) {
+    auto& s = catalog.schemas;
+    s.erase(std::remove(s.begin(), s.end(), *db.version_table_schema), s.end());
   }
   // ignore_tables: left out on every side, as Alembic's include_object.
   auto ignored = [&](const std::string& name, const std::string& qualified) {
@@ -64,6 +90,21 @@ schema::Catalog introspect(const dialect::Plugin& plugin, const config::Url& url
                              return ignored(table.substr(table.rfind('.') + 1), table);
                            }),
             q.end());
+    // A pattern "S.*" leaves out schema S whole: itself, and its enums
+    // and sequences too.
+    auto whole = [&](const std::optional<std::string>& schema) {
+      if (!schema) return false;
+      for (auto& pattern : db.ignore_tables)
+        if (pattern.size() > 2 && pattern.compare(pattern.size() - 2, 2, ".*") == 0 &&
+            fnmatch(pattern.substr(0, pattern.size() - 2).c_str(), schema->c_str(), 0) == 0)
+          return true;
+      return false;
+    };
+    auto& s = catalog.schemas;
+    s.erase(std::remove_if(s.begin(), s.end(), [&](auto& x) { return whole(x); }), s.end());
+    q.erase(std::remove_if(q.begin(), q.end(), [&](auto& x) { return whole(x.schema); }), q.end());
+    auto& e = catalog.enums;
+    e.erase(std::remove_if(e.begin(), e.end(), [&](auto& x) { return whole(x.schema); }), e.end());
   }
   return catalog;
 }
@@ -72,6 +113,7 @@ schema::Catalog introspect(const dialect::Plugin& plugin, const config::Url& url
 /// (-), or has it otherwise (~) than its chain gives.
 char drift_sign(const Change& c) {
   switch (c.kind) {
+    case Change::Kind::CreateSchema:
     case Change::Kind::CreateTable:
     case Change::Kind::AddColumn:
     case Change::Kind::AddPrimaryKey:
@@ -173,7 +215,7 @@ Replay replay_chain(const config::Config& cfg, const config::DatabaseConfig& db,
     if (!error.empty())
       throw DatabaseError("replaying the chain up to " + rev + " on a scratch database failed: " + error);
   }
-  out.catalog = introspect(plugins.get(dialect), out.scratch->url(), db, "the chain replayed");
+  out.catalog = introspect(plugins.get(dialect), out.scratch->url(), db, "the chain replayed", scratch_scope());
   return out;
 }
 
@@ -192,6 +234,7 @@ schema::Catalog desired_catalog(const config::Config& cfg, const config::Databas
   std::vector<std::string> statements;
   std::string script;
   std::string source;
+  size_t created_schemas = 0;  // models: the CREATE SCHEMA statements first
   if (!db.schema_file.empty()) {
     std::ifstream in(db.schema_file, std::ios::binary);
     if (!in) throw UserError(located(cfg.path, db.schema_line, "schema = " + db.schema_file + ": cannot read it"));
@@ -216,6 +259,35 @@ schema::Catalog desired_catalog(const config::Config& cfg, const config::Databas
       const std::string what = e.what();
       const std::string setting = what.rfind("models = ", 0) == 0 ? "" : "models = " + db.models + ": ";
       throw UserError(located(cfg.path, db.models_line, setting + what + (tail.empty() ? "" : "\n" + tail)));
+    }
+    // PostgreSQL: the schemas the models name are created first (create_all
+    // does not). MySQL's schema would be another database, SQLite's an
+    // attached one: a scratch database is one database, so no.
+    const auto& in_schemas = answer.value("in_schemas", nlohmann::json::array());
+    if (dialect != "postgresql" && !in_schemas.empty()) {
+      // Named by a table where one is (an index or a type is in one's wake).
+      auto first = in_schemas.at(0);
+      for (auto& o : in_schemas)
+        if (o.at(1) == "table") {
+          first = o;
+          break;
+        }
+      const std::string schema = first.at(0).get<std::string>();
+      const std::string object = first.at(1).get<std::string>() + " " + schema + "." + first.at(2).get<std::string>();
+      const std::string why =
+          dialect == "mysql"
+              ? "on MySQL/MariaDB a SQLAlchemy schema is another database, which Strata does not compare (its "
+                "scratch database is one database): give the models no schema for this database"
+              : "on SQLite a schema is an ATTACHed database, which Strata does not support: give the models no "
+                "schema for this database";
+      throw UserError(located(cfg.path, db.models_line,
+                              "models = " + db.models + ": " + object + " is in schema " + schema + "; " + why));
+    }
+    if (dialect == "postgresql") {
+      const auto& plugin = plugins.get(dialect);
+      for (auto& name : answer.value("schemas", nlohmann::json::array()))
+        statements.push_back("CREATE SCHEMA IF NOT EXISTS " + plugin.quote(name.get<std::string>()));
+      created_schemas = statements.size();
     }
     for (auto& st : answer.at("statements")) statements.push_back(st.get<std::string>());
     source = "models " + db.models;
@@ -254,11 +326,14 @@ schema::Catalog desired_catalog(const config::Config& cfg, const config::Databas
     if (ranges.empty() && i < statements.size()) {
       std::string st = statements[i].substr(0, 200);
       std::replace(st.begin(), st.end(), '\n', ' ');
-      message += "\n  in the statement SQLAlchemy wrote: " + st + (statements[i].size() > 200 ? " ..." : "");
+      message += (i < created_schemas ? "\n  in the statement creating a schema the models name: "
+                                      : "\n  in the statement SQLAlchemy wrote: ") +
+                 st + (statements[i].size() > 200 ? " ..." : "");
     }
+    if (!db.models.empty() && db.schema_file.empty()) throw UserError(located(cfg.path, db.models_line, message));
     throw UserError(message);
   }
-  return introspect(plugin, scratch.url(), db, source);
+  return introspect(plugin, scratch.url(), db, source, scratch_scope());
 }
 
 /// Statements as a section's body: each ending with ';', REVIEW notes of
@@ -359,7 +434,7 @@ Autogenerated autogenerate(Context& ctx, const config::Config& cfg, const config
                         (rows.empty() ? std::string("<base>") : util::join(rows, ", ")) + ", the chain's heads are " +
                         util::join(want, ", ") + " (upgrade it first, or leave out --against-url to compare with the chain replayed on a scratch "
                         "database)");
-      head = introspect(plugin, live, db, live.masked());
+      head = introspect(plugin, live, db, live.masked(), {false, desired.schemas});
     }
     auto up = schema::diff(head, desired);
     auto down = schema::diff(desired, head);
@@ -396,7 +471,8 @@ std::vector<std::string> verify_autogenerated(const config::Config& cfg, const c
   // What is left after a step that should give `want`: none but what no
   // SQL is written for.
   auto differences = [&](const std::string& dialect, const config::Url& url, const schema::Catalog& want) {
-    auto left = renderable(schema::diff(introspect(plugins.get(dialect), url, db, "the scratch database"), want));
+    auto left = renderable(
+        schema::diff(introspect(plugins.get(dialect), url, db, "the scratch database", scratch_scope()), want));
     std::vector<std::string> out;
     for (auto& c : left) out.push_back(c.describe());
     return out;
@@ -560,7 +636,7 @@ int cmd_diff(Context& ctx) {
                             ": settle it first (strata --db " + db.name + " current)");
       const auto& plugin = plugins.get(t.url.dialect);
       schema::Catalog expected = chain_catalog(cfg, db, plugins, t.url.dialect, rows);
-      schema::Catalog actual = introspect(plugin, t.url, db, t.url.masked());
+      schema::Catalog actual = introspect(plugin, t.url, db, t.url.masked(), {false, expected.schemas});
       o.changes = schema::diff(expected, actual);
       o.at = rows.empty() ? "<base>" : util::join(rows, ", ");
       o.entry["revisions"] = rows;

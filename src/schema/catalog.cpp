@@ -195,6 +195,8 @@ Catalog parse_catalog(const std::string& text) {
   root.at("enums").each([&](const In& e) {
     c.enums.push_back({e.at("schema").opt_str(), e.at("name").str(), e.at("values").strings()});
   });
+  // Missing in documents written before schemas were held: none.
+  if (doc.contains("schemas")) c.schemas = root.at("schemas").strings();
   return c;
 }
 
@@ -306,6 +308,7 @@ std::string to_json(const Catalog& c) {
   for (auto& s : c.sequences) root["sequences"].push_back(sequence_json(s));
   root["enums"] = ordered_json::array();
   for (auto& e : c.enums) root["enums"].push_back(enum_json(e));
+  root["schemas"] = c.schemas;
   return root.dump();
 }
 

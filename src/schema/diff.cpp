@@ -148,6 +148,7 @@ class Differ {
     views();
     sequences();
     enums();
+    schemas();
     std::stable_sort(out_.begin(), out_.end(), [](const Change& a, const Change& b) { return a.kind < b.kind; });
     return std::move(out_);
   }
@@ -454,6 +455,16 @@ class Differ {
       }
   }
 
+  void schemas() {
+    auto in = [](const std::vector<std::string>& list, const std::string& name) {
+      return std::find(list.begin(), list.end(), name) != list.end();
+    };
+    for (auto& s : to_.schemas)
+      if (!in(from_.schemas, s)) add(K::CreateSchema, "").schema_name = s;
+    for (auto& s : from_.schemas)
+      if (!in(to_.schemas, s)) add(K::DropSchema, "").schema_name = s;
+  }
+
   const Catalog& from_;
   const Catalog& to_;
   std::vector<Change> out_;
@@ -505,6 +516,8 @@ std::string Change::kind_name() const {
     case K::CreateView: return "create_view";
     case K::CreateTrigger: return "create_trigger";
     case K::SetTableComment: return "set_table_comment";
+    case K::CreateSchema: return "create_schema";
+    case K::DropSchema: return "drop_schema";
   }
   return "?";
 }
@@ -543,6 +556,8 @@ std::string Change::describe() const {
     case K::DropEnum: return enum_value.empty() ? "drop type " + enum_type->qualified()
                                                 : "remove value '" + enum_value + "' from type " + enum_type->qualified();
     case K::SetTableComment: return "set comment on table " + table;
+    case K::CreateSchema: return "create schema " + schema_name;
+    case K::DropSchema: return "drop schema " + schema_name;
   }
   return "?";
 }
@@ -570,7 +585,7 @@ std::string changes_json(const std::string& dialect, const std::vector<Change>& 
     ordered_json j;
     j["kind"] = c.kind_name();
     j["table"] = c.table;
-    j["schema"] = t ? opt(t->schema) : ordered_json(nullptr);
+    j["schema"] = !c.schema_name.empty() ? ordered_json(c.schema_name) : t ? opt(t->schema) : ordered_json(nullptr);
     j["name"] = t ? ordered_json(t->name) : ordered_json(nullptr);
     j["table_before"] = or_null(c.table_before, table_json);
     j["table_after"] = or_null(c.table_after, table_json);

@@ -318,7 +318,7 @@ COMMENT ON COLUMN "Odd Table"."Col A" IS 'odd';
 TEST_F(IntrospectPostgresql, EmptyDatabaseIsAnEmptyCatalog) {
   auto c = test::connect(fresh_database());
   EXPECT_EQ(c->introspect("{}"),
-            R"J({"format":1,"dialect":"postgresql","tables":[],"views":[],"sequences":[],"enums":[]})J");
+            R"J({"format":1,"dialect":"postgresql","tables":[],"views":[],"sequences":[],"enums":[],"schemas":[]})J");
   // No options at all: the current schema too.
   EXPECT_EQ(c->introspect(""), c->introspect("{}"));
 }
@@ -336,7 +336,7 @@ TEST_F(IntrospectPostgresql, ExactDocumentForASmallTable) {
       R"J("default":"'x'::character varying","identity":null,"autoincrement":false,"collation":null,"comment":null}],)J"
       R"J("primary_key":{"name":"t_pkey","columns":["id"]},"unique_constraints":[],"indexes":[],"foreign_keys":[],"checks":[],"triggers":[]}],)J"
       R"J("views":[],"sequences":[{"schema":"public","name":"t_id_seq","type":"bigint","start":1,"increment":1,"min":1,)J"
-      R"J("max":9223372036854775807,"cycle":false,"owned_by":"public.t.id"}],"enums":[]})J");
+      R"J("max":9223372036854775807,"cycle":false,"owned_by":"public.t.id"}],"enums":[],"schemas":[]})J");
 }
 
 TEST_F(IntrospectPostgresql, EveryObjectKind) {
@@ -514,6 +514,24 @@ TEST_F(IntrospectPostgresql, SchemasOptionAndCrossSchemaForeignKey) {
 
   // A schema that does not exist has nothing.
   EXPECT_EQ(introspect(*c, R"J({"schemas":["nope"]})J")["tables"], json::array());
+  EXPECT_EQ(introspect(*c, R"J({"schemas":["nope"]})J")["schemas"], json::array());
+  EXPECT_EQ(pub["schemas"], json::array());
+
+  // extra_schemas: the current schema and these; "schemas" lists those
+  // read that exist, but the current one.
+  const json extra = introspect(*c, R"J({"extra_schemas":["billing","nope"]})J");
+  qualified.clear();
+  for (const auto& t : extra["tables"]) qualified.push_back(t["schema"].get<std::string>() + "." + t["name"].get<std::string>());
+  EXPECT_EQ(qualified, (Names{"billing.invoices", "public.users"}));
+  EXPECT_EQ(extra["schemas"], json::parse(R"J(["billing"])J"));
+
+  // all_schemas: every schema but the system's (pg_*, information_schema)
+  // and extensions'; an empty one is listed too.
+  c->execute("CREATE SCHEMA empty_one");
+  const json every = introspect(*c, R"J({"all_schemas":true})J");
+  EXPECT_EQ(every["tables"], all["tables"]);
+  EXPECT_EQ(every["schemas"], json::parse(R"J(["Other Schema","billing","empty_one"])J"));
+  EXPECT_THROW(c->introspect(R"J({"all_schemas":"yes"})J"), std::exception);
 }
 
 TEST_F(IntrospectPostgresql, ExcludeTablesLeavesOutTheirIndexesConstraintsAndOwnedSequences) {
@@ -755,7 +773,7 @@ CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);
   EXPECT_EQ(cat["sequences"].size(), 1000u);
   EXPECT_EQ(table(cat, "public", "t999")["foreign_keys"][0]["ref_table"], "t998");
   EXPECT_EQ(big_queries, small_queries);
-  EXPECT_EQ(big_queries, 7);  // tables, columns, constraints, indexes, views, sequences, enums
+  EXPECT_EQ(big_queries, 8);  // tables, columns, constraints, indexes, views, sequences, enums, schemas
   std::cout << "[ introspect ] 1,000 tables: " << big_queries << " queries, " << ms << " ms, " << doc.size()
             << " bytes (1 table: " << small_queries << " queries)" << std::endl;
   // Direct, without the proxy.

@@ -526,3 +526,51 @@ TEST(SchemaDiff, ChangesJsonCarriesTheTrigger) {
   const std::string none = changes_json("sqlite", diff(catalog({}), catalog({users()})));
   EXPECT_NE(none.find(R"("trigger":null)"), std::string::npos) << none;
 }
+
+TEST(SchemaDiff, SchemasAreCreatedFirstAndDroppedLast) {
+  Table users_t = table("users", {col("id", "integer", false)});
+  users_t.schema = "public";
+  Table events = table("events", {col("id", "integer", false), col("user_id", "integer", false)});
+  events.schema = "audit";
+  ForeignKey fk;
+  fk.name = "events_user_id_fkey";
+  fk.columns = {"user_id"};
+  fk.ref_schema = "public";
+  fk.ref_table = "users";
+  fk.ref_columns = {"id"};
+  events.foreign_keys.push_back(fk);
+  Catalog a = catalog({users_t});
+  Catalog b = catalog({users_t, events});
+  b.enums.push_back({std::string("audit"), "mood", {"calm"}});
+  b.schemas = {"audit"};
+  auto up = diff(a, b);
+  ASSERT_FALSE(up.empty());
+  EXPECT_EQ(up.front().kind, K::CreateSchema) << ::testing::PrintToString(described(up));
+  EXPECT_EQ(up.front().describe(), "create schema audit");
+  EXPECT_EQ(up.front().kind_name(), "create_schema");
+  EXPECT_TRUE(up.front().review.empty());
+  auto down = diff(b, a);
+  ASSERT_FALSE(down.empty());
+  EXPECT_EQ(down.back().kind, K::DropSchema) << ::testing::PrintToString(described(down));
+  EXPECT_EQ(down.back().describe(), "drop schema audit");
+  EXPECT_LT(position(down, K::DropTable, "audit.events"), down.size() - 1);
+  EXPECT_LT(position(down, K::DropEnum), down.size() - 1);
+  // The document a plugin renders: the schema in "schema".
+  const std::string doc = changes_json("postgresql", {up.front(), down.back()});
+  EXPECT_NE(doc.find(R"("kind":"create_schema","table":"","schema":"audit","name":null)"), std::string::npos) << doc;
+  EXPECT_NE(doc.find(R"("kind":"drop_schema","table":"","schema":"audit","name":null)"), std::string::npos) << doc;
+  EXPECT_TRUE(diff(b, b).empty());
+}
+
+TEST(SchemaCatalog, SchemasRoundTripAndAreOptionalInOlderDocuments) {
+  Catalog c = catalog({});
+  c.schemas = {"audit", "billing"};
+  const std::string text = to_json(c);
+  EXPECT_NE(text.find(R"("schemas":["audit","billing"])"), std::string::npos) << text;
+  EXPECT_EQ(parse_catalog(text).schemas, c.schemas);
+  Catalog old = parse_catalog(R"({"format":1,"dialect":"postgresql","tables":[],"views":[],"sequences":[],"enums":[]})");
+  EXPECT_TRUE(old.schemas.empty());
+  EXPECT_THROW(parse_catalog(R"({"format":1,"dialect":"postgresql","tables":[],"views":[],"sequences":[],"enums":[],)"
+                             R"("schemas":[1]})"),
+               std::runtime_error);
+}

@@ -299,11 +299,19 @@ typedef struct strata_dialect_api {
    *   {"exclude_tables": ["alembic_version", ...],   tables left out (the
    *                                                   host's version, progress
    *                                                   and log tables)
-   *    "schemas": ["public"]}                         PostgreSQL: schemas to
+   *    "schemas": ["public"],                         PostgreSQL: schemas to
    *                                                   read (default: the
    *                                                   current schema); MySQL:
    *                                                   ignored (the connected
    *                                                   database); SQLite: "main"
+   *    "extra_schemas": ["audit"],                    PostgreSQL: read besides
+   *                                                   "schemas" (or the current)
+   *    "all_schemas": true}                           PostgreSQL: every schema
+   *                                                   besides, but pg_*,
+   *                                                   information_schema and
+   *                                                   extensions' (a scratch
+   *                                                   database: what it was
+   *                                                   given). Others: absent
    * One query per kind of object, never one per table: a 1,000-table schema
    * costs the same dozen round trips as a one-table schema. May be NULL: the
    * host then says "this plugin cannot introspect". */

@@ -90,11 +90,13 @@
 //   ],
 //   "enums": [                          PostgreSQL only (others: []); sorted
 //     {"schema": "public", "name": "mood", "values": ["sad", "ok", "happy"]}   in sort order
-//   ]
+//   ],
+//   "schemas": ["audit"]                PostgreSQL: the schemas read that exist, but
+//                                       the connection's current one; sorted (others: [])
 // }
 //
-// "triggers" is the one key a reader accepts missing (as []): documents
-// written before it existed still parse.
+// "triggers" and "schemas" are the keys a reader accepts missing (as []):
+// documents written before they existed still parse.
 //
 // Version, progress and log tables the host names in the options'
 // "exclude_tables" are left out, with their indexes, constraints and owned
@@ -218,6 +220,9 @@ struct Catalog {
   std::vector<View> views;
   std::vector<Sequence> sequences;
   std::vector<Enum> enums;
+  /// PostgreSQL: the schemas (namespaces) it holds besides the current
+  /// one, which a diff creates and drops; sorted.
+  std::vector<std::string> schemas;
 
   const Table* table(const std::string& qualified) const;
 };

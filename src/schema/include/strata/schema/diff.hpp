@@ -18,6 +18,7 @@ namespace strata::schema {
 /// table, so a dialect that rebuilds tables (SQLite) has the whole picture.
 struct Change {
   enum class Kind {
+    CreateSchema,
     DropTrigger,
     DropView,
     DropForeignKey,
@@ -44,6 +45,7 @@ struct Change {
     CreateView,
     CreateTrigger,
     SetTableComment,
+    DropSchema,
   };
   Kind kind;
   std::string table;
@@ -58,6 +60,7 @@ struct Change {
   std::optional<Enum> enum_type;
   std::optional<Trigger> trigger;  ///< CreateTrigger, DropTrigger
   std::string enum_value;  ///< AddEnumValue
+  std::string schema_name;  ///< CreateSchema, DropSchema
   /// Why a person must look before this runs ("destructive: drops table
   /// users and its rows", "rename of name to full_name?", "narrows type
   /// varchar(255) -> varchar(50)"): the -- REVIEW lines of a generated
@@ -71,6 +74,7 @@ struct Change {
 };
 
 /// What turns `from` into `to`, in dependency order:
+///   schemas (PostgreSQL namespaces, Catalog::schemas) are created first;
 ///   triggers that change or go are dropped first (not those of a table
 ///   that goes: dropping it drops them), then views that change or go, then
 ///   foreign keys that change or go (also those pointing at a table that
@@ -83,7 +87,8 @@ struct Change {
 ///   created; tables dropped; foreign keys added (after every table they
 ///   point at exists); sequences and enums dropped; views created;
 ///   triggers created (those of new tables too; a table's columns, indexes
-///   and the views a trigger may read exist by then); comments.
+///   and the views a trigger may read exist by then); comments; schemas
+///   dropped last (everything in them is gone by then).
 /// A table, column, index, view, sequence, enum or trigger is matched by
 /// name (a trigger whose definition changes is dropped and created again);
 /// an unnamed constraint by its content (columns, expression). Equal
@@ -109,6 +114,8 @@ bool may_lose_data(const Change& change);
 ///     {"kind": "add_column",            Change::kind_name()
 ///      "table": "public.users" | "",    qualified, as Table::qualified()
 ///      "schema": "public" | null, "name": "users" | null,   the table's parts
+///                                       (create_schema, drop_schema: "schema"
+///                                       is the schema, "name" null)
 ///      "table_before": TABLE | null,    catalog format-1 table objects
 ///      "table_after": TABLE | null,
 ///      "column_before": COLUMN | null, "column_after": COLUMN | null,
@@ -119,7 +126,7 @@ bool may_lose_data(const Change& change);
 ///      "trigger": TRIGGER | null,       create_trigger, drop_trigger
 ///      "review": ["destructive: ...", ...]}, ...]}
 /// Every key is always present. Objects are in the catalog's format
-/// (catalog.hpp). Kinds: drop_trigger, drop_view, drop_foreign_key,
+/// (catalog.hpp). Kinds: create_schema, drop_trigger, drop_view, drop_foreign_key,
 /// drop_index, drop_unique, drop_check, drop_primary_key, create_enum,
 /// add_enum_value, create_sequence, alter_sequence, create_table
 /// (table_after: the whole table without its foreign keys, which follow as
@@ -128,7 +135,8 @@ bool may_lose_data(const Change& change);
 /// add_check, create_index, drop_table (table_before), add_foreign_key,
 /// drop_sequence, drop_enum, drop_enum_value, create_view, create_trigger
 /// (table_after: the table as it is once the changes are done; a rebuilt
-/// table's renderer recreates its other triggers itself), set_table_comment.
+/// table's renderer recreates its other triggers itself), set_table_comment,
+/// drop_schema.
 std::string changes_json(const std::string& dialect, const std::vector<Change>& changes);
 
 }  // namespace strata::schema
