@@ -24,6 +24,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -196,9 +197,11 @@ WHERE t.typtype = 'e'
                   AND e.objid = t.oid AND e.deptype = 'e')
 )SQL";
 
-// The schemas read that exist, but the current one.
+// The current schema, and the schemas read that exist but it (a JSON array).
 const char* const kSchemas = R"SQL(
-SELECT ns.nspname FROM ns WHERE ns.nspname IS DISTINCT FROM pg_catalog.current_schema()
+SELECT pg_catalog.current_schema(),
+       (SELECT pg_catalog.json_agg(ns.nspname) FROM ns
+        WHERE ns.nspname IS DISTINCT FROM pg_catalog.current_schema())::text
 )SQL";
 
 // ------------------------------------------------------------- helpers
@@ -380,6 +383,23 @@ std::string introspect(pqxx::connection_base& db, const std::string& options_jso
     return r;
   };
 
+  // The connection's current schema is the catalog's default schema: its
+  // objects have no schema (null), as Alembic compares with the default
+  // schema as None. So a database whose search_path starts elsewhere
+  // ("app", a tenant's schema) compares equal to a scratch database's
+  // "public", and generated SQL names them unqualified, to run in any
+  // search_path.
+  std::string current;
+  std::vector<std::string> schemas;
+  for (const auto& row : query(kSchemas)) {
+    current = text(row[0]);
+    if (!row[1].is_null()) schemas = string_list(row[1]).get<std::vector<std::string>>();
+  }
+  std::sort(schemas.begin(), schemas.end());
+  auto schema_of = [&](const std::string& schema) {
+    return schema == current ? ordered_json(nullptr) : ordered_json(schema);
+  };
+
   std::map<Key, TableData> tables;
   for (const auto& row : query(kTables)) tables[{text(row[0]), text(row[1])}].comment = text_or_null(row[2]);
 
@@ -417,7 +437,7 @@ std::string introspect(pqxx::connection_base& db, const std::string& options_jso
       ordered_json f;
       f["name"] = text(row[2]);
       f["columns"] = string_list(row[4]);
-      f["ref_schema"] = text_or_null(row[5]);
+      f["ref_schema"] = row[5].is_null() ? ordered_json(nullptr) : schema_of(text(row[5]));
       f["ref_table"] = text(row[6]);
       f["ref_columns"] = string_list(row[7]);
       f["on_delete"] = fk_action(row[9]);
@@ -461,7 +481,7 @@ std::string introspect(pqxx::connection_base& db, const std::string& options_jso
     def.erase(0, std::min(def.size(), def.find_first_not_of(" \t\r\n")));
     while (!def.empty() && (def.back() == ';' || std::isspace(static_cast<unsigned char>(def.back())))) def.pop_back();
     ordered_json v;
-    v["schema"] = text(row[0]);
+    v["schema"] = schema_of(text(row[0]));
     v["name"] = text(row[1]);
     v["definition"] = def;
     views[{text(row[0]), text(row[1])}] = std::move(v);
@@ -470,7 +490,7 @@ std::string introspect(pqxx::connection_base& db, const std::string& options_jso
   std::map<Key, ordered_json> sequences;
   for (const auto& row : query(kSequences)) {
     ordered_json s;
-    s["schema"] = text(row[0]);
+    s["schema"] = schema_of(text(row[0]));
     s["name"] = text(row[1]);
     s["type"] = text(row[2]);
     s["start"] = integer(row[3]);
@@ -478,17 +498,19 @@ std::string introspect(pqxx::connection_base& db, const std::string& options_jso
     s["min"] = integer(row[5]);
     s["max"] = integer(row[6]);
     s["cycle"] = flag(row[7]);
-    // "schema.table.column" (sequences owned by a whole table do not exist).
+    // "schema.table.column", or "table.column" in the default schema
+    // (sequences owned by a whole table do not exist).
     s["owned_by"] = row[8].is_null() || row[10].is_null()
                         ? ordered_json(nullptr)
-                        : ordered_json(text(row[8]) + "." + text(row[9]) + "." + text(row[10]));
+                        : ordered_json((text(row[8]) == current ? std::string() : text(row[8]) + ".") + text(row[9]) +
+                                       "." + text(row[10]));
     sequences[{text(row[0]), text(row[1])}] = std::move(s);
   }
 
   std::map<Key, ordered_json> enums;
   for (const auto& row : query(kEnums)) {
     ordered_json e;
-    e["schema"] = text(row[0]);
+    e["schema"] = schema_of(text(row[0]));
     e["name"] = text(row[1]);
     e["values"] = string_list(row[2]);
     enums[{text(row[0]), text(row[1])}] = std::move(e);
@@ -497,13 +519,26 @@ std::string introspect(pqxx::connection_base& db, const std::string& options_jso
   ordered_json doc;
   doc["format"] = 1;
   doc["dialect"] = "postgresql";
+  // The default schema's objects first (null sorts first), then the other
+  // schemas' by name: the order does not depend on what the current
+  // schema is called.
+  auto default_first = [&](auto& m) {
+    std::vector<typename std::remove_reference_t<decltype(m)>::value_type*> out;
+    for (auto& e : m)
+      if (e.first.first == current) out.push_back(&e);
+    for (auto& e : m)
+      if (e.first.first != current) out.push_back(&e);
+    return out;
+  };
   ordered_json out_tables = ordered_json::array();
-  for (auto& [key, t] : tables) {
+  for (auto* entry : default_first(tables)) {
+    const Key& key = entry->first;
+    TableData& t = entry->second;
     sort_named(t.unique_constraints, "columns");
     sort_named(t.foreign_keys, "columns");
     sort_named(t.checks, "expression");
     ordered_json j;
-    j["schema"] = key.first;
+    j["schema"] = schema_of(key.first);
     j["name"] = key.second;
     j["comment"] = std::move(t.comment);
     j["columns"] = std::move(t.columns);
@@ -518,17 +553,14 @@ std::string introspect(pqxx::connection_base& db, const std::string& options_jso
     out_tables.push_back(std::move(j));
   }
   doc["tables"] = std::move(out_tables);
-  auto values = [](std::map<Key, ordered_json>& m) {
+  auto values = [&](std::map<Key, ordered_json>& m) {
     ordered_json a = ordered_json::array();
-    for (auto& [k, v] : m) a.push_back(std::move(v));
+    for (auto* e : default_first(m)) a.push_back(std::move(e->second));
     return a;
   };
   doc["views"] = values(views);
   doc["sequences"] = values(sequences);
   doc["enums"] = values(enums);
-  std::vector<std::string> schemas;
-  for (const auto& row : query(kSchemas)) schemas.push_back(text(row[0]));
-  std::sort(schemas.begin(), schemas.end());
   doc["schemas"] = schemas;
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -12,7 +12,8 @@ namespace strata::postgresql {
 /// current_schema()), plus those of "extra_schemas", plus with
 /// "all_schemas": true every schema but the system's and extensions', without
 /// the tables of "exclude_tables". Its "schemas" lists those read that
-/// exist, but the current one. Runs on the
+/// exist, but the current one, whose objects have "schema": null (as
+/// Alembic's default schema None; also in "ref_schema" and "owned_by"). Runs on the
 /// session as it is: inside the run's transaction when one is open, and it
 /// never begins, commits or rolls back one. Throws std::invalid_argument
 /// for bad options, pqxx exceptions for database failures.

@@ -248,12 +248,18 @@ const json& find(const json& list, const std::string& name, const char* key = "n
   static const json empty = json::object();
   return empty;
 }
+// `schema` "": the default (current) schema, null in the catalog.
 const json& table(const json& catalog, const std::string& schema, const std::string& name) {
+  const json want = schema.empty() ? json() : json(schema);
   for (const auto& t : catalog["tables"])
-    if (t["schema"] == schema && t["name"] == name) return t;
+    if (t["schema"] == want && t["name"] == name) return t;
   ADD_FAILURE() << "no table " << schema << "." << name;
   static const json empty = json::object();
   return empty;
+}
+// "schema.name", or "name" in the default schema.
+std::string qualified_name(const json& t) {
+  return (t["schema"].is_null() ? std::string() : t["schema"].get<std::string>() + ".") + t["name"].get<std::string>();
 }
 std::vector<std::string> names(const json& list) {
   std::vector<std::string> out;
@@ -329,14 +335,14 @@ TEST_F(IntrospectPostgresql, ExactDocumentForASmallTable) {
   c->execute("CREATE TABLE t (id bigserial PRIMARY KEY, v varchar(10) NOT NULL DEFAULT 'x')");
   EXPECT_EQ(
       c->introspect("{}"),
-      R"J({"format":1,"dialect":"postgresql","tables":[{"schema":"public","name":"t","comment":null,"columns":[)J"
+      R"J({"format":1,"dialect":"postgresql","tables":[{"schema":null,"name":"t","comment":null,"columns":[)J"
       R"J({"name":"id","type":"bigint","normalized_type":"bigint","nullable":false,"default":"nextval('t_id_seq'::regclass)",)J"
       R"J("identity":null,"autoincrement":true,"collation":null,"comment":null},)J"
       R"J({"name":"v","type":"character varying(10)","normalized_type":"varchar(10)","nullable":false,)J"
       R"J("default":"'x'::character varying","identity":null,"autoincrement":false,"collation":null,"comment":null}],)J"
       R"J("primary_key":{"name":"t_pkey","columns":["id"]},"unique_constraints":[],"indexes":[],"foreign_keys":[],"checks":[],"triggers":[]}],)J"
-      R"J("views":[],"sequences":[{"schema":"public","name":"t_id_seq","type":"bigint","start":1,"increment":1,"min":1,)J"
-      R"J("max":9223372036854775807,"cycle":false,"owned_by":"public.t.id"}],"enums":[],"schemas":[]})J");
+      R"J("views":[],"sequences":[{"schema":null,"name":"t_id_seq","type":"bigint","start":1,"increment":1,"min":1,)J"
+      R"J("max":9223372036854775807,"cycle":false,"owned_by":"t.id"}],"enums":[],"schemas":[]})J");
 }
 
 TEST_F(IntrospectPostgresql, EveryObjectKind) {
@@ -348,7 +354,7 @@ TEST_F(IntrospectPostgresql, EveryObjectKind) {
   // Sorted by (schema, name), byte-wise: "Odd Table" < "order_lines" < ...
   EXPECT_EQ(names(cat["tables"]), (Names{"Odd Table", "order_lines", "orders", "users"}));
 
-  const json& users = table(cat, "public", "users");
+  const json& users = table(cat, "", "users");
   EXPECT_EQ(users["comment"], "people");
   EXPECT_EQ(names(users["columns"]), (Names{"id", "email", "name", "balance", "created", "seen", "token", "tags",
                                             "data", "m", "active", "score", "ratio", "code", "at"}));
@@ -406,7 +412,7 @@ TEST_F(IntrospectPostgresql, EveryObjectKind) {
   EXPECT_EQ(find(ixs, "ux_users_token")["unique"], true);
   EXPECT_EQ(users["foreign_keys"], json::array());
 
-  const json& orders = table(cat, "public", "orders");
+  const json& orders = table(cat, "", "orders");
   EXPECT_EQ(orders["comment"], nullptr);
   EXPECT_EQ(find(orders["columns"], "id")["autoincrement"], true);
   EXPECT_EQ(find(orders["columns"], "id")["default"], "nextval('orders_id_seq'::regclass)");
@@ -420,22 +426,22 @@ TEST_F(IntrospectPostgresql, EveryObjectKind) {
   // An unnamed index gets the server's name.
   EXPECT_EQ(names(orders["indexes"]), (Names{"orders_note_idx"}));
   EXPECT_EQ(orders["foreign_keys"],
-            json::parse(R"J([{"name":"fk_orders_user","columns":["user_id"],"ref_schema":"public","ref_table":"users",)J"
+            json::parse(R"J([{"name":"fk_orders_user","columns":["user_id"],"ref_schema":null,"ref_table":"users",)J"
                         R"J("ref_columns":["id"],"on_delete":"CASCADE","on_update":"RESTRICT","deferrable":true,)J"
                         R"J("initially_deferred":true}])J"));
 
-  const json& lines = table(cat, "public", "order_lines");
+  const json& lines = table(cat, "", "order_lines");
   EXPECT_EQ(lines["primary_key"], json::parse(R"J({"name":"pk_order_lines","columns":["order_id","line"]})J"));
   EXPECT_EQ(lines["foreign_keys"],
-            json::parse(R"J([{"name":"order_lines_order_id_fkey","columns":["order_id"],"ref_schema":"public",)J"
+            json::parse(R"J([{"name":"order_lines_order_id_fkey","columns":["order_id"],"ref_schema":null,)J"
                         R"J("ref_table":"orders","ref_columns":["id"],"on_delete":"SET NULL","on_update":null,)J"
                         R"J("deferrable":false,"initially_deferred":false},)J"
-                        R"J({"name":"order_lines_user_email_fkey","columns":["user_email"],"ref_schema":"public",)J"
+                        R"J({"name":"order_lines_user_email_fkey","columns":["user_email"],"ref_schema":null,)J"
                         R"J("ref_table":"users","ref_columns":["email"],"on_delete":"SET DEFAULT","on_update":null,)J"
                         R"J("deferrable":true,"initially_deferred":false}])J"));
 
   // Quoted identifiers: names as they are, never quoted.
-  const json& odd = table(cat, "public", "Odd Table");
+  const json& odd = table(cat, "", "Odd Table");
   EXPECT_EQ(names(odd["columns"]), (Names{"Col A", "x y"}));
   EXPECT_EQ(find(odd["columns"], "Col A")["comment"], "odd");
   EXPECT_EQ(odd["primary_key"], json::parse(R"J({"name":"Odd Table_pkey","columns":["Col A"]})J"));
@@ -444,7 +450,7 @@ TEST_F(IntrospectPostgresql, EveryObjectKind) {
   EXPECT_EQ(odd["checks"], json::parse(R"J([{"name":"Odd Table_x y_check","expression":"(\"x y\" <> 'no'::text)"}])J"));
 
   EXPECT_EQ(cat["views"].size(), 1u);
-  EXPECT_EQ(cat["views"][0]["schema"], "public");
+  EXPECT_EQ(cat["views"][0]["schema"], nullptr);
   EXPECT_EQ(cat["views"][0]["name"], "active_users");
   EXPECT_EQ(cat["views"][0]["definition"], "SELECT users.id,\n    users.email\n   FROM users\n  WHERE users.active");
 
@@ -452,16 +458,16 @@ TEST_F(IntrospectPostgresql, EveryObjectKind) {
   // with null; identity sequences are not listed.
   EXPECT_EQ(names(cat["sequences"]), (Names{"free_seq", "orders_id_seq", "owned_seq"}));
   EXPECT_EQ(find(cat["sequences"], "free_seq"),
-            json::parse(R"J({"schema":"public","name":"free_seq","type":"integer","start":5,"increment":2,"min":1,)J"
+            json::parse(R"J({"schema":null,"name":"free_seq","type":"integer","start":5,"increment":2,"min":1,)J"
                         R"J("max":1000,"cycle":true,"owned_by":null})J"));
-  EXPECT_EQ(find(cat["sequences"], "orders_id_seq")["owned_by"], "public.orders.id");
+  EXPECT_EQ(find(cat["sequences"], "orders_id_seq")["owned_by"], "orders.id");
   EXPECT_EQ(find(cat["sequences"], "orders_id_seq")["type"], "integer");
   EXPECT_EQ(find(cat["sequences"], "orders_id_seq")["max"], 2147483647);
-  EXPECT_EQ(find(cat["sequences"], "owned_seq")["owned_by"], "public.orders.note");
+  EXPECT_EQ(find(cat["sequences"], "owned_seq")["owned_by"], "orders.note");
   EXPECT_EQ(find(cat["sequences"], "owned_seq")["max"], 9223372036854775807LL);
 
-  EXPECT_EQ(cat["enums"], json::parse(R"J([{"schema":"public","name":"Empty Enum","values":[]},)J"
-                                      R"J({"schema":"public","name":"mood","values":["sad","ok","happy"]}])J"));
+  EXPECT_EQ(cat["enums"], json::parse(R"J([{"schema":null,"name":"Empty Enum","values":[]},)J"
+                                      R"J({"schema":null,"name":"mood","values":["sad","ok","happy"]}])J"));
 }
 
 TEST_F(IntrospectPostgresql, EnumValuesInSortOrder) {
@@ -469,7 +475,7 @@ TEST_F(IntrospectPostgresql, EnumValuesInSortOrder) {
   c->execute("CREATE TYPE size AS ENUM ('small', 'large'); ALTER TYPE size ADD VALUE 'medium' BEFORE 'large';"
              "ALTER TYPE size ADD VALUE 'tiny' BEFORE 'small';");
   EXPECT_EQ(introspect(*c)["enums"],
-            json::parse(R"J([{"schema":"public","name":"size","values":["tiny","small","medium","large"]}])J"));
+            json::parse(R"J([{"schema":null,"name":"size","values":["tiny","small","medium","large"]}])J"));
 }
 
 TEST_F(IntrospectPostgresql, SchemasOptionAndCrossSchemaForeignKey) {
@@ -493,7 +499,7 @@ TEST_F(IntrospectPostgresql, SchemasOptionAndCrossSchemaForeignKey) {
   const json billing = introspect(*c, R"J({"schemas":["billing"]})J");
   EXPECT_EQ(names(billing["tables"]), (Names{"invoices"}));
   const json& inv = table(billing, "billing", "invoices");
-  EXPECT_EQ(inv["foreign_keys"][0]["ref_schema"], "public");
+  EXPECT_EQ(inv["foreign_keys"][0]["ref_schema"], nullptr) << "the current schema is the default: null";
   EXPECT_EQ(inv["foreign_keys"][0]["ref_table"], "users");
   EXPECT_EQ(inv["foreign_keys"][0]["on_update"], "CASCADE");
   EXPECT_EQ(inv["foreign_keys"][0]["on_delete"], nullptr);
@@ -509,8 +515,9 @@ TEST_F(IntrospectPostgresql, SchemasOptionAndCrossSchemaForeignKey) {
   // Several schemas: tables sorted by (schema, name).
   const json all = introspect(*c, R"J({"schemas":["public","billing","Other Schema"]})J");
   std::vector<std::string> qualified;
-  for (const auto& t : all["tables"]) qualified.push_back(t["schema"].get<std::string>() + "." + t["name"].get<std::string>());
-  EXPECT_EQ(qualified, (Names{"Other Schema.T", "billing.invoices", "public.users"}));
+  for (const auto& t : all["tables"]) qualified.push_back(qualified_name(t));
+  // The default schema's first, then the others by (schema, name).
+  EXPECT_EQ(qualified, (Names{"users", "Other Schema.T", "billing.invoices"}));
 
   // A schema that does not exist has nothing.
   EXPECT_EQ(introspect(*c, R"J({"schemas":["nope"]})J")["tables"], json::array());
@@ -521,8 +528,8 @@ TEST_F(IntrospectPostgresql, SchemasOptionAndCrossSchemaForeignKey) {
   // read that exist, but the current one.
   const json extra = introspect(*c, R"J({"extra_schemas":["billing","nope"]})J");
   qualified.clear();
-  for (const auto& t : extra["tables"]) qualified.push_back(t["schema"].get<std::string>() + "." + t["name"].get<std::string>());
-  EXPECT_EQ(qualified, (Names{"billing.invoices", "public.users"}));
+  for (const auto& t : extra["tables"]) qualified.push_back(qualified_name(t));
+  EXPECT_EQ(qualified, (Names{"users", "billing.invoices"}));
   EXPECT_EQ(extra["schemas"], json::parse(R"J(["billing"])J"));
 
   // all_schemas: every schema but the system's (pg_*, information_schema)
@@ -547,14 +554,14 @@ TEST_F(IntrospectPostgresql, ExcludeTablesLeavesOutTheirIndexesConstraintsAndOwn
   const json cat = introspect(
       *c, R"J({"exclude_tables":["alembic_version","alembic_version_log"],"schemas":["public","s"]})J");
   std::vector<std::string> qualified;
-  for (const auto& t : cat["tables"]) qualified.push_back(t["schema"].get<std::string>() + "." + t["name"].get<std::string>());
-  EXPECT_EQ(qualified, (Names{"public.keep"}));
+  for (const auto& t : cat["tables"]) qualified.push_back(qualified_name(t));
+  EXPECT_EQ(qualified, (Names{"keep"}));
   EXPECT_EQ(names(cat["sequences"]), (Names{"free_seq", "keep_id_seq"}));
   // "schema.name" names one schema's table only.
   const json one = introspect(*c, R"J({"exclude_tables":["s.alembic_version"],"schemas":["public","s"]})J");
   qualified.clear();
-  for (const auto& t : one["tables"]) qualified.push_back(t["schema"].get<std::string>() + "." + t["name"].get<std::string>());
-  EXPECT_EQ(qualified, (Names{"public.alembic_version", "public.alembic_version_log", "public.keep"}));
+  for (const auto& t : one["tables"]) qualified.push_back(qualified_name(t));
+  EXPECT_EQ(qualified, (Names{"alembic_version", "alembic_version_log", "keep"}));
   EXPECT_EQ(names(one["sequences"]), (Names{"alembic_version_log_id_seq", "free_seq", "keep_id_seq"}));
 }
 
@@ -699,7 +706,7 @@ TEST_F(IntrospectPostgresql, ExtensionMembersAreLeftOut) {
   const json cat = introspect(*c);
   EXPECT_EQ(names(cat["tables"]), (Names{"kv"}));
   EXPECT_EQ(names(cat["views"]), (Names{"mine"}));
-  EXPECT_EQ(find(table(cat, "public", "kv")["columns"], "attrs")["type"], "hstore");
+  EXPECT_EQ(find(table(cat, "", "kv")["columns"], "attrs")["type"], "hstore");
 }
 
 // A generated column's expression is no default.
@@ -707,7 +714,7 @@ TEST_F(IntrospectPostgresql, GeneratedColumnHasNoDefault) {
   auto c = test::connect(fresh_database());
   c->execute("CREATE TABLE g (a int, b int GENERATED ALWAYS AS (a * 2) STORED)");
   const json cat = introspect(*c);
-  EXPECT_EQ(find(table(cat, "public", "g")["columns"], "b")["default"], nullptr);
+  EXPECT_EQ(find(table(cat, "", "g")["columns"], "b")["default"], nullptr);
 }
 
 // A foreign key to a partitioned table is listed once.
@@ -720,9 +727,9 @@ TEST_F(IntrospectPostgresql, PartitionedTables) {
       "CREATE TABLE r (p_id int REFERENCES p (id));");
   const json cat = introspect(*c);
   EXPECT_EQ(names(cat["tables"]), (Names{"p", "p1", "p2", "r"}));
-  EXPECT_EQ(table(cat, "public", "r")["foreign_keys"].size(), 1u);
-  EXPECT_EQ(table(cat, "public", "r")["foreign_keys"][0]["ref_table"], "p");
-  EXPECT_EQ(table(cat, "public", "p")["primary_key"]["columns"], json::parse(R"J(["id"])J"));
+  EXPECT_EQ(table(cat, "", "r")["foreign_keys"].size(), 1u);
+  EXPECT_EQ(table(cat, "", "r")["foreign_keys"][0]["ref_table"], "p");
+  EXPECT_EQ(table(cat, "", "p")["primary_key"]["columns"], json::parse(R"J(["id"])J"));
 }
 
 // The query count does not grow with the schema: one query per kind of
@@ -771,7 +778,7 @@ CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);
   const json cat = json::parse(doc);
   EXPECT_EQ(cat["tables"].size(), 1000u);
   EXPECT_EQ(cat["sequences"].size(), 1000u);
-  EXPECT_EQ(table(cat, "public", "t999")["foreign_keys"][0]["ref_table"], "t998");
+  EXPECT_EQ(table(cat, "", "t999")["foreign_keys"][0]["ref_table"], "t998");
   EXPECT_EQ(big_queries, small_queries);
   EXPECT_EQ(big_queries, 8);  // tables, columns, constraints, indexes, views, sequences, enums, schemas
   std::cout << "[ introspect ] 1,000 tables: " << big_queries << " queries, " << ms << " ms, " << doc.size()

@@ -101,9 +101,11 @@ class ModelSchemas : public ::testing::Test {
         R"({"extra_schemas": ["audit"], "exclude_tables": ["alembic_version", "alembic_version_log", "alembic_version_progress"]})"));
   }
 
+  // `schema` "": the default schema (null in the catalog).
   static const nlohmann::json* table(const nlohmann::json& cat, const std::string& schema, const std::string& name) {
+    const nlohmann::json want = schema.empty() ? nlohmann::json() : nlohmann::json(schema);
     for (auto& t : cat["tables"])
-      if (t["schema"] == schema && t["name"] == name) return &t;
+      if (t["schema"] == want && t["name"] == name) return &t;
     return nullptr;
   }
 
@@ -152,7 +154,7 @@ TEST_F(ModelSchemas, PostgresqlModelsInAnotherSchemaAreGeneratedAppliedCheckedAn
   EXPECT_TRUE(has(before.out, "create schema audit")) << before.out;
   EXPECT_TRUE(has(before.out, "create table audit.events")) << before.out;
   EXPECT_TRUE(has(before.out, "6 changes not in the chain yet")) << before.out;
-  EXPECT_FALSE(has(before.out, "table public.users")) << "users is in the chain already\n" << before.out;
+  EXPECT_FALSE(has(before.out, "table users")) << "users is in the chain already\n" << before.out;
 
   auto gen = strata({"revision", "--autogenerate", "-m", "audit events"}, url);
   ASSERT_EQ(gen.exit_code, 0) << gen.out << gen.err;
@@ -166,14 +168,17 @@ TEST_F(ModelSchemas, PostgresqlModelsInAnotherSchemaAreGeneratedAppliedCheckedAn
   for (const char* part : {"CREATE TYPE \"audit\".\"mood\" AS ENUM ('calm', 'cross')",
                            "CREATE SEQUENCE \"audit\".\"event_no\"", "CREATE TABLE \"audit\".\"events\"",
                            "\"mood\" audit.mood", "CREATE INDEX \"ix_events_user\" ON \"audit\".\"events\"",
-                           "ALTER TABLE \"audit\".\"events\" ADD CONSTRAINT", "REFERENCES \"public\".\"users\" (\"id\")"}) {
+                           "ALTER TABLE \"audit\".\"events\" ADD CONSTRAINT", "REFERENCES \"users\" (\"id\")"}) {
     const auto at = up.find(part);
     EXPECT_NE(at, std::string::npos) << part << "\n" << up;
     if (at != std::string::npos) {
       EXPECT_GT(at, schema_at) << part << " before CREATE SCHEMA\n" << up;
     }
   }
-  EXPECT_FALSE(has(up, "CREATE TABLE \"public\".\"users\"")) << "users is not created again\n" << up;
+  EXPECT_FALSE(has(up, "CREATE TABLE \"users\"")) << "users is not created again\n" << up;
+  // The default schema's objects are named unqualified (as Alembic writes
+  // them), so the revision runs in whatever schema the search_path gives.
+  EXPECT_FALSE(has(text, "\"public\"")) << text;
   // The downgrade drops it all, the schema last.
   const auto drop_schema = down.find("DROP SCHEMA \"audit\";");
   ASSERT_NE(drop_schema, std::string::npos) << down;
@@ -187,7 +192,7 @@ TEST_F(ModelSchemas, PostgresqlModelsInAnotherSchemaAreGeneratedAppliedCheckedAn
   }
 
   // Applied to the real database: audit holds events, its key points at
-  // public.users.
+  // the default schema's users (ref_schema null).
   auto applied = strata({"upgrade", "head"}, url);
   ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
   auto cat = catalog(url);
@@ -196,11 +201,11 @@ TEST_F(ModelSchemas, PostgresqlModelsInAnotherSchemaAreGeneratedAppliedCheckedAn
   ASSERT_NE(events, nullptr) << cat.dump();
   EXPECT_EQ(columns(*events), (std::vector<std::string>{"id", "user_id", "mood", "seq"}));
   ASSERT_EQ((*events)["foreign_keys"].size(), 1u);
-  EXPECT_EQ((*events)["foreign_keys"][0]["ref_schema"], "public");
+  EXPECT_EQ((*events)["foreign_keys"][0]["ref_schema"], nullptr);
   EXPECT_EQ((*events)["foreign_keys"][0]["ref_table"], "users");
   ASSERT_EQ((*events)["indexes"].size(), 1u);
   EXPECT_EQ((*events)["indexes"][0]["name"], "ix_events_user");
-  EXPECT_NE(table(cat, "public", "users"), nullptr);
+  EXPECT_NE(table(cat, "", "users"), nullptr);
   bool mood = false;
   for (auto& e : cat["enums"]) mood = mood || (e["schema"] == "audit" && e["name"] == "mood");
   EXPECT_TRUE(mood) << cat.dump();
@@ -247,7 +252,7 @@ TEST_F(ModelSchemas, PostgresqlModelsInAnotherSchemaAreGeneratedAppliedCheckedAn
   for (const char* part : {"drop table audit.events", "drop type audit.mood", "drop sequence audit.event_no",
                            "drop schema audit"})
     EXPECT_TRUE(has(gone.out, part)) << part << "\n" << gone.out;
-  EXPECT_FALSE(has(gone.out, "public.users")) << gone.out;
+  EXPECT_FALSE(has(gone.out, "table users")) << gone.out;
 
   // Downgrades: the column goes, then the schema and all in it; users stays.
   ASSERT_EQ(strata({"downgrade", "-1"}, url).exit_code, 0);
@@ -260,7 +265,7 @@ TEST_F(ModelSchemas, PostgresqlModelsInAnotherSchemaAreGeneratedAppliedCheckedAn
   EXPECT_EQ(back["enums"], nlohmann::json::array()) << back.dump();
   EXPECT_EQ(back["sequences"], nlohmann::json::array()) << back.dump();
   ASSERT_EQ(back["tables"].size(), 1u) << back.dump();
-  EXPECT_NE(table(back, "public", "users"), nullptr);
+  EXPECT_NE(table(back, "", "users"), nullptr);
   EXPECT_TRUE(connect(url)->query_column("SELECT nspname FROM pg_namespace WHERE nspname = 'audit'").empty());
   auto back_diff = strata({"diff"}, url);
   EXPECT_EQ(back_diff.exit_code, 0) << back_diff.out << back_diff.err;
@@ -316,4 +321,53 @@ TEST_F(ModelSchemas, MysqlAndSqliteRefuseModelsInASchema) {
     else
       EXPECT_FALSE(fs::exists(dir / "never_created.db"));
   }
+}
+
+// A database whose search_path starts at another schema (a tenant's, "app"):
+// the chain's objects land there, and it compares equal to the scratch
+// databases' "public". Before: the generated revision pinned the sequence
+// to "public" and failed there (relation "posts_id_seq" does not exist),
+// and diff saw every table as moved.
+TEST_F(ModelSchemas, TheDefaultSchemaIsWhateverTheSearchPathSaysAsInAlembic) {
+  dir.write("tenant_models.py",
+            "import sqlalchemy as sa\n"
+            "metadata = sa.MetaData()\n"
+            "role = sa.Enum('admin', 'member', name='user_role')\n"
+            "users = sa.Table('users', metadata,\n"
+            "    sa.Column('id', sa.Integer, primary_key=True, autoincrement=False),\n"
+            "    sa.Column('name', sa.String(50), nullable=False))\n"
+            "posts = sa.Table('posts', metadata,\n"
+            "    sa.Column('id', sa.Integer, sa.Sequence('posts_id_seq'), primary_key=True),\n"
+            "    sa.Column('user_id', sa.Integer, sa.ForeignKey('users.id'), nullable=False),\n"
+            "    sa.Column('role', role))\n");
+  project("models = \"tenant_models:metadata\"", "postgresql");
+  const std::string url = fresh_pg("tenant");
+  connect(url)->execute("CREATE SCHEMA app; ALTER DATABASE " + created.back() + " SET search_path = app");
+  ASSERT_EQ(strata({"upgrade", "head"}, url).exit_code, 0);
+
+  auto gen = strata({"revision", "--autogenerate", "-m", "posts"}, url);
+  ASSERT_EQ(gen.exit_code, 0) << gen.out << gen.err;
+  const std::string text = revision_text("posts");
+  EXPECT_FALSE(has(text, "public")) << text;
+  EXPECT_TRUE(has(text, "CREATE SEQUENCE \"posts_id_seq\"")) << text;
+  EXPECT_TRUE(has(text, "CREATE TYPE \"user_role\"")) << text;
+  EXPECT_TRUE(has(text, "REFERENCES \"users\" (\"id\")")) << text;
+
+  auto up = strata({"upgrade", "head"}, url);
+  ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+  auto where = connect(url)->query_column(
+      "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+      "WHERE table_name IN ('users', 'posts') ORDER BY 1");
+  EXPECT_EQ(where, (std::vector<std::string>{"app.posts", "app.users"}));
+  auto check = strata({"check"}, url);
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  auto diff = strata({"diff"}, url);
+  EXPECT_EQ(diff.exit_code, 0) << diff.out << diff.err;
+  // Its downgrade runs there too.
+  auto down = strata({"downgrade", "-1"}, url);
+  ASSERT_EQ(down.exit_code, 0) << down.out << down.err;
+  auto left = connect(url)->query_column(
+      "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+      "WHERE table_name IN ('users', 'posts') ORDER BY 1");
+  EXPECT_EQ(left, (std::vector<std::string>{"app.users"}));
 }

@@ -13,7 +13,9 @@
 //   "dialect": "postgresql" | "mysql" | "sqlite",
 //   "tables": [                         sorted by (schema, name)
 //     {
-//       "schema": "public" | null,      PostgreSQL: the schema; MySQL, SQLite: null
+//       "schema": "audit" | null,       PostgreSQL: the schema, null for the
+//                                       connection's current (default) one, as
+//                                       Alembic's None; MySQL, SQLite: null
 //       "name": "users",
 //       "comment": "..." | null,
 //       "columns": [                    in the table's column order
@@ -63,7 +65,7 @@
 //         {
 //           "name": "fk_orders_user_id" | null,
 //           "columns": ["user_id"],
-//           "ref_schema": "public" | null,
+//           "ref_schema": "audit" | null,     null: the default schema (as "schema")
 //           "ref_table": "users",
 //           "ref_columns": ["id"],
 //           "on_delete": "CASCADE" | "SET NULL" | "SET DEFAULT" | "RESTRICT" | null,   null = NO ACTION
@@ -84,12 +86,12 @@
 //   "views": [{"schema": ... | null, "name": "v", "definition": "SELECT ..."}],   sorted
 //   "sequences": [                      PostgreSQL only (others: []); sorted; not
 //                                       those owned by identity columns
-//     {"schema": "public", "name": "order_no", "type": "bigint", "start": 1,
+//     {"schema": null, "name": "order_no", "type": "bigint", "start": 1,
 //      "increment": 1, "min": 1, "max": 9223372036854775807, "cycle": false,
-//      "owned_by": "public.orders.id" | null}
+//      "owned_by": "orders.id" | "audit.events.id" | null}
 //   ],
 //   "enums": [                          PostgreSQL only (others: []); sorted
-//     {"schema": "public", "name": "mood", "values": ["sad", "ok", "happy"]}   in sort order
+//     {"schema": null, "name": "mood", "values": ["sad", "ok", "happy"]}   in sort order
 //   ],
 //   "schemas": ["audit"]                PostgreSQL: the schemas read that exist, but
 //                                       the connection's current one; sorted (others: [])
