@@ -461,7 +461,7 @@ TEST(Init, WritesGitignoreAndAWorkingProject) {
   EXPECT_TRUE(has(r.out, "Generating .gitignore ...  done")) << r.out;
   EXPECT_TRUE(fs::exists(dir / "migrations/main/README"));
   const std::string ignore = read(dir / ".gitignore");
-  for (auto line : {"/var/*\n", "!/var/.gitignore\n", "*-strata.lock\n", ".strata_cache/\n"})
+  for (auto line : {"/var/*\n", "!/var/.gitignore\n", "*-strata.lock\n", ".strata_cache/\n", ".env\n"})
     EXPECT_TRUE(has(ignore, line)) << ignore;
   EXPECT_EQ(read(dir / "var/.gitignore"), "*\n!.gitignore\n");
   EXPECT_TRUE(has(read(dir / "alembic.toml"), "sqlite:///var/main.db")) << read(dir / "alembic.toml");
@@ -491,7 +491,7 @@ TEST(Init, TemplateMultidbIsTheExamplesLayout) {
   }
   EXPECT_EQ(read(dir / ".gitignore"),
             "build/\n*-strata.lock\n\n# strata: local SQLite databases (var/ itself is kept), run locks, the revision "
-            "cache\n/var/*\n!/var/.gitignore\n.strata_cache/\n");
+            "cache,\n# secrets (.env)\n/var/*\n!/var/.gitignore\n.strata_cache/\n.env\n");
   // The project works as the example does: both databases, then a revision each.
   auto up = run_strata({"upgrade", "head"}, dir.path(), env);
   ASSERT_EQ(up.exit_code, 0) << up.err;
