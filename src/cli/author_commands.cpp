@@ -53,7 +53,7 @@ void print_written(Context& ctx, const char* command, const config::DatabaseConf
   std::optional<planner::Index> i;
   if (chain) i = chain->graph->find(id);
   if (chain && i && fs::equivalent(chain->graph->rev(*i).path, path)) {
-    doc["revision"] = revision_json(*chain->graph, *i);
+    doc["revision"] = revision_json(*chain->graph, *i, ctx.transactional_ddl(db));
   } else {
     // Written outside the chain's location (--version-path): the file alone.
     auto r = script::parse_revision(util::read_file(path), path);
@@ -65,6 +65,9 @@ void print_written(Context& ctx, const char* command, const config::DatabaseConf
                        {"create_date", r.create_date},
                        {"path", r.path},
                        {"transactional", r.transactional},
+                       {"atomic", !r.transactional ? nlohmann::json(false)
+                                  : ctx.transactional_ddl(db) ? nlohmann::json(*ctx.transactional_ddl(db))
+                                                              : nlohmann::json(nullptr)},
                        {"children", nlohmann::json::array()},
                        {"is_head", true},
                        {"is_branch_point", false},

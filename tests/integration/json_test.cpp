@@ -75,7 +75,7 @@ const json& target(const json& doc, const std::string& name) {
 /// The keys every revision object has, in every command.
 const std::set<std::string> kRevisionKeys = {"revision",   "down_revisions", "branch_labels", "depends_on",
                                              "message",    "create_date",    "path",          "transactional",
-                                             "children",   "is_head",        "is_branch_point", "is_merge_point"};
+                                             "atomic",     "children",   "is_head",        "is_branch_point", "is_merge_point"};
 
 std::set<std::string> keys(const json& object) {
   std::set<std::string> out;
@@ -112,6 +112,31 @@ class Json : public ::testing::Test {
 
 }  // namespace
 
+// "transactional" is the file's header; "atomic" is what the database's
+// dialect does with it: MariaDB commits DDL implicitly, so a revision there
+// can be left half-applied whatever its header says.
+TEST_F(Json, AtomicSaysWhatTheDatabasesDialectDoes) {
+  dir.write("alembic.toml",
+            "[alembic]\nversion_locations = [\"migrations/main\"]\n[databases.main]\n"
+            "url = \"mysql://app@127.0.0.1:9/shop\"\n");
+  auto j = doc({"heads", "--json"});
+  const auto& h = database(j, "main")["heads"].at(0);
+  EXPECT_EQ(h["transactional"], true);
+  EXPECT_EQ(h["atomic"], false);
+  auto s = doc({"show", "5d9b3e7a2f60", "--json"});
+  EXPECT_EQ(database(s, "main")["revisions"].at(0)["atomic"], false);
+  // Not a revision without Transactional: false on PostgreSQL.
+  dir.write("alembic.toml",
+            "[alembic]\nversion_locations = [\"migrations/main\"]\n[databases.main]\n"
+            "url = \"postgresql://app@127.0.0.1:9/shop\"\n");
+  EXPECT_EQ(database(doc({"heads", "--json"}), "main")["heads"].at(0)["atomic"], true);
+  // A url whose variable is unset: the dialect is unknown, and so is the answer.
+  dir.write("alembic.toml",
+            "[alembic]\nversion_locations = [\"migrations/main\"]\n[databases.main]\n"
+            "url = \"${STRATA_NO_SUCH_VARIABLE}\"\n");
+  EXPECT_TRUE(database(doc({"heads", "--json"}), "main")["heads"].at(0)["atomic"].is_null());
+}
+
 TEST_F(Json, HeadsListsEachChainsHeadsAsRevisionObjects) {
   auto j = doc({"heads", "--json"});
   EXPECT_EQ(j["command"], "heads");
@@ -129,6 +154,7 @@ TEST_F(Json, HeadsListsEachChainsHeadsAsRevisionObjects) {
   EXPECT_EQ(h["is_head"], true);
   EXPECT_EQ(h["is_merge_point"], false);
   EXPECT_EQ(h["transactional"], true);
+  EXPECT_EQ(h["atomic"], true);  // SQLite: DDL rolls back
   EXPECT_EQ(h["path"], dir.path() + "/migrations/main/5d9b3e7a2f60_index_orders_by_user.sql");
   const auto& a = database(j, "analytics")["heads"];
   ASSERT_EQ(ids(a), Ids{"f7b9d1e3a5c6"});
