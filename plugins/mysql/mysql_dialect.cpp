@@ -114,13 +114,14 @@ bool connection_lost(int code) {
 
 // Classifies a driver exception; marks the connection broken when it is.
 strata_status sql_error(strata_error** out, Conn* conn, const sql::SQLException& e, bool in_commit = false,
-                        int64_t offset = -1, int64_t length = -1, int64_t completed = 0) {
+                        int64_t offset = -1, int64_t length = -1, int64_t completed = 0,
+                        const std::string* text = nullptr) {
   strata_status status = STRATA_ERROR;
   if (connection_lost(e.getErrorCode())) {
     if (conn) conn->broken = true;
     status = in_commit ? STRATA_COMMIT_IN_DOUBT : STRATA_CONNECTION_BROKEN;
   }
-  std::string message = e.what();
+  std::string message = text ? *text : std::string(e.what());
   if (message.empty()) message = "MySQL error " + std::to_string(e.getErrorCode());
   return make_error(out, status, message, e.getSQLState(), e.getErrorCode(), offset, length, completed);
 }
@@ -406,6 +407,9 @@ bool packable(std::string_view statement) {
 
 constexpr size_t kPacketBytes = 1 << 20;     // well under max_allowed_packet's 16 MB default
 constexpr size_t kPacketStatements = 1000;
+// Between a packet's statements; the newline ends a trailing "-- comment"
+// before the delimiter.
+constexpr std::string_view kSeparator = "\n;\n";
 
 // Whether the statement is an UPDATE: its OK packet's info text (mysql_info)
 // then starts with the rows it matched, "Rows matched: 1  Changed: 0
@@ -471,14 +475,14 @@ strata_status execute_batch(strata_conn* c, strata_batch_item* items, size_t cou
         while (end < count && end - done < kPacketStatements && packet.size() < kPacketBytes &&
                packable(std::string_view(items[end].sql, items[end].length))) {
           const std::string_view sql(items[end].sql, items[end].length);
-          // The newline ends a trailing "-- comment" before the delimiter.
-          packet += "\n;\n";
+          packet += kSeparator;
           packet.append(sql);
           const bool count_rows = (items[end].flags & STRATA_BATCH_COUNT_ROWS) != 0;
           const bool info = count_rows && native && is_update(sql);
           slots.push_back({end, info ? Read::Info : Read::Outcome});
           if (count_rows && !info) {
-            packet += "\n;\nSELECT ROW_COUNT()";
+            packet += kSeparator;
+            packet += "SELECT ROW_COUNT()";
             slots.push_back({end, Read::Probe});
           }
           ++end;
@@ -507,7 +511,14 @@ strata_status execute_batch(strata_conn* c, strata_batch_item* items, size_t cou
           return make_error(error, STRATA_ERROR, "the server did not report the rows an UPDATE matched", "", 0, 0, -1,
                             static_cast<int64_t>(unreported));
       } catch (const sql::SQLException& e) {
-        // `done` counts the items whose result came back.
+        // `done` counts the items whose result came back: item `done`
+        // failed. A syntax error quotes the packet from the failing token
+        // on; the quote stops at the item's end (ER_PARSE_ERROR).
+        if (e.getErrorCode() == 1064 && done < end) {
+          const std::string text = strata::mysql::trim_parse_error(
+              e.what(), std::string_view(items[done].sql, items[done].length), kSeparator, done == slots[0].item);
+          return sql_error(error, conn, e, false, 0, -1, static_cast<int64_t>(done), &text);
+        }
         return sql_error(error, conn, e, false, 0, -1, static_cast<int64_t>(done));
       }
     }

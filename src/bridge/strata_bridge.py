@@ -43,6 +43,7 @@ database is never connected to, whatever env.py reads its URL from.
 """
 
 import argparse
+import ast
 import contextlib
 import datetime
 import decimal
@@ -97,6 +98,100 @@ def env_vars_of(path):
         if m.group(1) not in names:
             names.append(m.group(1))
     return names
+
+
+def _env_read(node):
+    """(variable, kind, default) when `node` reads one environment variable
+    by a literal name: os.environ[name] (kind "required": unset raises),
+    os.environ.get(name) / os.getenv(name) (None when unset: "required" as
+    well, since env.py then hands None on; "unset" until its use is seen),
+    with a default other than None ("fallback"), or the test `name in
+    os.environ` ("guard"). `default` is a literal string default, else None."""
+    def is_environ(n):
+        return (isinstance(n, ast.Attribute) and n.attr == "environ") or (isinstance(n, ast.Name) and n.id == "environ")
+
+    def literal(n):
+        return n.value if isinstance(n, ast.Constant) and isinstance(n.value, str) else None
+
+    if isinstance(node, ast.Subscript) and is_environ(node.value):
+        name = literal(node.slice)
+        return (name, "required", None) if name else None
+    if isinstance(node, ast.Call) and node.args:
+        f = node.func
+        getter = ((isinstance(f, ast.Attribute) and f.attr == "get" and is_environ(f.value))
+                  or (isinstance(f, ast.Attribute) and f.attr == "getenv")
+                  or (isinstance(f, ast.Name) and f.id == "getenv"))
+        name = literal(node.args[0]) if getter else None
+        if not name:
+            return None
+        default = node.args[1] if len(node.args) > 1 else next(
+            (k.value for k in node.keywords if k.arg in ("default", "failobj")), None)
+        if default is None or (isinstance(default, ast.Constant) and default.value is None):
+            return name, "unset", None
+        return name, "fallback", literal(default)
+    if (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn))
+            and is_environ(node.comparators[0]) and literal(node.left)):
+        return literal(node.left), "guard", None
+    return None
+
+
+def env_reads_of(path):
+    """How env.py reads each environment variable it names, as the URL
+    written for it must follow: {"X": {"kind", "line", "default"}} where
+    kind is "required" (unset is an error in Alembic too), "fallback"
+    (env.py has a default: `default` when it is a literal string, else the
+    ini's URL is assumed) or "unknown" (a use the import cannot follow:
+    inside try/except, a value kept in a variable, a name read only
+    outside the code it can parse)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        tree = ast.parse(text)
+    except (OSError, SyntaxError, ValueError):
+        return {name: {"kind": "unknown", "line": None, "default": None} for name in env_vars_of(path)}
+    parents = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+    found = {}
+    for node in ast.walk(tree):
+        read = _env_read(node)
+        if not read:
+            continue
+        name, kind, default = read
+        if kind == "guard":
+            kind = "fallback"
+        up = parents.get(node)
+        if kind == "unset" and isinstance(up, ast.BoolOp) and isinstance(up.op, ast.Or) and node is not up.values[-1]:
+            kind = "fallback"  # os.environ.get("X") or <the ini's URL>
+        elif kind == "unset" and isinstance(up, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
+            kind = "unknown"  # None kept in a variable: what follows decides
+        child = node
+        while up is not None and kind != "unknown" and not isinstance(
+                up, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            if isinstance(up, (ast.If, ast.IfExp, ast.While)):
+                if child is up.test:
+                    kind = "fallback"  # a condition on the variable: env.py copes with it unset
+                elif any((_env_read(n) or (None,))[0] == name for n in ast.walk(up.test)):
+                    kind = "fallback"  # read under a test of the same variable
+            elif isinstance(up, ast.Try) and up.handlers and child in up.body:
+                kind = "unknown"  # an except may fall back
+            child, up = up, parents.get(up)
+        if kind == "unset":
+            kind = "required"
+        prev = found.get(name)
+        entry = {"kind": kind, "line": node.lineno, "default": default}
+        if prev is None:
+            found[name] = entry
+        elif prev["kind"] != kind:
+            # Several reads: Alembic fails if any path requires the variable;
+            # a mix the import cannot follow stays unknown.
+            rank = {"unknown": 2, "required": 1, "fallback": 0}
+            if rank[kind] > rank[prev["kind"]]:
+                found[name] = entry
+    for name in env_vars_of(path):
+        found.setdefault(name, {"kind": "unknown", "line": None, "default": None})
+    return found
 
 
 def names_used(source, names):
@@ -163,6 +258,9 @@ def describe(request):
         databases.append({"name": name, "url": section.get("sqlalchemy.url")})
     script = ScriptDirectory.from_config(cfg)
     env_py = os.path.join(script.dir, "env.py")
+    env_reads = env_reads_of(env_py)
+    env_vars = env_vars_of(env_py)
+    env_vars += [n for n in env_reads if n not in env_vars]  # from os import environ, ...
     revisions = []
     for sc in script.walk_revisions():
         module = sc.module
@@ -194,7 +292,8 @@ def describe(request):
         "script_dir": os.path.abspath(script.dir),
         "version_locations": [os.path.abspath(p) for p in script._version_locations],
         "env_py": os.path.abspath(env_py),
-        "env_vars": env_vars_of(env_py),
+        "env_vars": env_vars,
+        "env_reads": env_reads,
         "databases": databases,
         "revisions": list(reversed(revisions)),  # parents first
     }

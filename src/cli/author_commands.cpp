@@ -53,7 +53,7 @@ void print_written(Context& ctx, const char* command, const config::DatabaseConf
   std::optional<planner::Index> i;
   if (chain) i = chain->graph->find(id);
   if (chain && i && fs::equivalent(chain->graph->rev(*i).path, path)) {
-    doc["revision"] = revision_json(*chain->graph, *i);
+    doc["revision"] = revision_json(*chain->graph, *i, ctx.transactional_ddl(db));
   } else {
     // Written outside the chain's location (--version-path): the file alone.
     auto r = script::parse_revision(util::read_file(path), path);
@@ -65,6 +65,9 @@ void print_written(Context& ctx, const char* command, const config::DatabaseConf
                        {"create_date", r.create_date},
                        {"path", r.path},
                        {"transactional", r.transactional},
+                       {"atomic", !r.transactional ? nlohmann::json(false)
+                                  : ctx.transactional_ddl(db) ? nlohmann::json(*ctx.transactional_ddl(db))
+                                                              : nlohmann::json(nullptr)},
                        {"children", nlohmann::json::array()},
                        {"is_head", true},
                        {"is_branch_point", false},
@@ -287,8 +290,9 @@ url = "${ANALYTICS_DATABASE_URL:-sqlite:///var/analytics.db}"
 
 /// What the project's .gitignore must hold: the SQLite files under var/
 /// (the folder itself stays, through its own .gitignore, so that
-/// sqlite:///var/... works in a fresh clone), run locks, the revision cache.
-const std::vector<std::string> kIgnored = {"/var/*", "!/var/.gitignore", "*-strata.lock", ".strata_cache/"};
+/// sqlite:///var/... works in a fresh clone), run locks, the revision cache,
+/// and .env (the secrets alembic.toml's ${VAR}s read).
+const std::vector<std::string> kIgnored = {"/var/*", "!/var/.gitignore", "*-strata.lock", ".strata_cache/", ".env"};
 
 std::string file_text(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
@@ -376,7 +380,8 @@ int cmd_init(Context& ctx) {
     if (!present.count(l)) add += l + "\n";
   if (!add.empty()) {
     std::string block = (old.empty() || old.back() == '\n' ? "" : "\n") + std::string(old.empty() ? "" : "\n") +
-                        "# strata: local SQLite databases (var/ itself is kept), run locks, the revision cache\n" + add;
+                        "# strata: local SQLite databases (var/ itself is kept), run locks, the revision cache,\n"
+                        "# secrets (.env)\n" + add;
     write_file(gitignore, block, old.empty() ? std::ios::trunc : std::ios::app);
     files.push_back(shown_gitignore);
     say((old.empty() ? "Generating " : "Updating ") + shown_gitignore + " ...  done");

@@ -1,4 +1,5 @@
 #include "context.hpp"
+#include "strata/dialect/dialect.hpp"
 #include "strata/planner/symbols.hpp"
 
 #include <algorithm>
@@ -194,6 +195,16 @@ std::vector<const config::DatabaseConfig*> databases_naming(
       if (db != knows[0])
         not_touched->emplace_back(db->name, what + " is in " + knows[0]->name + "'s chain, not in " + db->name + "'s");
   return knows;
+}
+
+std::optional<bool> Context::transactional_ddl(const config::DatabaseConfig& db) const {
+  if (!db.url_error.empty() || db.url.dialect.empty()) return std::nullopt;
+  try {
+    dialect::PluginRegistry plugins(load().plugin_path);
+    return plugins.get(db.url.dialect).has(STRATA_CAP_TRANSACTIONAL_DDL);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
 }
 
 config::Config Context::load() const {

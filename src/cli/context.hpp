@@ -8,6 +8,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,11 @@ struct Context {
   /// scratch database of their dialect. Throws UserError for a bad URL
   /// (password masked), a SQLite one, or two servers of one dialect.
   config::Config load() const;
+
+  /// Whether `db`'s dialect runs DDL in a transaction (its plugin's
+  /// STRATA_CAP_TRANSACTIONAL_DDL); nullopt when its url is not readable
+  /// (an unset variable) or the plugin does not load.
+  std::optional<bool> transactional_ddl(const config::DatabaseConfig& db) const;
 
   /// The databases selected with --db (all when none given), in config order.
   std::vector<const config::DatabaseConfig*> selected(const config::Config& cfg) const {

@@ -205,7 +205,7 @@ std::string dot_graphs(const std::vector<NamedGraph>& graphs) {
   return out + cross + "}\n";
 }
 
-nlohmann::json revision_json(const planner::RevisionGraph& g, planner::Index i) {
+nlohmann::json revision_json(const planner::RevisionGraph& g, planner::Index i, std::optional<bool> transactional_ddl) {
   const auto& r = g.rev(i);
   const auto& n = g.node(i);
   nlohmann::json j;
@@ -217,6 +217,9 @@ nlohmann::json revision_json(const planner::RevisionGraph& g, planner::Index i) 
   j["create_date"] = r.create_date;
   j["path"] = r.path;
   j["transactional"] = r.transactional;
+  j["atomic"] = !r.transactional ? nlohmann::json(false)
+                : transactional_ddl ? nlohmann::json(*transactional_ddl)
+                                    : nlohmann::json(nullptr);
   nlohmann::json children = nlohmann::json::array();
   for (auto c : n.children) children.push_back(g.id(c));
   j["children"] = std::move(children);
@@ -226,9 +229,10 @@ nlohmann::json revision_json(const planner::RevisionGraph& g, planner::Index i) 
   return j;
 }
 
-nlohmann::json revisions_json(const planner::RevisionGraph& g, const std::vector<planner::Index>& list) {
+nlohmann::json revisions_json(const planner::RevisionGraph& g, const std::vector<planner::Index>& list,
+                              std::optional<bool> transactional_ddl) {
   nlohmann::json out = nlohmann::json::array();
-  for (auto i : list) out.push_back(revision_json(g, i));
+  for (auto i : list) out.push_back(revision_json(g, i, transactional_ddl));
   return out;
 }
 

@@ -111,7 +111,7 @@ int cmd_history(Context& ctx) {
       // field, and down_revisions are the graph's edges.
       auto d = database_json(db, chain);
       d["current"] = read_rows ? nlohmann::json(rows) : nlohmann::json(nullptr);
-      d["revisions"] = revisions_json(g, order);
+      d["revisions"] = revisions_json(g, order, ctx.transactional_ddl(db));
       databases.push_back(std::move(d));
       return;
     }
@@ -148,7 +148,7 @@ int cmd_graph(Context& ctx) {
     }
     if (format == "json") {
       auto d = database_json(db, chain);
-      d["nodes"] = revisions_json(g, g.walk("", ""));
+      d["nodes"] = revisions_json(g, g.walk("", ""), ctx.transactional_ddl(db));
       d["edges"] = edges_json(g, db.name);
       databases.push_back(std::move(d));
       return;
@@ -174,7 +174,7 @@ int cmd_heads(Context& ctx) {
     auto heads = resolve_deps ? g.real_heads() : g.heads();
     if (json) {
       auto d = database_json(db, chain);
-      d["heads"] = revisions_json(g, heads);
+      d["heads"] = revisions_json(g, heads, ctx.transactional_ddl(db));
       databases.push_back(std::move(d));
     } else {
       for (auto h : heads) ctx.output.result(prefix, ctx.globals.verbose ? verbose_entry(g, h) : line(g, h, parts));
@@ -201,11 +201,12 @@ int cmd_branches(Context& ctx) {
     child_parts.branches = true;
     child_parts.doc = ctx.globals.verbose;
     nlohmann::json points = nlohmann::json::array();
+    const std::optional<bool> ddl = json ? ctx.transactional_ddl(db) : std::nullopt;
     for (auto i : g.walk("", "")) {
       if (!g.is_branch_point(i)) continue;
       if (json) {
         std::vector<planner::Index> kids(g.node(i).children.begin(), g.node(i).children.end());
-        points.push_back({{"branch_point", revision_json(g, i)}, {"branches", revisions_json(g, kids)}});
+        points.push_back({{"branch_point", revision_json(g, i, ddl)}, {"branches", revisions_json(g, kids, ddl)}});
         continue;
       }
       std::string text = ctx.globals.verbose ? verbose_entry(g, i) : line(g, i, parts);
@@ -241,7 +242,7 @@ int cmd_show(Context& ctx) {
     }
     if (json) {
       auto d = database_json(db, chain);
-      d["revisions"] = revisions_json(g, shown);
+      d["revisions"] = revisions_json(g, shown, ctx.transactional_ddl(db));
       databases.push_back(std::move(d));
       return;
     }

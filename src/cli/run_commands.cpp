@@ -521,7 +521,7 @@ int cmd_current(Context& ctx) {
       ctx.output.result(prefix, "Current revision(s) for " + res.url_masked + ":");
     try {
       auto tips = g.current_tips(res.from_rows, db.name);
-      x["revisions"] = revisions_json(g, tips);
+      x["revisions"] = revisions_json(g, tips, ctx.transactional_ddl(db));
       if (!json) {
         for (auto i : tips)
           ctx.output.result(prefix, ctx.globals.verbose ? verbose_entry(g, i) : line(g, i, LineParts{}));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <optional>
 #include <chrono>
 #include <ctime>
@@ -26,17 +27,6 @@
 namespace strata::importer {
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-int ImportReport::exit_code() const {
-  for (auto& db : databases) {
-    if (!db.notes.empty()) return 3;
-    for (auto& r : db.revisions)
-      if (r.status == ImportedRevision::Status::Review || r.status == ImportedRevision::Status::Failed ||
-          r.status == ImportedRevision::Status::NotReached || r.status == ImportedRevision::Status::Changed)
-        return 3;
-  }
-  return 0;
-}
 
 namespace {
 
@@ -63,12 +53,6 @@ std::vector<std::string> strings_of(const json& j) {
   if (j.is_array())
     for (auto& v : j) out.push_back(v.is_string() ? v.get<std::string>() : v.dump());
   return out;
-}
-
-std::string relative_to(const fs::path& path, const fs::path& base) {
-  auto rel = path.lexically_relative(base);
-  if (rel.empty() || *rel.begin() == "..") return path.string();
-  return rel.string();
 }
 
 /// One database of the Alembic project, and what Strata makes of it.
@@ -151,6 +135,7 @@ class Importer {
     record();
     write_files();
     write_config();
+    for (auto& db : report_.databases) db.config_notes = config_notes_[db.name];
     check_result();
     return std::move(report_);
   }
@@ -272,10 +257,28 @@ class Importer {
     }
 
     // Scratch servers, by dialect.
+    // --dev-url '${VAR}' (quoted, so the shell leaves it) reads VAR from the
+    // environment or the .env beside the config, as the config's dev_url
+    // would, and is written into the config as given.
+    config::EnvLookup dotenv;
+    if (fs::exists(config_dir_ / ".env"))
+      dotenv = config::parse_dotenv(config::read_config_file((config_dir_ / ".env").string()),
+                                    (config_dir_ / ".env").string());
+    auto lookup = [&dotenv](const std::string& var) -> std::optional<std::string> {
+      if (const char* v = std::getenv(var.c_str())) return std::string(v);
+      if (auto it = dotenv.find(var); it != dotenv.end()) return it->second;
+      return std::nullopt;
+    };
     for (auto& text : o_.dev_urls) {
-      config::Url u = config::parse_url(text, fs::current_path().string());
+      config::Url u;
+      try {
+        u = config::parse_url(config::interpolate(text, lookup, "--dev-url", 0), fs::current_path().string());
+      } catch (const UserError& e) {
+        throw UserError(config::mask_passwords(e.what()));
+      }
       if (u.dialect == "sqlite") throw UserError("--dev-url " + u.masked() + ": SQLite needs no dev_url (a temporary file is used)");
       dev_urls_[u.dialect] = std::make_unique<config::Url>(u);
+      dev_url_texts_[u.dialect] = text;
     }
   }
 
@@ -552,7 +555,11 @@ class Importer {
     }
   }
 
-  std::string url_value(const Database& db) {
+  /// The url written for `db`: env.py's variable as env.py reads it (no
+  /// default when Alembic fails with it unset, or when the import cannot
+  /// tell), else the ini's URL. `note` says what the import decided when
+  /// the reader should know.
+  std::string url_value(const Database& db, std::string* note = nullptr) {
     auto vars = strings_of(desc_.value("env_vars", json::array()));
     std::string var;
     if (!multidb_) {
@@ -563,7 +570,15 @@ class Importer {
         }
       if (var.empty() && !vars.empty()) var = vars.front();
     }
+    json read = var.empty() ? json() : desc_.value("env_reads", json::object()).value(var, json());
+    std::string kind = read.is_object() ? read.value("kind", "unknown") : "unknown";
+    std::string where = read.is_object() && read["line"].is_number()
+                            ? " (" + relative_to(desc_.value("env_py", ""), config_dir_) + ":" +
+                                  std::to_string(read["line"].get<int>()) + ")"
+                            : "";
     std::string url = db.ini_url;
+    if (kind == "fallback" && read.contains("default") && read["default"].is_string())
+      url = read["default"].get<std::string>();  // env.py's own literal default
     if (!url.empty()) {
       try {
         config::Url u = config::parse_url(url, ini_.parent_path().string());
@@ -578,8 +593,17 @@ class Importer {
       }
     }
     if (url.find("${") != std::string::npos) url.clear();
-    if (!var.empty() && !url.empty()) return "${" + var + ":-" + url + "}";
-    if (!var.empty()) return "${" + var + "}";
+    if (!var.empty() && kind == "fallback" && !url.empty()) return "${" + var + ":-" + url + "}";
+    if (!var.empty()) {
+      if (note && kind == "required")
+        *note = "url = \"${" + var + "}\": env.py reads " + var + " without a default" + where +
+                ", so with it unset Alembic fails and so does Strata (the ini's URL is no fallback)";
+      else if (note && kind == "unknown")
+        *note = "url = \"${" + var + "}\": the import cannot tell whether env.py falls back when " + var +
+                " is unset" + where + ", so Strata requires it; write ${" + var +
+                ":-URL} in the config if Alembic uses another URL then";
+      return "${" + var + "}";
+    }
     if (!url.empty()) return url;
     std::string upper = util::to_lower(db.name);
     for (auto& c : upper) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -588,9 +612,14 @@ class Importer {
 
   std::string database_section(const Database& db, bool with_location) {
     std::ostringstream out;
-    std::string url = url_value(db);
+    std::string note;
+    std::string url = url_value(db, &note);
+    if (!note.empty()) config_notes_[db.name].push_back(note);
     out << "\n[databases." << db.name << "]\n";
-    if (url.rfind("${", 0) == 0 && url.find(":-") == std::string::npos)
+    if (!note.empty() && url.rfind("${", 0) == 0)
+      out << "# env.py reads " << url.substr(2, url.size() - 3) << " with no default (or in a way the import\n"
+          << "# cannot follow): unset, it is an error here too. Set it (or a .env file beside this one).\n";
+    else if (url.rfind("${", 0) == 0 && url.find(":-") == std::string::npos)
       out << "# The Alembic project's URL comes from the environment (env.py) or is not\n"
           << "# readable in " << ini_.filename().string() << ": set " << url.substr(2, url.size() - 3)
           << " (or a .env file beside this one).\n";
@@ -602,10 +631,29 @@ class Importer {
       if (db.context.contains("version_table_schema") && db.context["version_table_schema"].is_string())
         out << "version_table_schema = " << toml_string(db.context["version_table_schema"].get<std::string>()) << "\n";
     }
-    for (auto& d : db.dialects)
-      if (d != "sqlite")
+    bool dev_written = false;
+    for (auto& d : db.dialects) {
+      if (d == "sqlite") continue;
+      auto given = dev_url_texts_.find(d);
+      if (given == dev_url_texts_.end()) {
         out << "# dev_url = \"" << (d == "postgresql" ? "postgresql://user@localhost/postgres" : "mysql://user@localhost/mysql")
             << "\"   # a " << d << " server for scratch databases (import again)\n";
+      } else if (given->second.find("${") == std::string::npos && !dev_urls_.at(d)->password.empty()) {
+        // A password on the command line may have come from the shell's
+        // environment: it is not written into a file meant for the repository.
+        out << "# dev_url = " << toml_string(dev_urls_.at(d)->masked())
+            << "   # --dev-url's password is not written here: use ${VAR} (and a .env file)\n";
+        config_notes_[db.name].push_back("dev_url: --dev-url " + dev_urls_.at(d)->masked() +
+                                         " has a password, so it is only a comment in the config; give --dev-url "
+                                         "'${VAR}' (quoted) to have the variable written");
+      } else if (dev_written) {
+        out << "# dev_url = " << toml_string(given->second) << "   # the " << d
+            << " server (one dev_url per database: give it with --dev-url)\n";
+      } else {
+        out << "dev_url = " << toml_string(given->second) << "   # the " << d << " server for scratch databases\n";
+        dev_written = true;
+      }
+    }
     return out.str();
   }
 
@@ -675,6 +723,8 @@ class Importer {
   std::unique_ptr<config::Config> existing_;
   std::map<std::string, const config::Url*> existing_dev_;
   std::map<std::string, std::unique_ptr<config::Url>> dev_urls_;
+  std::map<std::string, std::string> dev_url_texts_;              // dialect -> --dev-url as given
+  std::map<std::string, std::vector<std::string>> config_notes_;  // db -> what the config says and why
   std::map<std::string, std::map<std::string, Failure>> failures_, down_failures_;  // db -> dialect ->
   ImportReport report_;
 };
@@ -683,91 +733,6 @@ class Importer {
 
 ImportReport import_alembic(const ImportOptions& options, dialect::PluginRegistry& plugins, std::ostream& err) {
   return Importer(options, plugins, err).run();
-}
-
-namespace {
-const char* status_name(ImportedRevision::Status s) {
-  using S = ImportedRevision::Status;
-  switch (s) {
-    case S::Written: return "written";
-    case S::Kept: return "kept";
-    case S::Changed: return "changed";
-    case S::Review: return "review";
-    case S::Failed: return "failed";
-    case S::NotReached: return "not_reached";
-  }
-  return "?";
-}
-}  // namespace
-
-void print_report(const ImportReport& report, std::ostream& out) {
-  using S = ImportedRevision::Status;
-  const fs::path base = fs::path(report.config).parent_path();
-  for (auto& db : report.databases) {
-    size_t written = 0, kept = 0;
-    std::vector<const ImportedRevision*> review, failed, unreached, changed, notes;
-    for (auto& r : db.revisions) {
-      if (r.status == S::Written) ++written;
-      if (r.status == S::Kept) ++kept;
-      if (r.status == S::Review) review.push_back(&r), ++written;
-      if (r.status == S::Failed) failed.push_back(&r);
-      if (r.status == S::NotReached) unreached.push_back(&r);
-      if (r.status == S::Changed) changed.push_back(&r);
-      if ((r.status == S::Written || r.status == S::Kept) && !r.reason.empty()) notes.push_back(&r);
-    }
-    out << db.name << ": " << written << " revision" << (written == 1 ? "" : "s") << " imported into "
-        << relative_to(db.folder, base) << " (" << util::join(db.dialects, ", ") << ")";
-    if (kept) out << ", " << kept << " already imported and left as they are";
-    out << "\n";
-    for (auto* r : notes) out << "  " << relative_to(r->file, base) << ": " << r->reason << "\n";
-    if (!changed.empty()) {
-      out << "  " << changed.size() << " imported before, not edited, but the import now gives other SQL "
-          << "(left as they are; --force rewrites them):\n";
-      for (auto* r : changed) out << "    " << relative_to(r->file, base) << "\n";
-    }
-    if (!review.empty()) {
-      out << "  " << review.size() << " need review (Strata refuses to run them until the '-- Review:' line is deleted):\n";
-      for (auto* r : review) out << "    " << relative_to(r->file, base) << ": " << r->reason << "\n";
-    }
-    if (!failed.empty()) {
-      out << "  " << failed.size() << " not imported:\n";
-      for (auto* r : failed) out << "    " << r->id << " (" << r->source << "): " << r->reason << "\n";
-    }
-    if (!unreached.empty()) {
-      out << "  " << unreached.size() << " not imported because of those:\n";
-      for (auto* r : unreached) out << "    " << r->id << " (" << r->source << "): " << r->reason << "\n";
-    }
-    for (auto& n : db.notes) out << "  note: " << n << "\n";
-  }
-  const std::string cfg = relative_to(report.config, fs::current_path());
-  if (report.config_action == "wrote") out << "wrote " << cfg << "\n";
-  else if (report.config_action == "extended") out << "added the imported databases to " << cfg << "\n";
-  else out << cfg << " already configures these databases: left as it is\n";
-}
-
-std::string report_json(const ImportReport& report) {
-  json j;
-  j["ini"] = report.ini;
-  j["config"] = report.config;
-  j["config_action"] = report.config_action;
-  j["exit_code"] = report.exit_code();
-  j["databases"] = json::array();
-  for (auto& db : report.databases) {
-    json d;
-    d["name"] = db.name;
-    d["folder"] = db.folder;
-    d["dialects"] = db.dialects;
-    d["notes"] = db.notes;
-    d["revisions"] = json::array();
-    for (auto& r : db.revisions)
-      d["revisions"].push_back({{"id", r.id},
-                                {"file", r.file.empty() ? json(nullptr) : json(r.file)},
-                                {"source", r.source},
-                                {"status", status_name(r.status)},
-                                {"reason", r.reason}});
-    j["databases"].push_back(std::move(d));
-  }
-  return j.dump(2);
 }
 
 }  // namespace strata::importer

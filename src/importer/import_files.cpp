@@ -7,6 +7,13 @@
 #include "strata/util/strings.hpp"
 
 namespace strata::importer {
+
+std::string relative_to(const std::filesystem::path& path, const std::filesystem::path& base) {
+  auto rel = path.lexically_relative(base);
+  if (rel.empty() || *rel.begin() == "..") return path.string();
+  return rel.string();
+}
+
 namespace {
 
 std::string without_terminator(std::string s) {

@@ -1,6 +1,7 @@
 #pragma once
 // What `import alembic` writes: revision files and alembic.toml text.
 // Internal to src/importer.
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -8,6 +9,9 @@
 #include "strata/dialect/dialect.hpp"
 
 namespace strata::importer {
+
+/// `path` relative to `base` when it is inside it, else as it is.
+std::string relative_to(const std::filesystem::path& path, const std::filesystem::path& base);
 
 /// One revision's SQL for one dialect, as recorded on a scratch database.
 struct RecordedSql {

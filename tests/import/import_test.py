@@ -35,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -522,6 +523,102 @@ def odd_ids_case(strata_bin):
         shutil.rmtree(work, ignore_errors=True)
 
 
+# How env.py reads its URL -> the url alembic.toml gets: no default when
+# Alembic fails with the variable unset (or when the import cannot tell).
+ENV_URL_VARIANTS = [
+    ("subscript", 'return os.environ["DATABASE_URL"]', None, "without a default"),
+    ("get", 'return os.environ.get("DATABASE_URL")', None, "without a default"),
+    ("getenv", 'return os.getenv("DATABASE_URL")', None, "without a default"),
+    ("get-default", 'return os.environ.get("DATABASE_URL", config.get_main_option("sqlalchemy.url"))', "ini", ""),
+    # relative to the ini's folder, where Alembic runs
+    ("getenv-literal", 'return os.getenv("DATABASE_URL", "sqlite:///fallback.db")', "/project/fallback.db", ""),
+    ("or", 'return os.environ.get("DATABASE_URL") or config.get_main_option("sqlalchemy.url")', "ini", ""),
+    ("guard", 'if "DATABASE_URL" in os.environ:\n        return os.environ["DATABASE_URL"]\n'
+              '    return config.get_main_option("sqlalchemy.url")', "ini", ""),
+    ("try", 'try:\n        return os.environ["DATABASE_URL"]\n    except KeyError:\n'
+            '        return config.get_main_option("sqlalchemy.url")', None, "cannot tell"),
+]
+
+
+def env_url_case(strata_bin):
+    log("== the url env.py reads")
+    for tag, body, fallback, note in ENV_URL_VARIANTS:
+        work = tempfile.mkdtemp(prefix="strata-import-env-")
+        try:
+            proj = os.path.join(work, "project")
+            skeleton(proj)
+            revision_py(proj, "first0001", None)
+            env_py = os.path.join(proj, "migrations", "env.py")
+            with open(env_py) as f:
+                text = f.read()
+            old = 'return os.environ.get("DATABASE_URL") or config.get_main_option("sqlalchemy.url")'
+            with open(env_py, "w") as f:
+                f.write(text.replace(old, body))
+            out = os.path.join(work, "strata")
+            os.makedirs(out)
+            strata = Strata(strata_bin, out)
+            p = strata("import", "alembic", "--ini", os.path.join(proj, "alembic.ini"), "--dialect", "sqlite",
+                       "--json")
+            report = json.loads(p.stdout) if p.stdout.strip().startswith("{") else {}
+            notes = " ".join(n for d in report.get("databases", []) for n in d.get("config_notes", []))
+            check(p.returncode == 0, "%s: the import completes (exit 0)" % tag, p.stdout + p.stderr)
+            with open(strata.config) as f:
+                config = f.read()
+            url = re.search(r'^url = "(.*)"$', config, re.M)
+            url = url.group(1) if url else ""
+            if fallback is None:
+                check(url == "${DATABASE_URL}", "%s: url without a default" % tag, config)
+            elif fallback == "ini":
+                check(url.startswith("${DATABASE_URL:-sqlite:///") and url.endswith("/app.db}"),
+                      "%s: url with the ini's URL as default" % tag, config)
+            else:
+                check(url.startswith("${DATABASE_URL:-sqlite:////") and url.endswith(fallback + "}"),
+                      "%s: url with env.py's default" % tag, config)
+            check((note in notes) if note else notes == "", "%s: the import says what it decided" % tag, notes)
+            if fallback is None:
+                env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+                c = subprocess.run([strata_bin, "-c", strata.config, "current"], cwd=out, env=env,
+                                   capture_output=True, text=True)
+                line = config.splitlines().index('url = "${DATABASE_URL}"') + 1
+                check(c.returncode == 2 and "DATABASE_URL" in c.stderr and
+                      "alembic.toml:%d" % line in c.stderr and "not set" in c.stderr,
+                      "%s: DATABASE_URL unset is an error naming it, the file and the line" % tag, c.stderr)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def dev_url_case(strata_bin, servers):
+    """--dev-url is written into the database's section: ${VAR} as given,
+    a literal password never."""
+    log("== --dev-url in the written config")
+    admin = servers["postgresql"].dev_url()
+    for given, env in (("${STRATA_IMPORT_DEV_URL}", {"STRATA_IMPORT_DEV_URL": admin}), (admin, {})):
+        work = tempfile.mkdtemp(prefix="strata-import-dev-")
+        try:
+            proj = os.path.join(work, "project")
+            skeleton(proj)
+            revision_py(proj, "first0001", None)
+            out = os.path.join(work, "strata")
+            os.makedirs(out)
+            strata = Strata(strata_bin, out)
+            p = strata("import", "alembic", "--ini", os.path.join(proj, "alembic.ini"), "--dialect",
+                       "postgresql", "--dev-url", given, env=env)
+            with open(strata.config) as f:
+                config = f.read()
+            check(p.returncode == 0, "--dev-url %s: the import completes" % given[:2], p.stdout + p.stderr)
+            check("strata-test-pw" not in config and (urllib.parse.urlsplit(admin).password or "-") not in config,
+                  "--dev-url %s: no password in the config" % given[:2], config)
+            if given.startswith("${"):
+                check('\ndev_url = "${STRATA_IMPORT_DEV_URL}"' in config, "--dev-url ${VAR}: written as given", config)
+                loaded = strata("heads", env=env)
+                check(loaded.returncode == 0, "the written config loads", loaded.stderr)
+            else:
+                check("\ndev_url" not in config and "# dev_url = " in config and "has a password" in p.stdout,
+                      "--dev-url with a password: a masked comment, and the output says why", config + p.stdout)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
 def interrupt_case(strata_bin, servers):
     """Ctrl-C while Alembic runs: exit 130, the scratch databases dropped,
     no temporary folder and no Python process left."""
@@ -603,6 +700,8 @@ def main():
             if "postgresql" not in servers:
                 servers["postgresql"] = Server("postgresql")
             odd_ids_case(strata_bin)
+            env_url_case(strata_bin)
+            dev_url_case(strata_bin, servers)
             interrupt_case(strata_bin, servers)
             errors_case(strata_bin, os.path.join(projects_dir, "basic"))
             reimport_case(strata_bin, os.path.join(projects_dir, "basic"))

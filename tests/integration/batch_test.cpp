@@ -159,6 +159,24 @@ TEST_P(Batch, FailureInTheMiddleOfABatchNamesFileAndLineAndLeavesNothingHalfAppl
   }
 }
 
+// A syntax error quotes the revision's statement, never the statements the
+// run sends with it in one packet (MariaDB's "near '...'" runs to the end of
+// the packet; its "at line N" counts within the statement).
+TEST_P(Batch, ASyntaxErrorQuotesOnlyTheRevisionsStatement) {
+  write_chain(3, {{2, {"CREATE TABLE t2 (id INTEGER);\nCREATE TABL t2b (\n  id INTEGER\n);\nINSERT INTO t2 VALUES (1);", ""}}});
+  auto url = fresh_db();
+  auto r = strata({"upgrade", "head"}, url);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(has(r.err, path(2) + ":8: ")) << r.err;
+  EXPECT_FALSE(has(r.err, "alembic_version_progress")) << r.err;
+  EXPECT_FALSE(has(r.err, "INSERT INTO t2")) << r.err;
+  if (dialect() == "mysql") {
+    // The message's lines are printed one by one, each prefixed.
+    EXPECT_TRUE(has(r.err, "near 'TABL t2b (")) << r.err;
+    EXPECT_TRUE(has(r.err, "\nmain: )' at line 1\n")) << r.err;
+  }
+}
+
 // One transaction per revision: the revisions before the failing one stay,
 // the failing one is rolled back (or, on MariaDB, recorded half-applied).
 TEST_P(Batch, FailureWithATransactionPerRevisionKeepsTheEarlierOnes) {
@@ -316,6 +334,30 @@ TEST_P(ExecuteBatch, CountsRowsAndStopsAtTheFirstFailureNamingIt) {
   c->rollback();
   auto ids = c->query_column("SELECT id FROM b ORDER BY id");
   EXPECT_EQ(ids, (Rows{"2", "3"}));
+}
+
+// MariaDB quotes a syntax error's text up to the end of the packet: the
+// quote ends with the failing statement, wherever it is in the packet, and
+// "at line N" is the line within that statement.
+TEST(ExecuteBatchMysql, ASyntaxErrorQuotesTheFailingStatementOnly) {
+  ServerDb db("mysql");
+  auto c = connect(db.url);
+  const std::vector<std::vector<std::string>> batches = {
+      {"CREATE TABL s0 (id INT)", "CREATE TABLE s1 (id INT)"},
+      {"CREATE TABLE s2 (id INT)", "CREATE TABLE s3 (\n  id INT,\n  name VARCHAR(10) NOT NUL\n)", "SELECT 1"},
+      {"SELECT 1", "\n\nCREATE TABL s5 (id INT)", "SELECT 2"}};
+  const std::vector<std::string> quoted = {"near 'TABL s0 (id INT)' at line 1", "near 'NUL\n)' at line 3",
+                                           "near 'TABL s5 (id INT)' at line 3"};
+  for (size_t k = 0; k < batches.size(); ++k) {
+    try {
+      c->execute_batch(batches[k]);
+      ADD_FAILURE() << "expected a failure";
+    } catch (const strata::dialect::DialectError& e) {
+      EXPECT_TRUE(has(e.what(), quoted[k])) << e.what();
+      EXPECT_FALSE(has(e.what(), "SELECT")) << e.what();
+      EXPECT_EQ(e.native_code, 1064);
+    }
+  }
 }
 
 // Outside a transaction each statement commits on its own, as one by one:

@@ -75,7 +75,7 @@ const json& target(const json& doc, const std::string& name) {
 /// The keys every revision object has, in every command.
 const std::set<std::string> kRevisionKeys = {"revision",   "down_revisions", "branch_labels", "depends_on",
                                              "message",    "create_date",    "path",          "transactional",
-                                             "children",   "is_head",        "is_branch_point", "is_merge_point"};
+                                             "atomic",     "children",   "is_head",        "is_branch_point", "is_merge_point"};
 
 std::set<std::string> keys(const json& object) {
   std::set<std::string> out;
@@ -112,6 +112,31 @@ class Json : public ::testing::Test {
 
 }  // namespace
 
+// "transactional" is the file's header; "atomic" is what the database's
+// dialect does with it: MariaDB commits DDL implicitly, so a revision there
+// can be left half-applied whatever its header says.
+TEST_F(Json, AtomicSaysWhatTheDatabasesDialectDoes) {
+  dir.write("alembic.toml",
+            "[alembic]\nversion_locations = [\"migrations/main\"]\n[databases.main]\n"
+            "url = \"mysql://app@127.0.0.1:9/shop\"\n");
+  auto j = doc({"heads", "--json"});
+  const auto& h = database(j, "main")["heads"].at(0);
+  EXPECT_EQ(h["transactional"], true);
+  EXPECT_EQ(h["atomic"], false);
+  auto s = doc({"show", "5d9b3e7a2f60", "--json"});
+  EXPECT_EQ(database(s, "main")["revisions"].at(0)["atomic"], false);
+  // Not a revision without Transactional: false on PostgreSQL.
+  dir.write("alembic.toml",
+            "[alembic]\nversion_locations = [\"migrations/main\"]\n[databases.main]\n"
+            "url = \"postgresql://app@127.0.0.1:9/shop\"\n");
+  EXPECT_EQ(database(doc({"heads", "--json"}), "main")["heads"].at(0)["atomic"], true);
+  // A url whose variable is unset: the dialect is unknown, and so is the answer.
+  dir.write("alembic.toml",
+            "[alembic]\nversion_locations = [\"migrations/main\"]\n[databases.main]\n"
+            "url = \"${STRATA_NO_SUCH_VARIABLE}\"\n");
+  EXPECT_TRUE(database(doc({"heads", "--json"}), "main")["heads"].at(0)["atomic"].is_null());
+}
+
 TEST_F(Json, HeadsListsEachChainsHeadsAsRevisionObjects) {
   auto j = doc({"heads", "--json"});
   EXPECT_EQ(j["command"], "heads");
@@ -129,6 +154,7 @@ TEST_F(Json, HeadsListsEachChainsHeadsAsRevisionObjects) {
   EXPECT_EQ(h["is_head"], true);
   EXPECT_EQ(h["is_merge_point"], false);
   EXPECT_EQ(h["transactional"], true);
+  EXPECT_EQ(h["atomic"], true);  // SQLite: DDL rolls back
   EXPECT_EQ(h["path"], dir.path() + "/migrations/main/5d9b3e7a2f60_index_orders_by_user.sql");
   const auto& a = database(j, "analytics")["heads"];
   ASSERT_EQ(ids(a), Ids{"f7b9d1e3a5c6"});
@@ -461,7 +487,7 @@ TEST(Init, WritesGitignoreAndAWorkingProject) {
   EXPECT_TRUE(has(r.out, "Generating .gitignore ...  done")) << r.out;
   EXPECT_TRUE(fs::exists(dir / "migrations/main/README"));
   const std::string ignore = read(dir / ".gitignore");
-  for (auto line : {"/var/*\n", "!/var/.gitignore\n", "*-strata.lock\n", ".strata_cache/\n"})
+  for (auto line : {"/var/*\n", "!/var/.gitignore\n", "*-strata.lock\n", ".strata_cache/\n", ".env\n"})
     EXPECT_TRUE(has(ignore, line)) << ignore;
   EXPECT_EQ(read(dir / "var/.gitignore"), "*\n!.gitignore\n");
   EXPECT_TRUE(has(read(dir / "alembic.toml"), "sqlite:///var/main.db")) << read(dir / "alembic.toml");
@@ -491,7 +517,7 @@ TEST(Init, TemplateMultidbIsTheExamplesLayout) {
   }
   EXPECT_EQ(read(dir / ".gitignore"),
             "build/\n*-strata.lock\n\n# strata: local SQLite databases (var/ itself is kept), run locks, the revision "
-            "cache\n/var/*\n!/var/.gitignore\n.strata_cache/\n");
+            "cache,\n# secrets (.env)\n/var/*\n!/var/.gitignore\n.strata_cache/\n.env\n");
   // The project works as the example does: both databases, then a revision each.
   auto up = run_strata({"upgrade", "head"}, dir.path(), env);
   ASSERT_EQ(up.exit_code, 0) << up.err;

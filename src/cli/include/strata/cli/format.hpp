@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <set>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -50,11 +51,18 @@ std::string dot_graphs(const std::vector<NamedGraph>& graphs);
 /// The JSON object of one revision, with the same keys in every command's
 /// --json form: revision, down_revisions, branch_labels (declared or
 /// inherited along the branch, as the text forms show them), depends_on (as
-/// declared), message, create_date, path, transactional, children (ids of the
-/// revisions that revise it), is_head, is_branch_point, is_merge_point.
-nlohmann::json revision_json(const planner::RevisionGraph& g, planner::Index i);
+/// declared), message, create_date, path, transactional (the file's header:
+/// false for "Transactional: false"), atomic (whether the revision's
+/// statements and its version write commit together or not at all on the
+/// database: transactional and `transactional_ddl`, the database's dialect
+/// runs DDL in a transaction; null when the command does not know the
+/// dialect), children (ids of the revisions that revise it), is_head,
+/// is_branch_point, is_merge_point.
+nlohmann::json revision_json(const planner::RevisionGraph& g, planner::Index i,
+                             std::optional<bool> transactional_ddl = std::nullopt);
 /// revision_json() of each of `list`, in order.
-nlohmann::json revisions_json(const planner::RevisionGraph& g, const std::vector<planner::Index>& list);
+nlohmann::json revisions_json(const planner::RevisionGraph& g, const std::vector<planner::Index>& list,
+                              std::optional<bool> transactional_ddl = std::nullopt);
 /// The edges of the graph, from a revision to the one it revises or depends
 /// on: {"from", "to", "to_database", "kind": "revises" | "depends_on"}
 /// (to_database is `database` except for "Depends On: DB@REV").

@@ -61,6 +61,10 @@ struct DatabaseImport {
   std::vector<std::string> dialects;
   std::vector<ImportedRevision> revisions;  ///< parents first
   std::vector<std::string> notes;           ///< downgrades Alembic could not run, ...
+  /// What the written config says and why, when the reader should know
+  /// (url without the ini's URL as default, a dev_url left as a comment);
+  /// informative: no effect on the exit status.
+  std::vector<std::string> config_notes;
 };
 
 struct ImportReport {
@@ -81,7 +85,7 @@ ImportReport import_alembic(const ImportOptions& options, dialect::PluginRegistr
 void print_report(const ImportReport& report, std::ostream& out);
 /// The report as one JSON document (--json): {"ini", "config",
 /// "config_action", "exit_code", "databases": [{"name", "folder",
-/// "dialects", "notes", "revisions": [{"id", "file", "source", "status",
+/// "dialects", "notes", "config_notes", "revisions": [{"id", "file", "source", "status",
 /// "reason"}]}]}; status is written, kept, changed, review, failed or
 /// not_reached.
 std::string report_json(const ImportReport& report);
