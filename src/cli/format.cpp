@@ -34,7 +34,7 @@ std::string line(const planner::RevisionGraph& g, planner::Index i, const LinePa
     if (g.is_branch_point(i)) text += " (branchpoint)";
     if (g.is_merge_point(i)) text += " (mergepoint)";
   }
-  if (parts.doc) text += ", " + r.message;
+  if (parts.doc) text.append(", ").append(r.summary());
   return text;
 }
 
@@ -60,7 +60,14 @@ std::string verbose_entry(const planner::RevisionGraph& g, planner::Index i,
   // Held: upgrade refuses it until the header line is deleted.
   if (!r.review.empty()) out += "Awaits review: " + r.review + " (upgrade refuses it until its -- Review: line is deleted)\n";
   out += "Path: " + r.path + "\n\n";
-  out += "    " + r.message + "\n\n";
+  // Every line of the message, indented as Alembic indents its docstring.
+  for (size_t at = 0; at <= r.message.size();) {
+    const size_t end = std::min(r.message.find('\n', at), r.message.size());
+    if (end > at) out.append("    ").append(r.message, at, end - at);
+    out += "\n";
+    at = end + 1;
+  }
+  out += "\n";
   out += "    Revision ID: " + r.id + "\n";
   out += "    Revises: " + util::join(r.down_revisions, ", ") + "\n";
   out += "    Create Date: " + r.create_date + "\n";
@@ -152,7 +159,7 @@ std::string dot_body(const planner::RevisionGraph& g, const std::string& id_pref
   std::string out;
   for (planner::Index i = 0; i < g.size(); ++i) {
     const auto& r = g.rev(i);
-    std::string label = dot_escape(r.id) + "\\n" + dot_escape(r.message);
+    std::string label = dot_escape(r.id) + "\\n" + dot_escape(std::string(r.summary()));
     if (!g.node(i).labels.empty()) label += "\\n(" + dot_escape(util::join(g.node(i).labels, ", ")) + ")";
     out += indent + node_id(i) + " [label=\"" + label + "\"";
     if (g.is_head(i)) out += ", style=bold";

@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "strata/script/revision.hpp"
+#include "strata/util/error.hpp"
 #include "strata/util/strings.hpp"
 
 namespace strata::importer {
@@ -127,6 +129,16 @@ std::string render_imported(const AlembicRevision& rev, const std::string& sourc
                             const std::vector<std::pair<std::string, const RecordedSql*>>& recorded,
                             const std::string& review, const std::string& review_text,
                             dialect::PluginRegistry& plugins) {
+  // The header is checked as `strata revision` checks it: an id or label
+  // Alembic accepted that a revision file cannot hold is named, not written.
+  auto refuse = [&](const std::string& what, const std::string& problem) {
+    throw UserError(rev.path + ": cannot be imported: " + what + ": " + problem);
+  };
+  if (auto p = script::revision_id_problem(rev.id); !p.empty()) refuse("revision id '" + rev.id + "'", p);
+  for (auto& d : rev.down_revisions)
+    if (auto p = script::revision_id_problem(d); !p.empty()) refuse("down_revision '" + d + "'", p);
+  for (auto& l : rev.branch_labels)
+    if (auto p = script::branch_label_problem(l); !p.empty()) refuse("branch label '" + l + "'", p);
   std::ostringstream out;
   out << "-- Revision ID: " << rev.id << "\n";
   out << "-- Revises: " << util::join(rev.down_revisions, ", ") << "\n";

@@ -55,19 +55,24 @@ RevisionGraph::RevisionGraph(const script::ScriptDirectory& dir) : location_(dir
   }
   for (Index i = 0; i < nodes_.size(); ++i) {
     const auto& r = *nodes_[i].rev;
+    // The header line that names them (revisions made in memory have none).
+    const int revises_at = r.revises_line ? r.revises_line : r.id_line;
+    const int depends_at = r.depends_on_line ? r.depends_on_line : r.id_line;
     for (auto& d : r.down_revisions) {
       auto parent = find(d);
       if (!parent)
-        throw UserError(located(r.path, r.id_line,
-                                "Revises: names revision " + d + ", which no file in " + location_ + " defines"));
-      if (*parent == i) throw UserError(located(r.path, r.id_line, "revision " + r.id + " revises itself"));
+        throw UserError(
+            located(r.path, revises_at,
+                    "Revises: names revision " + d + ", which no file in " + location_ + " defines"));
+      if (*parent == i) throw UserError(located(r.path, revises_at, "revision " + r.id + " revises itself"));
       push_unique(nodes_[i].down, *parent);
     }
     for (auto& d : r.depends_on) {
       // DB@REV names a revision of another database's chain.
       if (auto at = d.find('@'); at != std::string::npos && !by_label_.count(d.substr(0, at))) {
         if (at == 0 || at + 1 == d.size())
-          throw UserError(located(r.path, r.id_line, "Depends On: '" + d + "' is not of the form DATABASE@REVISION"));
+          throw UserError(
+              located(r.path, depends_at, "Depends On: '" + d + "' is not of the form DATABASE@REVISION"));
         nodes_[i].cross_deps.emplace_back(d.substr(0, at), d.substr(at + 1));
         continue;
       }
@@ -75,9 +80,11 @@ RevisionGraph::RevisionGraph(const script::ScriptDirectory& dir) : location_(dir
       if (auto found = find(d)) target = *found;
       else if (auto l = by_label_.find(d); l != by_label_.end()) target = l->second;
       else
-        throw UserError(located(r.path, r.id_line,
-                                "Depends On: names revision " + d + ", which no file in " + location_ + " defines"));
-      if (target == i) throw UserError(located(r.path, r.id_line, "revision " + r.id + " depends on itself"));
+        throw UserError(
+            located(r.path, depends_at,
+                    "Depends On: names revision " + d + ", which no file in " + location_ + " defines"));
+      if (target == i)
+        throw UserError(located(r.path, depends_at, "revision " + r.id + " depends on itself"));
       push_unique(nodes_[i].deps, target);
     }
     for (auto d : nodes_[i].down) nodes_[d].children.push_back(i);

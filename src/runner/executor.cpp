@@ -11,8 +11,9 @@ namespace strata::runner {
 std::string step_text(const planner::RevisionGraph& g, const planner::Step& s) {
   const auto& r = g.rev(s.rev);
   std::string downs = util::join(r.down_revisions, ", ");
-  if (s.upgrade) return "Running upgrade " + downs + " -> " + r.id + ", " + r.message;
-  return "Running downgrade " + r.id + " -> " + downs + ", " + r.message;
+  const std::string message(r.summary());
+  if (s.upgrade) return "Running upgrade " + downs + " -> " + r.id + ", " + message;
+  return "Running downgrade " + r.id + " -> " + downs + ", " + message;
 }
 
 StepExecutor::StepExecutor(const planner::RevisionGraph& graph, const dialect::Plugin& plugin, const VersionTable& vt,

@@ -171,17 +171,20 @@ std::vector<TargetResult> Runner::run(const std::vector<Target>& targets, const 
     for (planner::Index i = 0; i < g.size(); ++i) {
       for (auto& [db, rev] : g.node(i).cross_deps) {
         const auto& r = g.rev(i);
+        const int line = r.depends_on_line ? r.depends_on_line : r.id_line;  // the Depends On: line
         auto* other = config_.find_database(db);
         if (!other)
-          throw UserError(located(r.path, r.id_line, "Depends On: " + db + "@" + rev + " names database '" + db +
-                                                         "', which " + config_.path + " does not configure"));
+          throw UserError(located(r.path, line,
+                                  "Depends On: " + db + "@" + rev + " names database '" + db + "', which " +
+                                      config_.path + " does not configure"));
         if (other == t.db)
-          throw UserError(located(r.path, r.id_line, "Depends On: " + db + "@" + rev +
-                                                         " names this revision's own database; write the revision id"));
+          throw UserError(located(r.path, line,
+                                  "Depends On: " + db + "@" + rev +
+                                      " names this revision's own database; write the revision id"));
         try {
           chain_of(*other).graph->get_revision(rev);
         } catch (const UserError& e) {
-          throw UserError(located(r.path, r.id_line, "Depends On: " + db + "@" + rev + ": " + e.what()));
+          throw UserError(located(r.path, line, "Depends On: " + db + "@" + rev + ": " + e.what()));
         }
         waits_for[t.db->name].insert(db);
       }

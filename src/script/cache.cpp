@@ -25,11 +25,12 @@ namespace {
 //   entry:     str name  key  str header (empty: not cached)
 //   header:    str id  list revises  list labels  list depends_on
 //              str message  str create_date  u8 transactional  u32 id_line
-//              str review  u32 review_line
+//              str review  u32 review_line  u32 revises_line
+//              u32 depends_on_line
 //   key:       u64 dev ino size  i64 mtime_ns ctime_ns
 //   str:       u32 length, bytes;  list: u32 count, str[count]
 constexpr char kMagic[16] = {'S', 'T', 'R', 'A', 'T', 'A', '-', 'R', 'E', 'V', 'C', 'A', 'C', 'H', 'E', '\n'};
-constexpr uint32_t kFormat = 2;
+constexpr uint32_t kFormat = 3;
 constexpr const char* kParserId = STRATA_PARSER_ID;
 
 class Writer {
@@ -210,6 +211,8 @@ std::string encode_header(const Revision& h) {
   w.u32(static_cast<uint32_t>(h.id_line));
   w.str(h.review);
   w.u32(static_cast<uint32_t>(h.review_line));
+  w.u32(static_cast<uint32_t>(h.revises_line));
+  w.u32(static_cast<uint32_t>(h.depends_on_line));
   return std::move(w.out);
 }
 
@@ -225,6 +228,8 @@ bool decode_header(std::string_view bytes, Revision& h) {
   h.id_line = static_cast<int>(r.u32());
   r.str(h.review);
   h.review_line = static_cast<int>(r.u32());
+  h.revises_line = static_cast<int>(r.u32());
+  h.depends_on_line = static_cast<int>(r.u32());
   return r.ok && r.at_end();
 }
 

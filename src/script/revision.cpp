@@ -24,55 +24,16 @@
 #include "cache.hpp"
 #include "strata/util/error.hpp"
 #include "strata/util/strings.hpp"
+#include "text.hpp"
 
 namespace strata::script {
-namespace {
-
-const Section* pick(const std::vector<Section>& sections, std::string_view dialect) {
-  const Section* plain = nullptr;
-  for (auto& s : sections) {
-    if (s.dialect == dialect) return &s;
-    if (s.dialect.empty()) plain = &s;
-  }
-  return plain;
-}
-
-bool is_revision_id(std::string_view id) {
-  if (id.empty() || id.size() > 32) return false;  // alembic_version.version_num is VARCHAR(32)
-  for (unsigned char c : id)
-    if (!(std::isalnum(c) || c == '_')) return false;  // Alembic forbids @ - +
-  return true;
-}
+namespace detail {
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
     if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
   return true;
-}
-
-// Header keys, matched without allocating (this runs for every file).
-enum HeaderKey { kRevisionId, kRevises, kCreateDate, kMessage, kBranchLabels, kDependsOn, kTransactional, kReview, kUnknown };
-constexpr const char* kHeaderKeys[] = {"revision id",   "revises",    "create date",   "message",
-                                       "branch labels", "depends on", "transactional", "review"};
-
-HeaderKey header_key(std::string_view key) {
-  for (int k = 0; k < kUnknown; ++k)
-    if (iequals(key, kHeaderKeys[k])) return static_cast<HeaderKey>(k);
-  return kUnknown;
-}
-
-// Where byte `at` of `text` is, as "line L, column C" for an editor: C counts
-// characters (text before `at` has been checked to be UTF-8).
-std::pair<int, size_t> line_and_column(std::string_view text, size_t at) {
-  int line = 1;
-  size_t line_start = 0;
-  for (size_t k = 0; k < at; ++k)
-    if (text[k] == '\n') ++line, line_start = k + 1;
-  size_t column = 1;
-  for (size_t k = line_start; k < at; ++k)
-    if ((static_cast<unsigned char>(text[k]) & 0xC0) != 0x80) ++column;
-  return {line, column};
 }
 
 // Length of the valid UTF-8 sequence starting at s[i] (a non-ASCII byte), or
@@ -97,6 +58,55 @@ size_t utf8_sequence(const unsigned char* s, size_t n, size_t i) {
   return len;
 }
 
+// "0x1B": how a byte is named in a message.
+std::string byte_name(unsigned char c) {
+  char byte[8];
+  std::snprintf(byte, sizeof byte, "0x%02X", c);
+  return byte;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::byte_name;
+using detail::iequals;
+using detail::utf8_sequence;
+
+const Section* pick(const std::vector<Section>& sections, std::string_view dialect) {
+  const Section* plain = nullptr;
+  for (auto& s : sections) {
+    if (s.dialect == dialect) return &s;
+    if (s.dialect.empty()) plain = &s;
+  }
+  return plain;
+}
+
+bool is_revision_id(std::string_view id) { return revision_id_problem(id).empty(); }
+
+// Header keys, matched without allocating (this runs for every file).
+enum HeaderKey { kRevisionId, kRevises, kCreateDate, kMessage, kBranchLabels, kDependsOn, kTransactional, kReview, kUnknown };
+constexpr const char* kHeaderKeys[] = {"revision id",   "revises",    "create date",   "message",
+                                       "branch labels", "depends on", "transactional", "review"};
+
+HeaderKey header_key(std::string_view key) {
+  for (int k = 0; k < kUnknown; ++k)
+    if (iequals(key, kHeaderKeys[k])) return static_cast<HeaderKey>(k);
+  return kUnknown;
+}
+
+// Where byte `at` of `text` is, as "line L, column C" for an editor: C counts
+// characters (text before `at` has been checked to be UTF-8).
+std::pair<int, size_t> line_and_column(std::string_view text, size_t at) {
+  int line = 1;
+  size_t line_start = 0;
+  for (size_t k = 0; k < at; ++k)
+    if (text[k] == '\n') ++line, line_start = k + 1;
+  size_t column = 1;
+  for (size_t k = line_start; k < at; ++k)
+    if ((static_cast<unsigned char>(text[k]) & 0xC0) != 0x80) ++column;
+  return {line, column};
+}
 // A revision file is UTF-8 text: what it holds is what runs. A NUL byte
 // would end the SQL early in every client library (and hang SQLite's
 // prepare loop); bytes that are not UTF-8 would reach the server as whatever
@@ -175,6 +185,20 @@ std::string unknown_dialect(const std::string& name, const std::string& given) {
 
 }  // namespace
 
+std::string revision_id_problem(std::string_view id) {
+  if (id.empty()) return "a revision id cannot be empty";
+  // alembic_version.version_num is VARCHAR(32).
+  if (id.size() > 32) return "longer than 32 characters (the version table holds at most 32)";
+  for (unsigned char c : id)
+    if (!(std::isalnum(c) || c == '_'))
+      // Alembic refuses '@', '-' and '+' (they are target syntax); the rest
+      // keeps an id safe as a SQL literal and as a file name.
+      return (c >= 0x21 && c < 0x7F ? "'" + std::string(1, static_cast<char>(c)) + "' is not allowed"
+                                    : "byte " + byte_name(c) + " is not allowed") +
+             " (1-32 letters, digits or '_')";
+  return "";
+}
+
 std::string canonical_dialect(std::string_view name) {
   std::string n = util::to_lower(name);
   if (n == "postgres" || n == "pgsql") return "postgresql";
@@ -203,6 +227,7 @@ Revision parse_revision(std::string_view text, const std::string& path) {
   Section* current = nullptr;
   size_t section_start = 0;  // byte offset where current->sql starts
   int seen_keys[kUnknown] = {};  // line where each header key was given
+  HeaderKey last_key = kUnknown;  // the header line before this one ("-- |" continues a Message:)
   rev.upgrade.reserve(2);
   rev.downgrade.reserve(2);
   int line_no = 0;
@@ -260,6 +285,18 @@ Revision parse_revision(std::string_view text, const std::string& path) {
     switch (state) {
       case State::Preamble:
       case State::Header: {
+        if (state == State::Header && comment && !body.empty() && body[0] == '|') {
+          // "-- | TEXT": a further line of the message; one blank after the
+          // bar is the separator, the rest is the line's own indentation.
+          if (last_key != kMessage)
+            fail(line_no,
+                 "a '-- |' line continues the '-- Message:' line: it must come right after it or "
+                 "another '-- |' line");
+          std::string_view more = line.substr(line.find('|') + 1);
+          if (!more.empty() && more[0] == ' ') more.remove_prefix(1);
+          rev.message.append("\n").append(more);
+          break;
+        }
         auto colon = body.find(':');
         bool header_line = comment && colon != std::string_view::npos;
         const std::string_view key_text = header_line ? util::trim(body.substr(0, colon)) : std::string_view{};
@@ -284,6 +321,7 @@ Revision parse_revision(std::string_view text, const std::string& path) {
           fail(line_no, "header '" + std::string(key_text) + "' given twice (first on line " +
                             std::to_string(seen_keys[key]) + ")");
         if (key != kUnknown) seen_keys[key] = line_no;
+        last_key = key;
         if (key == kRevisionId) {
           if (!is_revision_id(value))
             fail(line_no, "invalid revision id '" + value +
@@ -291,6 +329,7 @@ Revision parse_revision(std::string_view text, const std::string& path) {
           rev.id = value;
           rev.id_line = line_no;
         } else if (key == kRevises) {
+          rev.revises_line = line_no;
           if (util::to_lower(value) != "none") rev.down_revisions = util::split_list(value);
         } else if (key == kCreateDate) {
           rev.create_date = value;
@@ -299,6 +338,7 @@ Revision parse_revision(std::string_view text, const std::string& path) {
         } else if (key == kBranchLabels) {
           if (util::to_lower(value) != "none") rev.branch_labels = util::split_list(value);
         } else if (key == kDependsOn) {
+          rev.depends_on_line = line_no;
           if (util::to_lower(value) != "none") rev.depends_on = util::split_list(value);
         } else if (key == kTransactional) {
           std::string v = util::to_lower(value);
@@ -329,6 +369,11 @@ Revision parse_revision(std::string_view text, const std::string& path) {
   }
   close_section(text.size());
   if (rev.id.empty()) fail(0, "no '-- Revision ID:' header: not a revision file");
+  // Alembic fails on a missing down_revision; taking it as a base would
+  // quietly make a second root (a line lost in a merge conflict, say).
+  if (!seen_keys[kRevises])
+    fail(rev.id_line,
+         "no '-- Revises:' line: write '-- Revises:' with nothing after it for a first revision");
   if (rev.upgrade.empty())
     fail(rev.id_line, "revision " + rev.id + " has no '-- +upgrade' section");
   return rev;
@@ -750,42 +795,6 @@ void ScriptDirectory::load_bodies(const std::vector<size_t>& which) const {
   // has_body is set only when every body is in: an error (rethrown above)
   // leaves none marked.
   for (auto* rev : missing) rev->has_body = true;
-}
-
-std::string revision_file_name(const NewRevision& rev) {
-  std::string slug = util::slugify(rev.message);
-  return rev.id + (slug.empty() ? "" : "_" + slug) + ".sql";
-}
-
-std::string render_revision(const NewRevision& rev) {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  std::ostringstream out;
-  out << "-- Revision ID: " << rev.id << "\n";
-  out << "-- Revises: " << util::join(rev.down_revisions, ", ") << "\n";
-  out << "-- Create Date: " << std::put_time(&tm, "%Y-%m-%d %H:%M:%S") << "." << std::setw(6)
-      << std::setfill('0') << micros << "\n";
-  out << "-- Message: " << rev.message << "\n";
-  if (!rev.branch_labels.empty()) out << "-- Branch Labels: " << util::join(rev.branch_labels, ", ") << "\n";
-  if (!rev.depends_on.empty()) out << "-- Depends On: " << util::join(rev.depends_on, ", ") << "\n";
-  if (!rev.transactional) out << "-- Transactional: false\n";
-  if (!rev.review.empty()) out << "-- Review: " << rev.review << "\n";
-  if (!rev.transactional && !rev.transactional_reason.empty()) out << "\n-- " << rev.transactional_reason << "\n";
-  auto section = [&](const char* kind, const std::string& dialect, const std::string& body) {
-    out << "\n-- +" << kind << (dialect.empty() ? "" : " " + dialect) << "\n" << body;
-    if (!body.empty() && body.back() != '\n') out << "\n";
-  };
-  if (rev.upgrade_by_dialect.empty() && rev.downgrade_by_dialect.empty()) {
-    section("upgrade", "", rev.upgrade_sql);
-    section("downgrade", "", rev.downgrade_sql);
-  } else {
-    for (auto& [d, body] : rev.upgrade_by_dialect) section("upgrade", d, body);
-    for (auto& [d, body] : rev.downgrade_by_dialect) section("downgrade", d, body);
-  }
-  return out.str();
 }
 
 }  // namespace strata::script

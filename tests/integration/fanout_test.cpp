@@ -231,11 +231,12 @@ TEST(Fanout, CrossDatabaseDependsOnThatCannotBeSatisfiedIsRefused) {
   ASSERT_EQ(run_strata({"--db", "main", "upgrade", "head"}, dir.path()).exit_code, 0);
   auto later = run_strata({"--db", "analytics", "upgrade", "head"}, dir.path());
   EXPECT_EQ(later.exit_code, 0) << later.err;
-  // A Depends On naming a database that does not exist is a file error.
+  // A Depends On naming a database that does not exist is a file error, at
+  // the Depends On line (after Revision ID, Revises, Create Date, Message).
   dir.write("migrations/analytics/a2.sql", rev("a2", "a1", "SELECT 1;", "SELECT 1;", "-- Depends On: nowhere@m1\n"));
   auto bad = run_strata({"upgrade", "head"}, dir.path());
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_TRUE(has(bad.err, "a2.sql:1: Depends On: nowhere@m1 names database 'nowhere'")) << bad.err;
+  EXPECT_TRUE(has(bad.err, "a2.sql:5: Depends On: nowhere@m1 names database 'nowhere'")) << bad.err;
 }
 
 // Before: main could be downgraded below m2 while analytics kept a1, which

@@ -22,6 +22,8 @@ struct Revision {
   std::vector<std::string> down_revisions;  ///< Revises: (empty = a base)
   std::vector<std::string> branch_labels;
   std::vector<std::string> depends_on;
+  /// "Message:", with each "-- |" line after it as a further line (joined
+  /// by '\n'): Alembic's whole docstring message.
   std::string message;
   std::string create_date;
   bool transactional = true;  ///< "Transactional: false" runs outside a transaction
@@ -33,6 +35,8 @@ struct Revision {
   int review_line = 0;        ///< line of "-- Review:" (0: none)
   std::string path;           ///< the file it came from
   int id_line = 0;            ///< line of "-- Revision ID:"
+  int revises_line = 0;       ///< line of "-- Revises:"
+  int depends_on_line = 0;    ///< line of "-- Depends On:" (0: none)
   std::vector<Section> upgrade;
   std::vector<Section> downgrade;
   /// False while only the header is known (it came from the revision
@@ -43,6 +47,8 @@ struct Revision {
   /// else the plain one; nullptr when there is none. Requires has_body.
   const Section* upgrade_for(std::string_view dialect) const;
   const Section* downgrade_for(std::string_view dialect) const;
+  /// The message's first line: what one-line listings show.
+  std::string_view summary() const { return std::string_view(message).substr(0, message.find('\n')); }
   /// file:line of byte `offset` inside `section`'s SQL.
   int line_in_file(const Section& section, size_t offset) const;
 };
@@ -50,6 +56,20 @@ struct Revision {
 /// Parses one revision file's text. Throws UserError "path:line: ..." when
 /// the file is malformed.
 Revision parse_revision(std::string_view text, const std::string& path);
+
+/// Empty when `id` can be a revision id (1-32 letters, digits or '_': the
+/// version table's VARCHAR(32), and quote-free as a SQL literal); else why not.
+std::string revision_id_problem(std::string_view id);
+
+/// Empty when `label` can be written as one branch label and read back as
+/// it; else why not.
+std::string branch_label_problem(std::string_view label);
+
+/// A message as a revision file holds it: line ends as '\n', no trailing
+/// blanks on a line, no blank lines around it, the first line without
+/// leading blanks. Throws UserError when the message holds a NUL byte,
+/// invalid UTF-8 or a control character other than tab and line ends.
+std::string normalize_message(std::string_view message);
 
 /// Canonical dialect name for a section qualifier (postgres -> postgresql,
 /// mariadb -> mysql); other names are returned as given.
@@ -142,7 +162,15 @@ struct NewRevision {
   std::string review;
 };
 
-/// Renders the file text, dated now.
+/// Throws UserError (naming the option) when a header field of `rev` cannot
+/// be written so that parse_revision reads back exactly that field: an
+/// invalid id, a branch label holding ',', a multi-line review, etc. The
+/// message must be normalize_message's.
+void check_new_revision(const NewRevision& rev);
+
+/// Renders the file text, dated now, after check_new_revision; the text is
+/// parsed before it is returned and its header compared with `rev`
+/// (UserError when they differ), so what is written always loads.
 std::string render_revision(const NewRevision& rev);
 /// "<id>_<slug>.sql" (Alembic's file_template default).
 std::string revision_file_name(const NewRevision& rev);
