@@ -540,7 +540,8 @@ int cmd_check(Context& ctx) {
     } catch (const std::exception& e) {
       failed = true;
       entry["error"] = config::mask_passwords(e.what());
-      if (!json) ctx.err << "strata: " << prefix << "error: " << entry["error"].get<std::string>() << "\n";
+      // Named even alone: an error says which database could not be compared.
+      if (!json) ctx.err << "strata: " << db.name << ": error: " << entry["error"].get<std::string>() << "\n";
       report.push_back(std::move(entry));
       continue;
     }
@@ -673,7 +674,7 @@ int cmd_diff(Context& ctx) {
     const std::string prefix = prefixed ? targets[k].name + ": " : "";
     if (o.entry.contains("error")) {
       failed = true;
-      if (!json) ctx.err << "strata: " << prefix << "error: " << o.error << "\n";
+      if (!json) ctx.err << "strata: " << targets[k].name << ": error: " << o.error << "\n";
     } else {
       if (!o.changes.empty()) drifted = true;
       if (!json) {

@@ -742,7 +742,7 @@ TEST_P(Drift, AnUnreachableDevUrlIsAnErrorNotADifference) {
 
   auto diff = run({"diff"});
   EXPECT_EQ(diff.exit_code, 2) << diff.out << diff.err;
-  EXPECT_TRUE(has(diff.err, "strata: error: ") && has(diff.err, "scratch")) << diff.err;
+  EXPECT_TRUE(has(diff.err, "strata: main: error: ") && has(diff.err, "scratch")) << diff.err;
   // The server is named once, by the plugin's "cannot connect to".
   const std::string masked_nowhere = nowhere.substr(0, nowhere.find('@') + 1);
   EXPECT_TRUE(has(diff.err, "no scratch database: cannot connect to " + nowhere)) << diff.err;
@@ -760,7 +760,7 @@ TEST_P(Drift, AnUnreachableDevUrlIsAnErrorNotADifference) {
 
   auto check = run({"check"});
   EXPECT_EQ(check.exit_code, 2) << check.out << check.err;
-  EXPECT_TRUE(has(check.err, "strata: error: ")) << check.err;
+  EXPECT_TRUE(has(check.err, "strata: main: error: ")) << check.err;
   auto check_json = run({"check", "--json"});
   EXPECT_EQ(check_json.exit_code, 2) << check_json.out << check_json.err;
   doc = nlohmann::json::parse(check_json.out, nullptr, false);
@@ -785,7 +785,7 @@ TEST_P(Drift, ASchemaFileThatDoesNotLoadIsAnErrorWithADocument) {
   const auto before = scratch_now();
   auto text = strata({"check"}, url);
   EXPECT_EQ(text.exit_code, 2) << text.out << text.err;
-  EXPECT_TRUE(has(text.err, "strata: error: ") && has(text.err, "main.sql:3: loading ") &&
+  EXPECT_TRUE(has(text.err, "strata: main: error: ") && has(text.err, "main.sql:3: loading ") &&
               has(text.err, "main.sql into a scratch"))
       << text.err;
   auto as_json = strata({"check", "--json"}, url);
