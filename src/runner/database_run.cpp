@@ -7,6 +7,8 @@
 #include <set>
 #include <thread>
 
+#include "cross_database.hpp"
+#include "half_applied.hpp"
 #include "strata/runner/executor.hpp"
 #include "strata/runner/version_table.hpp"
 #include "strata/util/error.hpp"
@@ -28,28 +30,6 @@ std::string ms(double seconds) {
 std::string rows_text(const std::vector<std::string>& rows) {
   return rows.empty() ? "<base>" : util::join(rows, ", ");
 }
-
-/// Everything that failed in one database, already worded for the user.
-struct RunFailure : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-/// A revision recorded as running in the progress table.
-struct Progress {
-  std::string revision;
-  bool upgrade = true;
-  int64_t done = 0;
-  int64_t total = 0;
-  /// A statement announced as sent (1-based), 0 for none. When it is past
-  /// `done`, that statement is in doubt: it may or may not have taken effect.
-  int64_t started = 0;
-  bool in_doubt() const { return started > done; }
-};
-
-/// A run that was asked to stop (SIGINT) before its next revision.
-struct Interrupted : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 /// One command on one database: connect, lock, plan, execute, report.
 class DatabaseRun {
@@ -76,8 +56,8 @@ class DatabaseRun {
         // the user did not ask for one per migration (Alembic's default).
         whole_run_(transactional_ddl_ && !cfg.transaction_per_migration),
         coordinator_(coordinator),
-        probe_(std::move(probe)),
-        dependents_(std::move(dependents)),
+        cross_(*chain.graph, coordinator, std::move(probe), std::move(dependents), target.db->name, target.group),
+        record_(*chain.graph, chain.scripts, plugin, target.db->name),
         key_{target.db->name, target.group},
         log_id_(LogIdentity::make(log_enabled(cfg.applied_log) && request.action != Action::Current, false,
                                   request.tag)) {
@@ -121,7 +101,7 @@ class DatabaseRun {
       result_.rows_read = true;
       if (request_.read_log) read_log();
       if (auto p = read_progress()) {
-        result_.mid_revision = describe(*p);
+        result_.mid_revision = HalfApplied::describe(*p);
         result_.another_run_applying = another_run_holds_the_lock();
         if (result_.another_run_applying)
           output_.info(prefix_, "another run is applying revision " + p->revision + " right now (statement " +
@@ -204,8 +184,8 @@ class DatabaseRun {
 
     planned_final_ = plan.final_rows;
     coordinator_.planned(key_, graph_, rows_, plan.final_rows);
-    if (request_.action == Action::Upgrade) check_cross_dependencies(plan);
-    if (request_.action == Action::Downgrade) check_cross_dependents(plan);
+    if (request_.action == Action::Upgrade) cross_.check_upgrade(plan);
+    if (request_.action == Action::Downgrade) cross_.check_downgrade(plan, rows_);
 
     if (request_.action == Action::Stamp) {
       steps_started_ = true;
@@ -227,7 +207,7 @@ class DatabaseRun {
       const bool resuming = k == 0 && resume_at >= 0;
       if (request_.action == Action::Upgrade) {
         output_.status(target_.name, target_.url.masked() + "  waiting for other databases");
-        wait_for_cross_dependencies(plan.steps[k]);
+        cross_.wait_for(plan.steps[k], output_, prefix_);
       }
       output_.status(target_.name, target_.url.masked() + "  " + std::to_string(k + 1) + "/" +
                                        std::to_string(plan.steps.size()) + "  " + step_text(graph_, plan.steps[k]));
@@ -336,11 +316,6 @@ class DatabaseRun {
     return p;
   }
 
-  static std::string describe(const Progress& p) {
-    return p.revision + " " + (p.upgrade ? "upgrade" : "downgrade") + " " + std::to_string(p.done) + "/" +
-           std::to_string(p.total) + (p.in_doubt() ? " in-doubt " + std::to_string(p.started) : "");
-  }
-
   /// For `current`: is a migration run holding this database's lock now?
   /// Then a progress row is that run's, not a leftover.
   bool another_run_holds_the_lock() {
@@ -354,24 +329,6 @@ class DatabaseRun {
     } catch (const dialect::DialectError&) {
     }
     return false;
-  }
-
-  /// Where statement `index` (0-based) of an interrupted revision is.
-  std::string statement_location(const Progress& p) const {
-    auto idx = graph_.find(p.revision);
-    if (!idx) return "revision " + p.revision + " (no file defines it any more)";
-    const auto& rev = graph_.rev(*idx);
-    try {
-      scripts_.load_bodies({*idx});
-      const auto* section = p.upgrade ? rev.upgrade_for(plugin_.name) : rev.downgrade_for(plugin_.name);
-      if (!section) return rev.path;
-      auto ranges = plugin_.split(section->sql);
-      if (p.done < static_cast<int64_t>(ranges.size()))
-        return rev.path + ":" +
-               std::to_string(rev.line_in_file(*section, static_cast<size_t>(ranges[static_cast<size_t>(p.done)].offset)));
-    } catch (const std::exception&) {
-    }
-    return rev.path;
   }
 
   /// For a statement that can fail leaving effects behind: what the plugin
@@ -388,34 +345,6 @@ class DatabaseRun {
     std::string text = "\n  it left behind (remove before resuming):";
     for (auto& line : found) text += "\n    " + line;
     return text;
-  }
-
-  /// The first line of statement `index` (0-based), shortened: enough for a
-  /// person to recognise it and look for its effect.
-  std::string statement_head(const Progress& p, int64_t index) const {
-    std::string text = statement_text(p, index);
-    if (auto nl = text.find('\n'); nl != std::string::npos) text = text.substr(0, nl) + " ...";
-    if (text.size() > 160) text = text.substr(0, 157) + "...";
-    return text;
-  }
-
-  /// Statement `index` (0-based) of the recorded revision's section, as the
-  /// file reads now; "" when it cannot be read.
-  std::string statement_text(const Progress& p, int64_t index) const {
-    auto idx = graph_.find(p.revision);
-    if (!idx) return "";
-    const auto& rev = graph_.rev(*idx);
-    try {
-      scripts_.load_bodies({*idx});
-      const auto* section = p.upgrade ? rev.upgrade_for(plugin_.name) : rev.downgrade_for(plugin_.name);
-      if (!section) return "";
-      auto ranges = plugin_.split(section->sql);
-      if (index >= static_cast<int64_t>(ranges.size())) return "";
-      const auto& r = ranges[static_cast<size_t>(index)];
-      return section->sql.substr(static_cast<size_t>(r.offset), static_cast<size_t>(r.length));
-    } catch (const std::exception&) {
-      return "";
-    }
   }
 
   std::string target_text() const {
@@ -443,52 +372,10 @@ class DatabaseRun {
     return planned_final_->size() == 1 ? planned_final_->front() : "TARGET";
   }
 
-  // `just_failed`: this run's own failure, whose error was shown above; a
-  // later run reads the record without knowing why it stopped (an error,
-  // a kill, a lost connection).
+  // `just_failed`: this run's own failure, whose error was shown above.
   std::string mid_revision_text(const Progress& p, bool just_failed = false) const {
-    const std::string dir = p.upgrade ? "upgrade" : "downgrade";
-    const std::string to = " " + advice_target(p.upgrade) + " ";
-    const std::string k = std::to_string(p.done + 1);
-    const std::string db = "strata --db " + db_.name + " ";
-    std::string text = "database was left in the middle of the " + dir + " of revision " + p.revision + ": " +
-                       std::to_string(p.done) + " of " + std::to_string(p.total) + " statements completed; ";
-    if (p.in_doubt()) {
-      const std::string head = statement_head(p, p.done);
-      const std::string full = statement_text(p, p.done);
-      const std::string left =
-          !full.empty() && (plugin_.statement_traits(full) & STRATA_STMT_PARTIAL_ON_FAILURE) ? leftovers(full) : "";
-      return text + "statement " + k + " (" + statement_location(p) +
-             ") is in doubt: it was sent to the server, but the run ended (killed, or the connection was lost) "
-             "before its outcome was known, and it commits on its own, so it may have taken effect. Nothing more "
-             "runs on this database until you say which:\n"
-             "  check the database for the effect of statement " + k + (head.empty() ? "" : ": " + head) + left +
-             "\n"
-             "  if it took effect:       " + db + dir + to + "--resume-after " + k + "\n"
-             "  if it did not:           " + db + dir + to + "--resume-from " + k + "\n"
-             "  if you completed the " + dir + " by hand: " + db + "resolve applied\n"
-             "  if you undid what it had done:     " + db + "resolve reverted   (the revision stays " +
-             (p.upgrade ? "unapplied" : "applied") + ")\n"
-             "  (strata stamp also clears this record)";
-    }
-    // Every statement ran, and the run ended before the revision's version
-    // write committed (a data statement last commits with it instead).
-    if (p.done >= p.total)
-      return text + "the run ended before its version write committed. Nothing more runs on this database "
-                    "until that is settled:\n"
-                    "  to record it as done:   " + db + dir + to + "--resume   "
-                    "(runs no statement of it, then the rest of the plan)\n"
-                    "  if you undid what it had done:     " + db + "resolve reverted   (the revision stays " +
-                    (p.upgrade ? "unapplied" : "applied") + ")\n"
-                    "  (strata stamp also clears this record)";
-    return text + "statement " + k + " (" + statement_location(p) +
-           ") did not. Nothing more runs on this database until that is settled:\n" +
-           (just_failed ? "  after fixing the cause: " : "  to go on from there:   ") + db + dir + to + "--resume   "
-           "(runs statement " + k + " onwards, then the rest of the plan)\n"
-           "  if you completed the " + dir + " by hand: " + db + "resolve applied\n"
-           "  if you undid what it had done:     " + db + "resolve reverted   (the revision stays " +
-           (p.upgrade ? "unapplied" : "applied") + ")\n"
-           "  (strata stamp also clears this record)";
+    return record_.text(p, advice_target(p.upgrade), just_failed,
+                        [&](const std::string& statement) { return leftovers(statement); });
   }
 
   void resolve(const std::optional<Progress>& progress) {
@@ -613,7 +500,7 @@ class DatabaseRun {
       // "It took effect" cannot be true of a statement whose leftovers the
       // dialect still finds (an INVALID index from a cut-off build).
       if (request_.resume_after > 0) {
-        const std::string text = statement_text(p, k - 1);
+        const std::string text = record_.statement_text(p, k - 1);
         if (!text.empty() && (plugin_.statement_traits(text) & STRATA_STMT_PARTIAL_ON_FAILURE)) {
           const std::string left = leftovers(text);
           if (!left.empty())
@@ -659,80 +546,6 @@ class DatabaseRun {
       if (op.kind != planner::VersionOp::Insert)
         live_rows_.erase(std::remove(live_rows_.begin(), live_rows_.end(), op.from), live_rows_.end());
       if (op.kind != planner::VersionOp::Delete) live_rows_.push_back(op.to);
-    }
-  }
-
-  // Refuses before running anything when a revision depends on another
-  // database's revision that this run will never bring about.
-  void check_cross_dependencies(const planner::Plan& plan) {
-    for (auto& step : plan.steps) {
-      const auto& rev = graph_.rev(step.rev);
-      for (auto& [db, dep] : graph_.node(step.rev).cross_deps) {
-        Coordinator::Key other{db, target_.group};
-        std::string where;
-        if (coordinator_.in_run(other)) {
-          if (!coordinator_.will_reach(other, dep, where))
-            throw RunFailure(located(rev.path, rev.id_line,
-                                     "revision " + rev.id + " depends on " + db + "@" + dep + ", which this run will "
-                                     "not reach (" + where + "); nothing was changed"));
-          continue;
-        }
-        std::string at;
-        if (!probe_(db, target_.group, dep, at))
-          throw RunFailure(located(rev.path, rev.id_line,
-                                   "revision " + rev.id + " depends on " + db + "@" + dep + ", but " + db + " is at " +
-                                       at + " and is not part of this run (add --db " + db + "); nothing was changed"));
-      }
-    }
-  }
-
-  // A downgrade that would revert what a revision applied on another
-  // database depends on (its Depends On names it) is refused, naming that
-  // revision: it goes first, as Alembic reverts a dependent first within
-  // one graph. A database in the same run is not checked: downgrades do not
-  // wait for each other.
-  void check_cross_dependents(const planner::Plan& plan) {
-    if (!dependents_ || !probe_ || plan.steps.empty()) return;
-    auto closure_of = [&](const std::vector<std::string>& ids) {
-      std::vector<planner::Index> rows;
-      for (auto& r : ids)
-        if (auto i = graph_.find(r)) rows.push_back(*i);
-      return graph_.closure(rows);
-    };
-    const auto before = closure_of(rows_);
-    const auto after = closure_of(plan.final_rows);
-    std::vector<std::string> problems, commands;
-    for (auto& d : dependents_(db_.name)) {
-      std::optional<planner::Index> dep;
-      try {
-        dep = graph_.get_revision(d.dep);
-      } catch (const UserError&) {
-      }
-      if (!dep || !before[*dep] || after[*dep]) continue;  // not reverted by this run
-      if (coordinator_.in_run({d.db, target_.group})) continue;
-      std::string at;
-      if (!probe_(d.db, target_.group, d.revision, at)) continue;
-      problems.push_back(located(d.path, d.line, "revision " + d.revision + " of " + d.db + " depends on " +
-                                                     db_.name + "@" + d.dep + " and is applied there (" + d.db +
-                                                     " is at " + at + ")"));
-      commands.push_back("strata --db " + d.db + " downgrade " + d.revision + "-1");
-    }
-    if (problems.empty()) return;
-    throw RunFailure("this downgrade would revert what another database's applied revision depends on:\n" +
-                     util::join(problems, "\n") + "\ndowngrade " + (problems.size() == 1 ? "it" : "them") +
-                     " first (" + util::join(commands, "; ") + "); nothing was changed");
-  }
-
-  void wait_for_cross_dependencies(const planner::Step& step) {
-    for (auto& [db, dep] : graph_.node(step.rev).cross_deps) {
-      Coordinator::Key other{db, target_.group};
-      if (!coordinator_.in_run(other)) continue;  // checked before the run
-      output_.debug(prefix_, "waiting for " + db + "@" + dep);
-      if (!coordinator_.wait_committed(other, dep)) {
-        if (stop_requested()) throw Interrupted("interrupted while waiting for " + db + "@" + dep);
-        throw RunFailure("revision " + graph_.id(step.rev) + " depends on " + db + "@" + dep + ", which " + db +
-                         " did not reach (it failed or stopped first)");
-      }
     }
   }
 
@@ -842,7 +655,7 @@ class DatabaseRun {
       }
     }
     if (progress) {
-      result_.mid_revision = describe(*progress);
+      result_.mid_revision = HalfApplied::describe(*progress);
       // Only say it again when this run just left it so; otherwise the
       // error above already is this text.
       if (result_.error.find("database was left in the middle") == std::string::npos)
@@ -876,8 +689,8 @@ class DatabaseRun {
   const bool transactional_ddl_;
   const bool whole_run_;
   Coordinator& coordinator_;
-  Probe probe_;
-  Dependents dependents_;
+  CrossDatabase cross_;
+  HalfApplied record_;
   const Coordinator::Key key_;
   std::vector<std::string> live_rows_;
   // Whether any revision of the plan was started: a failure before that

@@ -4,6 +4,7 @@
 // coordinator (runner.cpp) runs many of these at once.
 #include <chrono>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,16 @@
 namespace strata::runner {
 
 using Clock = std::chrono::steady_clock;
+
+/// Everything that failed in one database, already worded for the user.
+struct RunFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// A run that was asked to stop (SIGINT) before its next revision.
+struct Interrupted : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 /// Does another database (outside this run) already have `rev`? Sets `at`
 /// to its version rows. Connects to it read-only.
